@@ -1,0 +1,57 @@
+from django import forms
+from django.contrib import admin, messages
+from django.utils.html import format_html
+
+from . import services
+from .models import Asset
+
+
+class AssetAddForm(forms.ModelForm):
+    class Meta:
+        model = Asset
+        fields = ("file", "title", "alt_text")
+
+    def clean_file(self):
+        file = self.cleaned_data["file"]
+        services.asset_check(file=file)
+        return file
+
+
+@admin.register(Asset)
+class AssetAdmin(admin.ModelAdmin):
+    list_display = ("title", "thumbnail", "original_filename", "width", "height", "status",
+                    "created_at")
+    list_filter = ("status", "format", "created_at")
+    search_fields = ("title", "original_filename", "sha256")
+    readonly_fields = ("uid", "original_filename", "sha256", "size_bytes", "width", "height",
+                       "format", "status", "error_message", "attempts", "uploaded_by",
+                       "created_at", "updated_at")
+    actions = ["reprocess"]
+
+    @admin.display(description="Preview")
+    def thumbnail(self, obj):
+        if not obj.renditions.exists():
+            return "—"
+        return format_html('<img src="/d/{}/thumb" width="80" height="80" alt="">', obj.uid)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        upload = form.cleaned_data["file"]
+        created = services.asset_create(file=upload, uploaded_by=request.user,
+                                        title=obj.title, alt_text=obj.alt_text)
+        obj.pk, obj.uid, obj.file = created.pk, created.uid, created.file
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = AssetAddForm
+        return super().get_form(request, obj, **kwargs)
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields + (("file",) if obj else ())
+
+    @admin.action(description="Process again")
+    def reprocess(self, request, queryset):
+        for asset in queryset:
+            services.asset_enqueue(asset=asset)
+        self.message_user(request, f"{queryset.count()} queued.", messages.INFO)

@@ -1,0 +1,32 @@
+"""Salient's settings: the ``DAM`` dict in Django settings, over these defaults."""
+from __future__ import annotations
+
+from django.conf import settings
+
+DEFAULTS = {
+    # Largest image accepted, in pixels (width x height after orientation).
+    # Bigger files are refused with a message instead of exhausting a worker.
+    "MAX_PIXELS": 100_000_000,
+    # Largest upload accepted, in bytes.
+    "MAX_UPLOAD_BYTES": 200 * 1024 * 1024,
+    # Saliency backend: "auto" (the shipped model, else the classical
+    # fallback), "spectral" (classical, no weights) or a path to an .onnx file.
+    "SALIENCY_BACKEND": "auto",
+    # Longest side, in pixels, of the decoded copy used for analysis.
+    "ANALYSIS_LONGEST": 512,
+    # Detect faces and protect them from being cut.
+    "DETECT_FACES": True,
+    # Where assets and renditions are written inside the default storage.
+    "ORIGINALS_PREFIX": "originals",
+    "RENDITIONS_PREFIX": "renditions",
+    "SALIENCY_PREFIX": "saliency",
+    # Assets per page in the library grid.
+    "PAGE_SIZE": 24,
+}
+
+
+def dam_setting(name: str):
+    """Return ``settings.DAM[name]``, falling back to :data:`DEFAULTS`."""
+    if name not in DEFAULTS:
+        raise KeyError(f"Unknown DAM setting {name!r}")
+    return getattr(settings, "DAM", {}).get(name, DEFAULTS[name])

@@ -1,0 +1,57 @@
+"""The asset: one uploaded original and what we know about it."""
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+from .conf import dam_setting
+
+
+def original_upload_to(asset: "Asset", filename: str) -> str:
+    """Originals are stored under their checksum, so a file is never overwritten."""
+    ext = (asset.format or "bin").lower()
+    prefix = dam_setting("ORIGINALS_PREFIX")
+    return f"{prefix}/{asset.sha256[:2]}/{asset.sha256}.{ext}"
+
+
+class Asset(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        PROCESSING = "processing", "Processing"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    file = models.FileField(upload_to=original_upload_to, max_length=255)
+    original_filename = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64, db_index=True)
+    size_bytes = models.PositiveBigIntegerField()
+    width = models.PositiveIntegerField(help_text="Pixels, after EXIF orientation.")
+    height = models.PositiveIntegerField(help_text="Pixels, after EXIF orientation.")
+    format = models.CharField(max_length=16)
+    title = models.CharField(max_length=255, blank=True)
+    alt_text = models.TextField(blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True
+    )
+    error_message = models.TextField(blank=True)
+    # How often processing started; guards against a file that kills workers
+    # being redelivered for ever (acks_late).
+    attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.title or self.original_filename
+
+    @property
+    def megapixels(self) -> float:
+        return self.width * self.height / 1e6

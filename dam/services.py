@@ -1,0 +1,94 @@
+"""Writes to assets: upload, reprocess."""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.db import transaction
+
+from renditions.engine import loading
+
+from .conf import dam_setting
+from .models import Asset, original_upload_to
+
+FORMAT_EXTENSIONS = {"jpeg": "jpg", "tiff": "tif"}
+
+
+def _sha256(file: File) -> str:
+    digest = hashlib.sha256()
+    file.seek(0)
+    for chunk in file.chunks():
+        digest.update(chunk)
+    file.seek(0)
+    return digest.hexdigest()
+
+
+def _check_size(name: str, size: int) -> None:
+    limit = dam_setting("MAX_UPLOAD_BYTES")
+    if size > limit:
+        raise ValidationError(
+            f"{name}: the file is {size / 2**20:.1f} MB, over the {limit / 2**20:.0f} MB limit."
+        )
+    if size == 0:
+        raise ValidationError(f"{name}: the file is empty.")
+
+
+def asset_check(*, file: File) -> loading.ImageInfo:
+    """Validate an upload; raise ValidationError naming the file and the problem."""
+    name = Path(file.name or "upload").name
+    _check_size(name, file.size)
+    try:
+        return loading.probe(file, max_pixels=dam_setting("MAX_PIXELS"))
+    except loading.ImageError as exc:
+        raise ValidationError(f"{name}: {exc}") from exc
+
+
+def asset_create(*, file: File, uploaded_by=None, title: str = "", alt_text: str = "") -> Asset:
+    """Validate and store an uploaded original, then queue its processing.
+
+    Raises ValidationError with a message naming the file and the problem; in
+    that case nothing is stored. The file is written to storage under its
+    checksum before the row is committed, and removed again if the commit fails.
+    """
+    name = Path(file.name or "upload").name[:255]
+    info = asset_check(file=file)
+    fmt = info.format.lower()
+    asset = Asset(
+        original_filename=name, sha256=_sha256(file), size_bytes=file.size,
+        width=info.width, height=info.height, format=FORMAT_EXTENSIONS.get(fmt, fmt),
+        title=title or Path(name).stem, alt_text=alt_text, uploaded_by=uploaded_by,
+    )
+    wrote = _store_original(asset, file)
+    try:
+        with transaction.atomic():
+            asset.save()
+            asset_enqueue(asset=asset)
+    except Exception:
+        if wrote:
+            asset.file.storage.delete(asset.file.name)
+        raise
+    return asset
+
+
+def _store_original(asset: Asset, file: File) -> bool:
+    """Put the original in storage; return False if identical bytes were already there."""
+    target = original_upload_to(asset, asset.original_filename)
+    storage = asset.file.storage
+    if storage.exists(target):
+        asset.file.name = target
+        return False
+    file.seek(0)
+    asset.file.save(asset.original_filename, file, save=False)
+    return True
+
+
+def asset_enqueue(*, asset: Asset) -> None:
+    """Queue (re)processing of an asset once the current transaction commits."""
+    from renditions.tasks import process_asset
+
+    Asset.objects.filter(pk=asset.pk).update(
+        status=Asset.Status.QUEUED, error_message="", attempts=0
+    )
+    transaction.on_commit(lambda: process_asset.delay(asset.pk))

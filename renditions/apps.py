@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class RenditionsConfig(AppConfig):
+    name = "renditions"
+    verbose_name = "Renditions"

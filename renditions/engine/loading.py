@@ -1,0 +1,288 @@
+"""Open uploaded images safely: validate, orient, convert to sRGB.
+
+Every size returned here is in pixels of the *oriented* image (EXIF
+orientation applied), which is the source space of the whole engine.
+
+``fp`` is a path or a binary file object (e.g. a Django ``File``); file
+objects are rewound before reading and never closed here.
+
+Colour: images come back in sRGB. When the source carried an ICC profile it
+is converted with LittleCMS and the returned image's ``info['icc_profile']``
+holds an sRGB profile, so renditions stay tagged; untagged sources are assumed
+sRGB and stay untagged (browsers treat untagged as sRGB). ``info['exif']``
+keeps the source EXIF (minus orientation); rendering strips it down to the
+copyright fields.
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image, ImageCms, ImageOps
+
+try:  # HEIC/HEIF uploads from phones, when the optional plugin is installed
+    from pillow_heif import register_heif_opener
+except ImportError:  # pragma: no cover - optional dependency
+    register_heif_opener = None
+else:
+    register_heif_opener()
+
+#: Default pixel limit (width x height of the source) when the caller has none.
+DEFAULT_MAX_PIXELS = 120_000_000
+
+#: Formats we decode. Others Pillow knows (EPS via Ghostscript, PSD, ICO...)
+#: are refused: they are not photo formats and widen the attack surface.
+FORMATS = ("JPEG", "MPO", "PNG", "WEBP", "AVIF", "TIFF", "GIF", "BMP", "HEIF")
+
+_ORIENTATION = 0x0112
+_SWAPS_AXES = {5, 6, 7, 8}
+_DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError,
+                  TypeError, MemoryError, Image.DecompressionBombError)
+_SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
+_SRGB_BYTES = _SRGB.tobytes()
+
+
+class ImageError(ValueError):
+    """A file that cannot be used as an image; ``str()`` is one sentence."""
+
+
+@dataclass(frozen=True)
+class ImageInfo:
+    """What ``probe`` learnt: oriented size in pixels, Pillow format and mode."""
+
+    width: int
+    height: int
+    format: str
+    mode: str
+
+
+def probe(fp, *, max_pixels: int) -> ImageInfo:
+    """Validate ``fp`` fully and return its oriented size, format and mode.
+
+    The pixels are decoded once (JPEGs at 1/8 scale through DCT scaling, which
+    still reads every byte of the entropy-coded data), so truncated or corrupt
+    files are caught here. Raises ``ImageError``.
+    """
+    with _opened(fp, max_pixels=max_pixels) as im:
+        width, height = oriented_size(im)
+        info = ImageInfo(width, height, im.format, im.mode)
+        if im.format in ("JPEG", "MPO"):
+            im.draft("RGB", (max(1, im.width // 8), max(1, im.height // 8)))
+        _load(im)
+    return info
+
+
+def open_for_analysis(fp, *, longest: int = 512, max_pixels: int
+                      ) -> tuple[Image.Image, tuple[int, int]]:
+    """Return a small oriented sRGB RGB image and the full oriented (W, H) px.
+
+    The small image fits inside ``longest`` x ``longest`` px (never upscaled);
+    JPEGs are decoded at a reduced DCT scale first, so a 12 MP photo decodes
+    at about 1000 px. Alpha is flattened on white.
+    """
+    with _opened(fp, max_pixels=max_pixels) as im:
+        full = oriented_size(im)
+        if im.format in ("JPEG", "MPO"):
+            im.draft("RGB", _draft_request(im.size, longest))
+        _load(im)
+        small = _normalise(im)
+    small = flatten(small)
+    if max(small.size) > longest:
+        small = small.resize(_fit(small.size, longest), Image.Resampling.BOX,
+                             reducing_gap=2.0)
+    return small, full
+
+
+def open_full(fp, *, max_pixels: int) -> Image.Image:
+    """Decode at full resolution, oriented and in sRGB, mode RGB or RGBA.
+
+    CMYK, 16-bit, palette, grey and grey+alpha sources are converted; only
+    the first frame of animations is used. See the module docstring for what
+    ``info`` keeps.
+    """
+    with _opened(fp, max_pixels=max_pixels) as im:
+        _load(im)
+        return _normalise(im)
+
+
+def oriented_size(im: Image.Image) -> tuple[int, int]:
+    """Return (W, H) in px after the EXIF orientation of ``im`` is applied."""
+    try:
+        orientation = im.getexif().get(_ORIENTATION, 1)
+    except Exception:  # a broken EXIF block must not hide a good image
+        orientation = 1
+    if orientation in _SWAPS_AXES:
+        return im.height, im.width
+    return im.width, im.height
+
+
+def flatten(im: Image.Image, colour=(255, 255, 255)) -> Image.Image:
+    """Return ``im`` as RGB, composing any alpha over ``colour``."""
+    if im.mode == "RGB":
+        return im
+    if im.mode != "RGBA":
+        return im.convert("RGB")
+    base = Image.new("RGB", im.size, colour)
+    base.paste(im, mask=im.getchannel("A"))
+    base.info = dict(im.info)
+    return base
+
+
+def srgb_profile() -> bytes:
+    """Return the ICC profile bytes embedded in converted images."""
+    return _SRGB_BYTES
+
+
+@contextlib.contextmanager
+def _opened(fp, *, max_pixels: int):
+    """Open ``fp`` with Pillow, check the pixel limit, map errors to ImageError."""
+    with _binary(fp) as f:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+                im = Image.open(f, formats=FORMATS)
+        except Image.UnidentifiedImageError:
+            raise ImageError(
+                "not an image in a supported format "
+                f"({', '.join(FORMATS)})") from None
+        except Image.DecompressionBombError:
+            raise ImageError(
+                f"the image is over the pixel limit of {max_pixels:,} pixels") from None
+        except _DECODE_ERRORS as exc:
+            raise ImageError(f"the image header is unreadable ({exc})") from None
+        _check_pixels(im, max_pixels)
+        yield im
+
+
+@contextlib.contextmanager
+def _binary(fp):
+    """Yield a readable binary file at offset 0; close it only if we opened it."""
+    if isinstance(fp, (str, os.PathLike)):
+        try:
+            with open(fp, "rb") as f:
+                yield f
+        except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
+            raise ImageError(f"cannot read the file ({exc.strerror})") from None
+        return
+    fp.seek(0)
+    yield fp
+
+
+def _check_pixels(im: Image.Image, max_pixels: int) -> None:
+    pixels = im.width * im.height
+    if pixels > max_pixels:
+        raise ImageError(
+            f"the image is {im.width}x{im.height} pixels ({pixels:,}), "
+            f"over the limit of {max_pixels:,} pixels")
+
+
+def _load(im: Image.Image) -> None:
+    """Decode the pixels of the current frame; raise ImageError if that fails."""
+    try:
+        im.load()
+    except _DECODE_ERRORS as exc:
+        raise ImageError(
+            f"the {im.format} file is truncated or corrupt ({exc})") from None
+
+
+def _draft_request(size: tuple[int, int], longest: int) -> tuple[int, int]:
+    """The draft size to ask for so DCT scaling leaves >= ``longest`` px."""
+    scale = min(1.0, longest / max(size))
+    return max(1, int(size[0] * scale)), max(1, int(size[1] * scale))
+
+
+def _fit(size: tuple[int, int], longest: int) -> tuple[int, int]:
+    scale = longest / max(size)
+    return max(1, round(size[0] * scale)), max(1, round(size[1] * scale))
+
+
+def _normalise(im: Image.Image) -> Image.Image:
+    """Orient, convert the mode and the colours: return sRGB RGB or RGBA."""
+    icc = im.info.get("icc_profile")
+    exif = _exif_bytes(im)
+    try:
+        im = ImageOps.exif_transpose(im)
+    except Exception:  # a broken EXIF block must not hide a good image
+        pass
+    im = _eight_bit(im)
+    out, tagged = _to_srgb(im, icc)
+    out.info = {"exif": exif} if exif else {}
+    if tagged:
+        out.info["icc_profile"] = _SRGB_BYTES
+    return out
+
+
+def _exif_bytes(im: Image.Image) -> bytes | None:
+    """The EXIF block without its orientation (the pixels get rotated)."""
+    try:
+        exif = im.getexif()
+        if not exif:
+            return None
+        exif.pop(_ORIENTATION, None)
+        return exif.tobytes()
+    except Exception:
+        return None
+
+
+def _eight_bit(im: Image.Image) -> Image.Image:
+    """Reduce palette, bilevel, 16/32-bit and float modes to L, RGB or RGBA."""
+    if im.mode in ("RGB", "RGBA", "L", "CMYK"):
+        return im
+    if im.mode in ("P", "PA"):
+        return im.convert("RGBA" if _has_alpha(im) else "RGB")
+    if im.mode in ("LA", "La", "RGBa"):
+        return im.convert("RGBA")
+    if im.mode == "1":
+        return im.convert("L")
+    if im.mode.startswith(("I", "F")):
+        return Image.fromarray(_to_uint8(np.asarray(im)), "L")
+    try:
+        return im.convert("RGB")
+    except ValueError:
+        raise ImageError(f"the colour mode {im.mode} is not supported") from None
+
+
+def _has_alpha(im: Image.Image) -> bool:
+    return im.mode == "PA" or "transparency" in im.info
+
+
+def _to_uint8(arr: np.ndarray) -> np.ndarray:
+    """Scale a 16-bit, 32-bit or float grey array to 0..255 uint8."""
+    arr = arr.astype(np.float32)
+    top = float(arr.max()) if arr.size else 0.0
+    if top <= 1.0:
+        arr = arr * 255.0
+    elif top > 255.0:
+        arr = arr / 257.0  # 16-bit range; Pillow stores 16-bit grey as I;16 or I
+    return np.clip(arr + 0.5, 0, 255).astype(np.uint8)
+
+
+def _to_srgb(im: Image.Image, icc: bytes | None) -> tuple[Image.Image, bool]:
+    """Convert L/RGB/RGBA/CMYK ``im`` to sRGB; return it and whether ICC was used."""
+    alpha = im.getchannel("A") if im.mode == "RGBA" else None
+    base = im.convert("RGB") if im.mode == "RGBA" else im
+    converted = _icc_convert(base, icc) if icc else None
+    if converted is None:
+        converted = base if base.mode == "RGB" else base.convert("RGB")
+    if alpha is not None:
+        converted.putalpha(alpha)
+    return converted, icc is not None
+
+
+def _icc_convert(im: Image.Image, icc: bytes) -> Image.Image | None:
+    """LittleCMS conversion to sRGB; None when the profile is sRGB or unusable."""
+    if im.mode == "L":
+        return None  # grey profiles: gamma 2.2 vs sRGB differ by <1%; not worth it
+    try:
+        src = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+        if "srgb" in ImageCms.getProfileDescription(src).lower().replace(" ", ""):
+            return None
+        return ImageCms.profileToProfile(
+            im, src, _SRGB, renderingIntent=ImageCms.Intent.PERCEPTUAL,
+            outputMode="RGB")
+    except (ImageCms.PyCMSError, OSError, ValueError):
+        return None

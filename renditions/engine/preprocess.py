@@ -1,0 +1,35 @@
+"""Model input preparation shared by the engine and the training code.
+
+One function, so training, evaluation and the product feed a saliency model
+exactly the same pixels (a test compares them on a fixture image).
+"""
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image
+
+
+def fit_size(width: int, height: int, longest: int) -> tuple[int, int]:
+    """Return (w, h) in pixels that fits inside ``longest`` x ``longest``.
+
+    The aspect ratio is kept; smaller images are scaled up. Each side is at
+    least 1 px and rounded to the nearest pixel.
+    """
+    scale = longest / max(width, height)
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+def to_model_input(img: Image.Image, longest: int) -> np.ndarray:
+    """Resize ``img`` to fit ``longest`` and return float32 NCHW RGB 0..255.
+
+    ``img`` must already be oriented and RGB. Resampling is Pillow's BILINEAR
+    with ``reducing_gap=None`` so that the result does not depend on JPEG draft
+    decoding choices beyond the decoded pixels themselves.
+    """
+    if img.mode != "RGB":
+        img = img.convert("RGB")
+    size = fit_size(img.width, img.height, longest)
+    if img.size != size:
+        img = img.resize(size, Image.Resampling.BILINEAR)
+    arr = np.asarray(img, dtype=np.float32)
+    return np.ascontiguousarray(arr.transpose(2, 0, 1)[None])

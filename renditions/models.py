@@ -1,0 +1,151 @@
+"""Rendition profiles, stored renditions and each asset's saliency analysis.
+
+Coordinates: boxes stored on a Rendition are in pixels of the oriented
+original; focal points and faces stored on Saliency are normalised 0-1.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from dam.models import Asset
+
+
+class RenditionProfile(models.Model):
+    class Format(models.TextChoices):
+        JPEG = "jpeg", "JPEG"
+        WEBP = "webp", "WebP"
+        AVIF = "avif", "AVIF"
+        PNG = "png", "PNG"
+
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=100)
+    aspect_width = models.PositiveIntegerField(null=True, blank=True)
+    aspect_height = models.PositiveIntegerField(null=True, blank=True)
+    width = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Exact output width in pixels (with height)."
+    )
+    height = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Exact output height in pixels (with width)."
+    )
+    max_width = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Largest output width in pixels."
+    )
+    format = models.CharField(max_length=8, choices=Format.choices, default=Format.JPEG)
+    quality = models.PositiveSmallIntegerField(default=82)
+    allow_upscale = models.BooleanField(default=False)
+    zoom = models.FloatField(
+        default=0.0, help_text="0 keeps the largest crop; up to 1 zooms in on the subject."
+    )
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["slug"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self):
+        has_aspect = self.aspect_width and self.aspect_height
+        has_size = self.width and self.height
+        if not (has_aspect or has_size):
+            raise ValidationError("Give an aspect ratio or an exact width and height.")
+        if bool(self.aspect_width) != bool(self.aspect_height):
+            raise ValidationError("Give both sides of the aspect ratio.")
+        if bool(self.width) != bool(self.height):
+            raise ValidationError("Give both the exact width and height, or neither.")
+        if not 1 <= self.quality <= 100:
+            raise ValidationError("Quality is between 1 and 100.")
+        if not 0.0 <= self.zoom <= 1.0:
+            raise ValidationError("Zoom is between 0 and 1.")
+
+    @property
+    def aspect(self) -> tuple[int, int] | None:
+        if self.aspect_width and self.aspect_height:
+            return (self.aspect_width, self.aspect_height)
+        return None
+
+    @property
+    def extension(self) -> str:
+        return "jpg" if self.format == self.Format.JPEG else self.format
+
+    @property
+    def spec(self) -> dict:
+        """Everything that changes the pixels of a rendition."""
+        fields = ("aspect_width", "aspect_height", "width", "height", "max_width",
+                  "format", "quality", "allow_upscale", "zoom")
+        return {name: getattr(self, name) for name in fields}
+
+    @property
+    def spec_hash(self) -> str:
+        return hashlib.sha256(json.dumps(self.spec, sort_keys=True).encode()).hexdigest()
+
+
+class Saliency(models.Model):
+    """The saliency analysis of one asset, computed once, and its focal point."""
+
+    class Origin(models.TextChoices):
+        AUTO = "auto", "Automatic"
+        EDITOR = "editor", "Editor"
+
+    asset = models.OneToOneField(Asset, on_delete=models.CASCADE, related_name="saliency")
+    map_file = models.FileField(max_length=255, help_text="float32 .npy, sums to 1.")
+    model_name = models.CharField(max_length=64)
+    model_version = models.CharField(max_length=64)
+    compute_ms = models.PositiveIntegerField()
+    faces = models.JSONField(default=list, help_text="Face boxes, normalised 0-1.")
+    focal_x = models.FloatField(help_text="Normalised 0-1 from the left.")
+    focal_y = models.FloatField(help_text="Normalised 0-1 from the top.")
+    focal_origin = models.CharField(max_length=8, choices=Origin.choices, default=Origin.AUTO)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "saliency"
+
+    def __str__(self) -> str:
+        return f"Saliency of {self.asset}"
+
+
+class Rendition(models.Model):
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="renditions")
+    profile = models.ForeignKey(
+        RenditionProfile, on_delete=models.CASCADE, related_name="renditions"
+    )
+    key = models.CharField(
+        max_length=64,
+        help_text="sha256 of source checksum, profile spec, focal input and model version.",
+    )
+    file = models.FileField(max_length=255)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    # Crop box in pixels of the oriented original, x1/y1 exclusive.
+    crop_x0 = models.PositiveIntegerField()
+    crop_y0 = models.PositiveIntegerField()
+    crop_x1 = models.PositiveIntegerField()
+    crop_y1 = models.PositiveIntegerField()
+    kept = models.FloatField(help_text="Fraction of the saliency mass inside the crop.")
+    confidence = models.FloatField()
+    faces_cut = models.BooleanField(default=False)
+    plan_origin = models.CharField(max_length=8, default="auto")
+    size_bytes = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["profile__slug"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["asset", "profile", "key"], name="unique_rendition_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.asset} · {self.profile.slug}"
+
+    @property
+    def crop_box(self) -> tuple[int, int, int, int]:
+        return (self.crop_x0, self.crop_y0, self.crop_x1, self.crop_y1)

@@ -1,0 +1,206 @@
+"""Writes for renditions: the processing pipeline that the Celery tasks call.
+
+Every function here is idempotent: running it twice for the same inputs finds
+the stored results by their content-addressed key and does no work.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import logging
+import time
+
+import numpy as np
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
+from dam.conf import dam_setting
+from dam.models import Asset
+
+from .engine import focal, loading, planning, rendering, saliency
+from .models import Rendition, RenditionProfile, Saliency
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 3
+ENGINE_VERSION = "1"  # bump when planning or rendering changes the pixels
+
+
+def asset_process(*, asset_id: int) -> None:
+    """Analyse an asset once and store a rendition for every active profile.
+
+    Moves the asset queued -> processing -> ready, or failed with a message an
+    editor can act on. Never raises for a bad file, so a task never retries a
+    hopeless input; a file that killed the worker repeatedly is given up on.
+    """
+    asset = Asset.objects.filter(pk=asset_id).first()
+    if asset is None:
+        return
+    if asset.attempts >= MAX_ATTEMPTS:
+        _finish(asset, Asset.Status.FAILED,
+                f"Processing stopped after {MAX_ATTEMPTS} attempts that did not finish.")
+        return
+    Asset.objects.filter(pk=asset.pk).update(
+        status=Asset.Status.PROCESSING, attempts=F("attempts") + 1, error_message=""
+    )
+    try:
+        result = saliency_ensure(asset=asset)
+        renditions_ensure(asset=asset, analysis=result)
+    except loading.ImageError as exc:
+        _finish(asset, Asset.Status.FAILED, str(exc))
+    except Exception as exc:  # a bug or an outage: report it, don't loop
+        log.exception("Processing asset %s failed", asset.pk)
+        _finish(asset, Asset.Status.FAILED, f"Processing failed ({type(exc).__name__}: {exc}).")
+    else:
+        _finish(asset, Asset.Status.READY, "")
+
+
+def _finish(asset: Asset, status: str, message: str) -> None:
+    Asset.objects.filter(pk=asset.pk).update(status=status, error_message=message[:2000],
+                                             attempts=0)
+
+
+def saliency_ensure(*, asset: Asset) -> Saliency:
+    """Return the asset's saliency analysis, computing it if the model changed.
+
+    An editor's focal point survives a recomputation (the editor's word wins).
+    """
+    backend = saliency.get_backend(dam_setting("SALIENCY_BACKEND"))
+    existing = Saliency.objects.filter(asset=asset).first()
+    if existing and existing.model_version == backend.version:
+        return existing
+    with asset.file.open("rb") as fp:
+        small, full_size = loading.open_for_analysis(
+            fp, longest=dam_setting("ANALYSIS_LONGEST"), max_pixels=dam_setting("MAX_PIXELS"))
+    started = time.perf_counter()
+    sal_map = backend.compute(small)
+    faces = _faces(small)
+    elapsed_ms = round((time.perf_counter() - started) * 1000)
+    map_name = _store_map(asset, sal_map, backend.version)
+    fx, fy = focal.auto_focal(sal_map)
+    values = dict(map_file=map_name, model_name=backend.name, model_version=backend.version,
+                  compute_ms=elapsed_ms, faces=faces)
+    if not existing or existing.focal_origin == Saliency.Origin.AUTO:
+        values.update(focal_x=fx, focal_y=fy, focal_origin=Saliency.Origin.AUTO)
+    obj, _ = Saliency.objects.update_or_create(asset=asset, defaults=values)
+    return obj
+
+
+def _faces(small) -> list[list[float]]:
+    """Face boxes normalised 0-1, or [] when detection is off or unavailable."""
+    if not dam_setting("DETECT_FACES"):
+        return []
+    try:
+        from .engine import faces as face_engine
+    except ImportError:
+        return []
+    w, h = small.size
+    return [[x0 / w, y0 / h, x1 / w, y1 / h] for x0, y0, x1, y1 in face_engine.detect(small)]
+
+
+def _store_map(asset: Asset, sal_map: np.ndarray, version: str) -> str:
+    buf = io.BytesIO()
+    np.save(buf, sal_map.astype(np.float32), allow_pickle=False)
+    digest = hashlib.sha256(buf.getvalue()).hexdigest()[:16]
+    name = f"{dam_setting('SALIENCY_PREFIX')}/{asset.uid}/{digest}.npy"
+    storage = Saliency._meta.get_field("map_file").storage
+    if not storage.exists(name):
+        name = storage.save(name, ContentFile(buf.getvalue()))
+    return name
+
+
+def load_map(analysis: Saliency) -> np.ndarray:
+    """The stored saliency map as float32, summing to 1."""
+    with analysis.map_file.open("rb") as fp:
+        return np.load(io.BytesIO(fp.read()), allow_pickle=False)
+
+
+def rendition_key(*, asset: Asset, profile: RenditionProfile, analysis: Saliency) -> str:
+    """Content address of a rendition: what went into its pixels, hashed."""
+    focal_input = "auto"
+    if analysis.focal_origin == Saliency.Origin.EDITOR:
+        focal_input = [round(analysis.focal_x, 4), round(analysis.focal_y, 4)]
+    payload = [asset.sha256, profile.spec_hash, focal_input, analysis.model_version,
+               analysis.faces, ENGINE_VERSION]
+    return hashlib.sha256(json.dumps(payload).encode()).hexdigest()
+
+
+def renditions_ensure(*, asset: Asset, analysis: Saliency,
+                      profiles=None) -> list[Rendition]:
+    """Store the current rendition of every profile that lacks one; drop stale ones."""
+    profiles = list(profiles if profiles is not None
+                    else RenditionProfile.objects.filter(is_active=True))
+    wanted = {p.pk: rendition_key(asset=asset, profile=p, analysis=analysis) for p in profiles}
+    have = {(r.profile_id, r.key): r for r in asset.renditions.all()}
+    missing = [p for p in profiles if (p.pk, wanted[p.pk]) not in have]
+    if missing:
+        _render_profiles(asset, analysis, missing, wanted)
+    _delete_stale(asset, wanted)
+    return list(asset.renditions.filter(profile__in=profiles))
+
+
+def _render_profiles(asset, analysis, profiles, keys) -> None:
+    sal_map = load_map(analysis)
+    with asset.file.open("rb") as fp:
+        image = loading.open_full(fp, max_pixels=dam_setting("MAX_PIXELS"))
+    for profile in profiles:
+        _render_one(asset, analysis, profile, keys[profile.pk], image, sal_map)
+
+
+def _plan(asset: Asset, analysis: Saliency, profile: RenditionProfile, sal_map):
+    """The crop plan for one profile; coordinates in pixels of the original."""
+    w, h = asset.width, asset.height
+    faces = [(round(x0 * w), round(y0 * h), round(x1 * w), round(y1 * h))
+             for x0, y0, x1, y1 in analysis.faces]
+    focal_point = None
+    if analysis.focal_origin == Saliency.Origin.EDITOR:
+        focal_point = (analysis.focal_x, analysis.focal_y)
+    aspect = planning.profile_aspect(aspect=profile.aspect, width=profile.width,
+                                     height=profile.height)
+    exact = (profile.width, profile.height) if profile.width and profile.height else None
+    return planning.plan_crop(sal_map, (w, h), aspect=aspect, output_size=exact, faces=faces,
+                              focal=focal_point, zoom=profile.zoom,
+                              allow_upscale=profile.allow_upscale)
+
+
+def _render_one(asset, analysis, profile, key, image, sal_map) -> None:
+    plan = _plan(asset, analysis, profile, sal_map)
+    x0, y0, x1, y1 = plan.box
+    size = planning.output_size((x1 - x0, y1 - y0), width=profile.width, height=profile.height,
+                                max_width=profile.max_width, allow_upscale=profile.allow_upscale)
+    data = rendering.render(image, plan.box, size, fmt=profile.format, quality=profile.quality)
+    name = f"{dam_setting('RENDITIONS_PREFIX')}/{asset.uid}/{profile.slug}-{key[:16]}.{profile.extension}"
+    storage = Rendition._meta.get_field("file").storage
+    if not storage.exists(name):
+        name = storage.save(name, ContentFile(data))
+    try:
+        with transaction.atomic():
+            Rendition.objects.get_or_create(
+                asset=asset, profile=profile, key=key,
+                defaults=dict(file=name, width=size[0], height=size[1], crop_x0=x0, crop_y0=y0,
+                              crop_x1=x1, crop_y1=y1, kept=plan.kept, confidence=plan.confidence,
+                              faces_cut=plan.faces_cut, plan_origin=plan.origin,
+                              size_bytes=len(data)))
+    except IntegrityError:
+        pass  # another worker stored the same key first; its row is equivalent
+
+
+def _delete_stale(asset: Asset, wanted: dict[int, str]) -> None:
+    """Remove renditions superseded by a newer key for the same profile."""
+    for rendition in asset.renditions.filter(profile_id__in=wanted):
+        if rendition.key != wanted[rendition.profile_id]:
+            storage, name = rendition.file.storage, rendition.file.name
+            rendition.delete()
+            transaction.on_commit(lambda s=storage, n=name: s.delete(n))
+
+
+def profile_backfill(*, profile: RenditionProfile) -> int:
+    """Queue processing of every asset so it gains this profile's rendition."""
+    from .tasks import process_asset
+
+    ids = list(Asset.objects.exclude(status=Asset.Status.FAILED).values_list("pk", flat=True))
+    for asset_id in ids:
+        transaction.on_commit(lambda i=asset_id: process_asset.delay(i))
+    return len(ids)
