@@ -1,4 +1,5 @@
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
+from django.db.models.signals import post_migrate
 
 
 class DamConfig(AppConfig):
@@ -10,3 +11,11 @@ class DamConfig(AppConfig):
         from .celery import ensure_broker_folders
 
         ensure_broker_folders()
+        # Roles need the permissions of both apps; renditions migrates last.
+        post_migrate.connect(_create_roles, sender=apps.get_app_config("renditions"))
+
+
+def _create_roles(sender, **kwargs):
+    from .roles import ensure_roles
+
+    ensure_roles()

@@ -44,7 +44,7 @@ def teacher_session(threads: int = 1) -> ort.InferenceSession:
     return ort.InferenceSession(str(data.TEACHER), opts, providers=["CPUExecutionProvider"])
 
 
-def sample_box(rng: np.random.Generator, w: int, h: int, full_p: float = 0.25):
+def sample_box(rng: np.random.Generator, w: int, h: int, full_p: float = 0.35):
     """A 4:3 crop box (x0, y0, x1, y1) in source pixels: full frame or a random part."""
     bw, bh = (w, w * 3 / 4) if w * 3 / 4 <= h else (h * 4 / 3, h)
     if rng.random() >= full_p:

@@ -2,7 +2,7 @@
 
 A grid of shape (gh, gw) covers an image of (W, H) px; cell (r, c) spans
 x in [c*W/gw, (c+1)*W/gw) and y in [r*H/gh, (r+1)*H/gh). Resampling and blurs
-are separable matrix products, exact and fast at these sizes (<= ~200 cells).
+are separable gathers and shifted sums, fast at these sizes (<= ~200 cells).
 """
 from __future__ import annotations
 
@@ -22,21 +22,20 @@ def fit_cells(width: float, height: float, longest: int = MAP_LONGEST) -> tuple[
     return max(1, round(width * scale)), max(1, round(height * scale))
 
 
-def interp_matrix(coords: np.ndarray, n: int) -> np.ndarray:
-    """Linear interpolation weights, shape (len(coords), n).
+def interp_axis(table: np.ndarray, coords, axis: int) -> np.ndarray:
+    """Linear interpolation of ``table`` along ``axis`` at fractional indices.
 
-    ``coords`` are positions in sample units (sample i sits at i), clamped to
-    [0, n-1]; row k holds the weights that interpolate samples at coords[k].
+    Sample i sits at index i; ``coords`` are clamped to [0, n-1]. Gathers, not
+    matrix products: small BLAS calls stall when the CPU is shared.
     """
+    n = table.shape[axis]
     coords = np.clip(np.asarray(coords, dtype=np.float64), 0, n - 1)
-    lo = np.minimum(np.floor(coords).astype(np.intp), max(n - 2, 0))
+    lo = np.minimum(coords.astype(np.intp), max(n - 2, 0))
     frac = coords - lo
-    out = np.zeros((len(coords), n))
-    rows = np.arange(len(coords))
-    out[rows, lo] = 1.0 - frac
-    if n > 1:
-        out[rows, lo + 1] += frac
-    return out
+    hi = np.minimum(lo + 1, n - 1)
+    if axis == 1:
+        return table[:, lo] * (1 - frac) + table[:, hi] * frac
+    return table[lo] * (1 - frac)[:, None] + table[hi] * frac[:, None]
 
 
 def resize(grid: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
@@ -44,24 +43,33 @@ def resize(grid: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
 
     Both grids cover the same rectangle; a cell's value is taken at its centre.
     """
+    grid = np.asarray(grid, dtype=np.float64)
     rows, cols = shape
+    if grid.shape == (rows, cols):
+        return grid.astype(np.float32)
     src_r, src_c = grid.shape
-    ry = interp_matrix((np.arange(rows) + 0.5) * src_r / rows - 0.5, src_r)
-    rx = interp_matrix((np.arange(cols) + 0.5) * src_c / cols - 0.5, src_c)
-    return (ry @ grid @ rx.T).astype(np.float32)
-
-
-def gaussian_matrix(n: int, sigma: float) -> np.ndarray:
-    """(n, n) blur matrix for ``sigma`` cells, rows renormalised at the borders."""
-    idx = np.arange(n, dtype=np.float64)
-    k = np.exp(-0.5 * ((idx[:, None] - idx[None, :]) / max(sigma, 1e-6)) ** 2)
-    return k / k.sum(axis=1, keepdims=True)
+    out = interp_axis(grid, (np.arange(rows) + 0.5) * src_r / rows - 0.5, 0)
+    out = interp_axis(out, (np.arange(cols) + 0.5) * src_c / cols - 0.5, 1)
+    return out.astype(np.float32)
 
 
 def blur(grid: np.ndarray, sigma: float) -> np.ndarray:
     """Gaussian blur of ``sigma`` cells along both axes (borders renormalised)."""
-    rows, cols = grid.shape
-    return gaussian_matrix(rows, sigma) @ grid @ gaussian_matrix(cols, sigma).T
+    return _blur_axis(_blur_axis(np.asarray(grid, dtype=np.float64), sigma, 0), sigma, 1)
+
+
+def _blur_axis(a: np.ndarray, sigma: float, axis: int) -> np.ndarray:
+    n = a.shape[axis]
+    radius = min(n - 1, int(np.ceil(3 * sigma)))
+    if radius < 1 or sigma <= 0:
+        return a
+    taps = np.exp(-0.5 * (np.arange(-radius, radius + 1) / sigma) ** 2)
+    moved = np.moveaxis(a, axis, 0)
+    padded = np.pad(moved, [(radius, radius)] + [(0, 0)] * (a.ndim - 1))
+    weight = np.pad(np.ones(n), radius)
+    out = sum(t * padded[i:i + n] for i, t in enumerate(taps))
+    norm = sum(t * weight[i:i + n] for i, t in enumerate(taps))
+    return np.moveaxis(out / norm.reshape((n,) + (1,) * (a.ndim - 1)), 0, axis)
 
 
 def gaussian_2d(shape: tuple[int, int], centre: tuple[float, float],

@@ -16,6 +16,7 @@ copyright fields.
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import os
 import warnings
@@ -90,11 +91,7 @@ def open_for_analysis(fp, *, longest: int = 512, max_pixels: int
             im.draft("RGB", _draft_request(im.size, longest))
         _load(im)
         small = _normalise(im)
-    small = flatten(small)
-    if max(small.size) > longest:
-        small = small.resize(_fit(small.size, longest), Image.Resampling.BOX,
-                             reducing_gap=2.0)
-    return small, full
+    return analysis_image(small, longest), full
 
 
 def open_full(fp, *, max_pixels: int) -> Image.Image:
@@ -107,6 +104,19 @@ def open_full(fp, *, max_pixels: int) -> Image.Image:
     with _opened(fp, max_pixels=max_pixels) as im:
         _load(im)
         return _normalise(im)
+
+
+def analysis_image(img: Image.Image, longest: int = 512) -> Image.Image:
+    """The analysis image made from an already decoded one (e.g. ``open_full``).
+
+    Same contract as ``open_for_analysis``'s image; saves a second decode when
+    the full image is needed anyway.
+    """
+    small = flatten(img)
+    if max(small.size) > longest:
+        small = small.resize(_fit(small.size, longest), Image.Resampling.BOX,
+                             reducing_gap=2.0)
+    return small
 
 
 def oriented_size(im: Image.Image) -> tuple[int, int]:
@@ -144,11 +154,11 @@ def _opened(fp, *, max_pixels: int):
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-                im = Image.open(f, formats=FORMATS)
+                im = Image.open(f, formats=_formats())
         except Image.UnidentifiedImageError:
             raise ImageError(
                 "not an image in a supported format "
-                f"({', '.join(FORMATS)})") from None
+                f"({', '.join(_formats())})") from None
         except Image.DecompressionBombError:
             raise ImageError(
                 f"the image is over the pixel limit of {max_pixels:,} pixels") from None
@@ -156,6 +166,13 @@ def _opened(fp, *, max_pixels: int):
             raise ImageError(f"the image header is unreadable ({exc})") from None
         _check_pixels(im, max_pixels)
         yield im
+
+
+@functools.cache
+def _formats() -> tuple[str, ...]:
+    """``FORMATS`` that this Pillow build can open (plugins registered)."""
+    Image.init()
+    return tuple(f for f in FORMATS if f in Image.OPEN)
 
 
 @contextlib.contextmanager
@@ -204,26 +221,33 @@ def _normalise(im: Image.Image) -> Image.Image:
     """Orient, convert the mode and the colours: return sRGB RGB or RGBA."""
     icc = im.info.get("icc_profile")
     exif = _exif_bytes(im)
-    try:
-        im = ImageOps.exif_transpose(im)
-    except Exception:  # a broken EXIF block must not hide a good image
-        pass
-    im = _eight_bit(im)
-    out, tagged = _to_srgb(im, icc)
+    out, tagged = _to_srgb(_eight_bit(_orient(im)), icc)
     out.info = {"exif": exif} if exif else {}
     if tagged:
         out.info["icc_profile"] = _SRGB_BYTES
     return out
 
 
+def _orient(im: Image.Image) -> Image.Image:
+    """Apply the EXIF orientation (no copy when there is nothing to do)."""
+    try:
+        if im.getexif().get(_ORIENTATION, 1) in (2, 3, 4, 5, 6, 7, 8):
+            return ImageOps.exif_transpose(im)
+    except Exception:  # a broken EXIF block must not hide a good image
+        pass
+    return im
+
+
 def _exif_bytes(im: Image.Image) -> bytes | None:
-    """The EXIF block without its orientation (the pixels get rotated)."""
+    """A copy of the EXIF block without its orientation (the pixels get rotated)."""
     try:
         exif = im.getexif()
         if not exif:
             return None
-        exif.pop(_ORIENTATION, None)
-        return exif.tobytes()
+        copy = Image.Exif()
+        copy.load(exif.tobytes())
+        copy.pop(_ORIENTATION, None)
+        return copy.tobytes()
     except Exception:
         return None
 

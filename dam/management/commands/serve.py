@@ -1,5 +1,6 @@
 """Run the web server and a Celery worker together (the embedded default)."""
 import os
+import signal
 import subprocess
 import sys
 
@@ -14,6 +15,7 @@ class Command(BaseCommand):
         parser.add_argument("--concurrency", type=int, default=2)
 
     def handle(self, *args, addrport, concurrency, **options):
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stop children on TERM too
         python = [sys.executable, "-m"]
         procs = [subprocess.Popen(python + [
             "celery", "-A", "dam", "worker", "--loglevel", "INFO",

@@ -1,0 +1,35 @@
+"""``python -m bench``: crop quality, then speed. ``make bench BENCH_ARGS=...``.
+
+Options: ``--only quality|speed``, ``--limit N`` (quality: first N photos;
+speed: a quick run with fewer repeats and no memory children), ``--all`` (all
+700 OSIE photos), ``--repeats N`` (speed, default 7), ``--synthetic`` (use
+generated images even when ../shared is there), ``--shared PATH``.
+"""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from . import SHARED, crop_quality, speed
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--only", choices=("quality", "speed"))
+    parser.add_argument("--limit", type=int, help="quick run: first N photos, fewer repeats")
+    parser.add_argument("--all", action="store_true", help="crop quality on all 700 OSIE photos")
+    parser.add_argument("--repeats", type=int, help="speed repeats per method (default 7)")
+    parser.add_argument("--synthetic", action="store_true", help="generated images only")
+    parser.add_argument("--shared", type=Path, default=SHARED)
+    args = parser.parse_args(argv)
+    if args.only in (None, "quality"):
+        crop_quality.run(shared=args.shared, all_images=args.all, limit=args.limit,
+                         synthetic=args.synthetic)
+    if args.only in (None, "speed"):
+        repeats = args.repeats or (3 if args.limit else speed.REPEATS)
+        speed.run(shared=args.shared, repeats=repeats, synthetic=args.synthetic,
+                  memory=not args.limit)
+
+
+if __name__ == "__main__":
+    main()

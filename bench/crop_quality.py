@@ -1,0 +1,341 @@
+"""Crop quality: the share of human eye fixations that a crop keeps.
+
+For each photo and each aspect in ``bench.ASPECTS``, every method places the
+*largest* box of that aspect (the same size for all methods, from
+``planning.box_size``); the score is the fraction of the photo's fixations
+(all viewers pooled, each fixation counted once) inside the box, averaged
+over photos. The oracle is the position of that box holding the most
+fixations (an exhaustive slide over every pixel offset), so no method can
+beat it.
+
+Data: OSIE (``../shared/data/osie``), 800x600 photos with 15 viewers' 3 s
+free-viewing fixations. Default: the validation split 1551-1700, which the
+trained model never sees; ``--all`` for all 700. Without ``../shared``: a few
+generated photos whose "fixations" are points on their one subject.
+
+Fixations are 1-based px in the file; here they become 0-based pixel indices
+(``round(x) - 1``), and a fixation is inside ``(x0, y0, x1, y1)`` when
+``x0 <= x < x1`` and ``y0 <= y < y1``.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from renditions.engine import loading, planning
+
+from . import (ASPECTS, SHARED, aspect_label, has_osie, markdown_table, osie_dir,
+               subject_points, synthetic_photo, teacher_model, write_report)
+from .analysis import suggest
+
+VALIDATION = range(1551, 1701)
+Box = tuple[int, int, int, int]
+Method = Callable[["Sample", tuple], dict]
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One photo: its path, (W, H) px and fixations as (n, 2) int px (x, y), 0-based."""
+
+    name: str
+    path: Path
+    size: tuple[int, int]
+    points: np.ndarray
+
+
+# -- data ---------------------------------------------------------------------
+
+def osie_samples(shared: Path = SHARED, *, all_images: bool = False,
+                 limit: int | None = None) -> list[Sample]:
+    """OSIE photos with pooled fixations: the validation split, or all 700."""
+    root = osie_dir(shared)
+    samples = []
+    for entry in json.loads((root / "fixations.json").read_text()):
+        number = int(Path(entry["image"]).stem)
+        if not all_images and number not in VALIDATION:
+            continue
+        size = (entry["width"], entry["height"])
+        xs = np.concatenate([s["x"] for s in entry["subjects"]])
+        ys = np.concatenate([s["y"] for s in entry["subjects"]])
+        points = np.stack([np.round(xs) - 1, np.round(ys) - 1], 1).astype(np.int64)
+        points = points[(points >= 0).all(1) & (points < np.array(size)).all(1)]
+        if len(points):
+            samples.append(Sample(str(number), root / entry["image"], size, points))
+    samples.sort(key=lambda s: int(s.name))
+    return samples[:limit] if limit else samples
+
+
+def synthetic_samples(workdir: Path, n: int = 6, size=(800, 600)) -> list[Sample]:
+    """Generated photos (one subject each) saved as JPEG; fixations on the subject."""
+    samples = []
+    for seed in range(n):
+        img, subject = synthetic_photo(*size, seed=seed)
+        path = Path(workdir) / f"synthetic-{seed}.jpg"
+        img.save(path, quality=90)
+        points = subject_points(subject, 60, seed=seed, size=size)
+        samples.append(Sample(f"synthetic-{seed}", path, size, points))
+    return samples
+
+
+# -- scoring ------------------------------------------------------------------
+
+def fraction_inside(points: np.ndarray, box: Box) -> float:
+    """Fraction (0-1) of ``points`` (x, y px) inside ``box``."""
+    x0, y0, x1, y1 = box
+    x, y = points[:, 0], points[:, 1]
+    return float(((x >= x0) & (x < x1) & (y >= y0) & (y < y1)).mean())
+
+
+def oracle_box(points: np.ndarray, size: tuple[int, int], box: tuple[int, int]) -> Box:
+    """The ``box`` (w, h) position holding the most points, over every px offset."""
+    (width, height), (w, h) = size, box
+    counts = np.zeros((height + 1, width + 1), dtype=np.int64)
+    np.add.at(counts, (points[:, 1] + 1, points[:, 0] + 1), 1)
+    sat = counts.cumsum(0).cumsum(1)  # sat[y, x]: points left of x and above y
+    held = sat[h:, w:] - sat[:-h or None, w:] - sat[h:, :-w or None] + sat[:-h or None, :-w or None]
+    y0, x0 = np.unravel_index(int(np.argmax(held)), held.shape)
+    return int(x0), int(y0), int(x0) + w, int(y0) + h
+
+
+def largest_box(aspect: tuple[int, int], size: tuple[int, int]) -> tuple[int, int]:
+    return planning.box_size(aspect, *size)
+
+
+# -- methods: each maps (sample, aspects) -> {aspect: box} ----------------------
+
+def salient_method(backend: str | None) -> Method:
+    """The engine's suggest pipeline (analysis image, saliency, faces, plans)."""
+    def boxes(sample: Sample, aspects) -> dict:
+        return suggest(sample.path, aspects, backend=backend)
+    return boxes
+
+
+def centre_boxes(sample: Sample, aspects) -> dict:
+    out = {}
+    for aspect in aspects:
+        (width, height), (w, h) = sample.size, largest_box(aspect, sample.size)
+        x0, y0 = (width - w) // 2, (height - h) // 2
+        out[aspect] = (x0, y0, x0 + w, y0 + h)
+    return out
+
+
+def oracle_boxes(sample: Sample, aspects) -> dict:
+    return {a: oracle_box(sample.points, sample.size, largest_box(a, sample.size))
+            for a in aspects}
+
+
+def vips_boxes(sample: Sample, aspects, *, verify: bool = True) -> dict:
+    """libvips ``smartcrop(interesting="attention")`` on the full-size image.
+
+    libvips reports where it cut through the output's ``xoffset``/``yoffset``
+    (minus the crop's left/top). With ``verify`` the box is checked against the
+    pixels: the output must equal that region of the source exactly.
+    """
+    import pyvips
+
+    image = pyvips.Image.new_from_file(str(sample.path)).copy_memory()
+    out = {}
+    for aspect in aspects:
+        w, h = largest_box(aspect, sample.size)
+        crop = image.smartcrop(w, h, interesting="attention")
+        x0, y0 = -crop.get("xoffset"), -crop.get("yoffset")
+        if verify and not np.array_equal(crop.numpy(), image.crop(x0, y0, w, h).numpy()):
+            raise RuntimeError(f"libvips smartcrop offsets do not match its pixels on "
+                               f"{sample.path} at {aspect_label(aspect)}")
+        out[aspect] = (x0, y0, x0 + w, y0 + h)
+    return out
+
+
+def smartcrop_boxes(sample: Sample, aspects) -> dict:
+    """smartcrop.py's ``top_crop`` at the largest box (it tries 8 px steps)."""
+    import smartcrop
+    from PIL import Image
+
+    cropper = smartcrop.SmartCrop()
+    with Image.open(sample.path) as im:
+        img = im.convert("RGB")
+    out = {}
+    for aspect in aspects:
+        (width, height), (w, h) = sample.size, largest_box(aspect, sample.size)
+        top = cropper.crop(img, w, h)["top_crop"]
+        x0, y0 = min(max(top["x"], 0), width - w), min(max(top["y"], 0), height - h)
+        out[aspect] = (x0, y0, x0 + w, y0 + h)
+    return out
+
+
+def available_methods(shared: Path = SHARED) -> tuple[dict[str, Method], list[str]]:
+    """Methods to compare, by display name, and notes on any that were left out."""
+    from renditions.engine import saliency
+
+    default = saliency.get_backend(None)
+    methods: dict[str, Method] = {f"Salient (default: {_backend_label(default)})": salient_method(None)}
+    notes = []
+    if default.name != "spectral":
+        methods["Salient, spectral backend"] = salient_method("spectral")
+    teacher = teacher_model(shared)
+    if teacher.is_file():
+        methods["reference: Salient pipeline with teacher fastgaze"] = salient_method(str(teacher))
+    else:
+        notes.append("teacher model not found: its reference row is left out")
+    methods["centre crop"] = centre_boxes
+    for label, module, fn in (("libvips attention", "pyvips", vips_boxes),
+                              ("smartcrop.py", "smartcrop", smartcrop_boxes)):
+        if _importable(module):
+            methods[label] = fn
+        else:
+            notes.append(f"{module} not installed (pip install -e '.[bench]'): {label} left out")
+    methods["oracle"] = oracle_boxes
+    return methods, notes
+
+
+def _backend_label(backend) -> str:
+    if backend.name == "spectral":
+        return "spectral, no shipped model"
+    return f"{Path(getattr(backend, 'path', backend.name)).name} {backend.version}"
+
+
+def _importable(module: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(module) is not None
+
+
+# -- evaluation and report ------------------------------------------------------
+
+@dataclass
+class Result:
+    """Scores (n_images, n_aspects), fractions 0-1, and seconds per image."""
+
+    scores: np.ndarray
+    seconds: float
+
+
+def evaluate(samples: list[Sample], methods: dict[str, Method],
+             aspects=ASPECTS, progress: Callable[[str], None] | None = None
+             ) -> dict[str, Result]:
+    """Run every method on every sample; methods run in turn on each photo.
+
+    ``seconds`` is the mean wall time per photo for all aspects, after a warm-up.
+    """
+    scores = {name: np.zeros((len(samples), len(aspects))) for name in methods}
+    seconds = dict.fromkeys(methods, 0.0)
+    for method in methods.values():  # warm-up: imports and model sessions, untimed
+        method(samples[0], aspects[:1])
+    for i, sample in enumerate(samples):
+        for name, method in methods.items():
+            start = time.perf_counter()
+            boxes = method(sample, aspects)
+            seconds[name] += time.perf_counter() - start
+            for j, aspect in enumerate(aspects):
+                _check_box(boxes[aspect], largest_box(aspect, sample.size), sample.size, name)
+                scores[name][i, j] = fraction_inside(sample.points, boxes[aspect])
+        if progress and (i + 1) % 25 == 0:
+            progress(f"  {i + 1}/{len(samples)} photos")
+    n = max(1, len(samples))
+    return {name: Result(scores[name], seconds[name] / n) for name in methods}
+
+
+def _check_box(box, size, image_size, method) -> None:
+    x0, y0, x1, y1 = box
+    if (x1 - x0, y1 - y0) != tuple(size) or x0 < 0 or y0 < 0 or x1 > image_size[0] \
+            or y1 > image_size[1]:
+        raise AssertionError(f"{method}: box {box} is not a {size} box inside {image_size}")
+
+
+def summary(results: dict[str, Result], aspects=ASPECTS) -> dict:
+    """Per-method means, % of oracle, and Salient's standing against the others."""
+    names = list(results)
+    salient, oracle = names[0], "oracle"
+    means = {n: results[n].scores.mean(0) for n in names}
+    overall = {n: float(m.mean()) for n, m in means.items()}
+    rivals = [n for n in names if n not in (salient, oracle)
+              and not n.startswith(("Salient", "reference"))]
+    behind = [(aspect_label(a), n) for j, a in enumerate(aspects) for n in rivals
+              if means[salient][j] <= means[n][j]]
+    return {"means": means, "overall": overall, "salient": salient, "rivals": rivals,
+            "behind": behind,
+            "pct_oracle": {n: 100 * overall[n] / overall[oracle] if overall[oracle] else 0.0
+                           for n in names}}
+
+
+def paired_gap(results: dict[str, Result], salient: str, rivals: list[str]) -> list[str]:
+    """Per aspect: Salient minus the best rival, with a 95% interval over photos."""
+    cells = []
+    for j in range(results[salient].scores.shape[1]):
+        best = max(rivals, key=lambda n: results[n].scores[:, j].mean())
+        diff = results[salient].scores[:, j] - results[best].scores[:, j]
+        half = 1.96 * diff.std(ddof=1) / np.sqrt(len(diff)) if len(diff) > 1 else float("nan")
+        cells.append(f"{100 * diff.mean():+.1f} ± {100 * half:.1f} ({best})")
+    return cells
+
+
+def report(results: dict[str, Result], *, title: str, notes: list[str],
+           aspects=ASPECTS) -> str:
+    """The markdown report: the table, the verdicts and the notes."""
+    s = summary(results, aspects)
+    header = ["method"] + [aspect_label(a) for a in aspects] + ["mean", "% of oracle", "ms/photo"]
+    rows = [[name] + [f"{100 * v:.1f}" for v in s["means"][name]]
+            + [f"{100 * s['overall'][name]:.1f}", f"{s['pct_oracle'][name]:.1f}",
+               f"{1000 * results[name].seconds:.0f}"] for name in results]
+    lines = [f"## Crop quality: % of human fixations inside the crop ({title})", "",
+             markdown_table(header, rows), ""]
+    if s["rivals"]:
+        gap = paired_gap(results, s["salient"], s["rivals"])
+        lines += ["Salient minus the best other method, percentage points (95% interval):",
+                  "", markdown_table([a for a in map(aspect_label, aspects)], [gap]), ""]
+        ahead = "yes" if not s["behind"] else "no (not ahead at: " + ", ".join(
+            f"{a} vs {n}" for a, n in s["behind"]) + ")"
+        lines.append(f"- Salient ahead of {', '.join(s['rivals'])} on every aspect: {ahead}")
+    pct = s["pct_oracle"][s["salient"]]
+    lines.append(f"- Salient at {pct:.1f}% of the oracle on average "
+                 f"(target >= 97%: {'met' if pct >= 97 else 'not met'})")
+    lines += [f"- {note}" for note in notes]
+    return "\n".join(lines)
+
+
+def run(*, shared: Path = SHARED, all_images: bool = False, limit: int | None = None,
+        synthetic: bool = False, out_dir: Path | None = None, echo=print) -> str:
+    """Run the benchmark, print and write the report; return its text."""
+    methods, notes = available_methods(shared)
+    with tempfile.TemporaryDirectory() as tmp:
+        if has_osie(shared) and not synthetic:
+            samples = osie_samples(shared, all_images=all_images, limit=limit)
+            split = "all 700" if all_images else "validation split 1551-1700"
+            title = f"OSIE {split}, {len(samples)} photos"
+        else:
+            samples = synthetic_samples(Path(tmp), n=limit or 6)
+            title = f"NO OSIE DATA: {len(samples)} generated photos, fixations on their subject"
+            notes.append("../shared/data/osie is absent, so these are generated photos "
+                         "with one subject each, not human fixations")
+        n_fix = sum(len(s.points) for s in samples)
+        notes.append(f"{n_fix} fixations; box sizes at {samples[0].size[0]}x{samples[0].size[1]}: "
+                     + ", ".join(f"{aspect_label(a)} {'x'.join(map(str, largest_box(a, samples[0].size)))}"
+                                 for a in ASPECTS))
+        echo(f"crop quality: {title}, {len(methods)} methods ...")
+        results = evaluate(samples, methods, progress=echo)
+    text = report(results, title=title, notes=notes)
+    path = write_report("crop_quality.md", text, out_dir)
+    echo(text)
+    echo(f"(written to {path})")
+    return text
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--all", action="store_true", help="all 700 OSIE photos")
+    parser.add_argument("--limit", type=int, help="only the first N photos")
+    parser.add_argument("--synthetic", action="store_true", help="generated photos only")
+    parser.add_argument("--shared", type=Path, default=SHARED)
+    args = parser.parse_args(argv)
+    run(shared=args.shared, all_images=args.all, limit=args.limit, synthetic=args.synthetic)
+
+
+if __name__ == "__main__":
+    main()

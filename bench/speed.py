@@ -1,0 +1,365 @@
+"""Speed on a 12-megapixel JPEG: Salient against libvips' attention crop.
+
+Side by side in one process, methods interleaved round by round so that
+background load hits them alike; best and median of the repeats:
+
+(a) ``suggest`` for the five aspects of ``bench.ASPECTS`` (analysis decode,
+    saliency map, faces when the engine has a detector, five plans) against ONE
+    ``pyvips.Image.thumbnail(path, 1600, height=900, crop="attention")`` with its
+    pixels forced (in memory, and again encoded to JPEG);
+(b) the app's seven default renditions: Salient (one analysis, ``open_full``
+    once, seven plans and renders) against libvips making the same seven sizes
+    with ``thumbnail(..., crop="attention")`` and the same encoders, and a
+    Pillow centre-crop baseline.
+
+Peak memory: each method once more in a fresh subprocess, read from the
+kernel (``VmHWM``, and ``VmRSS`` after the imports), since tracemalloc
+misses C allocations. libvips' operation cache is off so repeats are honest.
+
+The test photo: an OSIE photo upscaled to 4000x3000 with grain added, so the
+JPEG has realistic entropy; without ``../shared``, a generated photo.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from . import (ARTIFACTS, ASPECTS, ROOT, SHARED, default_profiles, has_osie,
+               machine_line, markdown_table, osie_dir, synthetic_photo, write_report)
+from . import analysis
+
+REPEATS = 7
+SIZE = (4000, 3000)
+SOURCE_PHOTO = "1551.jpg"  # the first validation photo: never seen in training
+
+
+# -- the test photo -------------------------------------------------------------
+
+def make_photo(out_dir: Path, *, shared: Path = SHARED, synthetic: bool = False,
+               size=SIZE) -> tuple[Path, str]:
+    """Write (once) and return the 12 MP test JPEG and a line describing it."""
+    use_osie = has_osie(shared) and not synthetic
+    name = f"photo-{size[0]}x{size[1]}-{'osie' if use_osie else 'generated'}.jpg"
+    path = Path(out_dir) / name
+    if use_osie:
+        what = f"OSIE {SOURCE_PHOTO} upscaled (bicubic) with grain sigma 5"
+    else:
+        what = "a generated photo (no ../shared)"
+    if not path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if use_osie:
+            with Image.open(osie_dir(shared) / "images" / SOURCE_PHOTO) as src:
+                base = np.asarray(src.convert("RGB").resize(size, Image.Resampling.BICUBIC),
+                                  np.float32)
+        else:
+            base = np.asarray(synthetic_photo(*size, seed=1, grain=0)[0], np.float32)
+        rng = np.random.default_rng(0)
+        base += 5 * rng.standard_normal(base.shape, dtype=np.float32)
+        Image.fromarray(np.clip(base, 0, 255).astype(np.uint8)).save(path, quality=92)
+    return path, f"{what}: {size[0]}x{size[1]}, {path.stat().st_size / 1e6:.1f} MB"
+
+
+# -- the tasks ------------------------------------------------------------------
+
+def _vips():
+    import pyvips
+
+    pyvips.cache_set_max(0)
+    return pyvips
+
+
+def _vips_options(fmt: str, quality: int) -> tuple[str, dict]:
+    """libvips encoder settings matching the engine's (progressive, optimised JPEG)."""
+    if fmt == "jpeg":
+        return ".jpg", dict(Q=quality, optimize_coding=True, interlace=True)
+    return f".{fmt}", dict(Q=quality)
+
+
+def task_suggest(path, targets):
+    return analysis.suggest(path, ASPECTS)
+
+
+def task_vips_one(path, targets):
+    return _vips().Image.thumbnail(str(path), 1600, height=900, crop="attention").copy_memory()
+
+
+def task_vips_one_jpeg(path, targets):
+    image = _vips().Image.thumbnail(str(path), 1600, height=900, crop="attention")
+    return image.write_to_buffer(".jpg", Q=82)
+
+
+def task_salient_renditions(path, targets):
+    return analysis.salient_renditions(path, targets)
+
+
+def task_vips_renditions(path, targets):
+    pyvips, out = _vips(), []
+    for t in targets:
+        ext, options = _vips_options(t["fmt"], t["quality"])
+        image = pyvips.Image.thumbnail(str(path), t["size"][0], height=t["size"][1],
+                                       crop="attention")
+        out.append(image.write_to_buffer(ext, **options))
+    return out
+
+
+def task_centre_renditions(path, targets):
+    """Pillow: decode once, centre box of each aspect, Lanczos, same encoders."""
+    import io
+
+    from renditions.engine import planning
+
+    with Image.open(path) as im:
+        im.load()
+        out = []
+        for t in targets:
+            w, h = planning.box_size(t["aspect"], *im.size)
+            x0, y0 = (im.width - w) // 2, (im.height - h) // 2
+            small = im.resize(t["size"], Image.Resampling.LANCZOS, box=(x0, y0, x0 + w, y0 + h),
+                              reducing_gap=3.0)
+            buf = io.BytesIO()
+            if t["fmt"] == "jpeg":
+                small.save(buf, "JPEG", quality=t["quality"], optimize=True, progressive=True)
+            else:
+                small.save(buf, t["fmt"].upper(), quality=t["quality"])
+            out.append(buf.getvalue())
+    return out
+
+
+TASKS = {
+    "suggest": ("Salient suggest, 5 aspects", task_suggest),
+    "vips1": ("libvips thumbnail 1600x900 attention, 1 aspect (pixels in memory)", task_vips_one),
+    "vips1jpeg": ("libvips thumbnail 1600x900 attention, 1 aspect, + JPEG encode",
+                  task_vips_one_jpeg),
+    "salient7": ("Salient, 7 default renditions", task_salient_renditions),
+    "vips7": ("libvips thumbnail attention, the same 7 renditions", task_vips_renditions),
+    "centre7": ("Pillow centre crop, the same 7 renditions", task_centre_renditions),
+}
+RATIOS = (("suggest", "vips1", "suggest 5 aspects / vips attention 1 aspect (pixels)"),
+          ("suggest", "vips1jpeg", "suggest 5 aspects / vips attention 1 aspect + JPEG"),
+          ("salient7", "vips7", "Salient 7 renditions / vips attention 7 renditions"),
+          ("salient7", "centre7", "Salient 7 renditions / Pillow centre crop 7 renditions"))
+
+
+def available_tasks() -> tuple[list[str], list[str]]:
+    """Task ids that can run here, and notes on those that cannot."""
+    import importlib.util
+
+    keys, notes = list(TASKS), []
+    if importlib.util.find_spec("pyvips") is None:
+        keys = [k for k in keys if not k.startswith("vips")]
+        notes.append("pyvips not installed (pip install -e '.[bench]'): no libvips rows")
+    if importlib.util.find_spec("renditions.engine.rendering") is None:
+        keys = [k for k in keys if k != "salient7"]
+        notes.append("renditions.engine.rendering is missing: no Salient renditions row")
+    return keys, notes
+
+
+# -- timing ---------------------------------------------------------------------
+
+def time_tasks(keys, path, targets, repeats: int) -> dict[str, list[float]]:
+    """Seconds per run of each task: one warm-up, then ``repeats`` interleaved rounds."""
+    for key in keys:
+        TASKS[key][1](path, targets)  # warm-up: imports, model sessions, page cache
+    times = {key: [] for key in keys}
+    for _ in range(repeats):
+        for key in keys:
+            start = time.perf_counter()
+            TASKS[key][1](path, targets)
+            times[key].append(time.perf_counter() - start)
+    return times
+
+
+def suggest_stages(path, repeats: int) -> dict[str, float]:
+    """Median seconds of each stage of ``suggest`` (decode, saliency, faces, plans)."""
+    from renditions.engine import cli, loading, planning, saliency
+
+    backend = saliency.get_backend(None)
+    stages = {"decode for analysis": [], "saliency map": [], "faces": [], "5 plans": []}
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        small, size = loading.open_for_analysis(path, longest=analysis.ANALYSIS_LONGEST,
+                                                max_pixels=analysis.MAX_PIXELS)
+        t1 = time.perf_counter()
+        sal_map = backend.compute(small)
+        t2 = time.perf_counter()
+        faces = cli.detect_faces(small, size)
+        t3 = time.perf_counter()
+        for aspect in ASPECTS:
+            planning.plan_crop(sal_map, size, aspect=aspect, faces=faces)
+        t4 = time.perf_counter()
+        for key, dt in zip(stages, (t1 - t0, t2 - t1, t3 - t2, t4 - t3)):
+            stages[key].append(dt)
+    return {k: statistics.median(v) for k, v in stages.items()}
+
+
+def render_stages(path, targets, repeats: int) -> dict[str, float]:
+    """Median seconds of ``open_full`` and of each rendition's plan + render."""
+    from renditions.engine import loading
+
+    sal_map, size, faces = analysis.analyse(path)
+    stages: dict[str, list] = {"open_full": []}
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        image = loading.open_full(path, max_pixels=analysis.MAX_PIXELS)
+        stages["open_full"].append(time.perf_counter() - t0)
+        for t in targets:
+            t0 = time.perf_counter()
+            analysis.render_target(image, sal_map, size, faces, t)
+            stages.setdefault(f"plan+render {t['slug']}", []).append(time.perf_counter() - t0)
+    return {k: statistics.median(v) for k, v in stages.items()}
+
+
+# -- memory: one fresh process per method -----------------------------------------
+
+def _status_kb(field: str) -> int:
+    """A ``/proc/self/status`` figure in kB (Linux), or 0 where there is none."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def child(key: str, path: str) -> dict:
+    """Run one task once in this (fresh) process; report its memory in kB.
+
+    Peak is ``VmHWM``, the high-water mark of this process's memory since its
+    exec; ``ru_maxrss`` would not do, as Linux carries it over from the
+    forking parent.
+    """
+    _prepare_imports(key)
+    targets = _targets(path)
+    before = _status_kb("VmRSS")
+    TASKS[key][1](path, targets)
+    peak = _status_kb("VmHWM") or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {"key": key, "after_imports_kb": before, "peak_kb": peak}
+
+
+def _prepare_imports(key: str) -> None:
+    """Import what the task needs before the baseline is read."""
+    if key.startswith("vips"):
+        _vips()
+    else:
+        from renditions.engine import cli, loading, planning, saliency  # noqa: F401
+        if key != "centre7":
+            import onnxruntime  # noqa: F401
+            cli.detect_faces(Image.new("RGB", (8, 8)), (8, 8))  # imports the detector
+
+
+def measure_memory(keys, path) -> dict[str, dict]:
+    """Peak RSS per task, each in its own subprocess."""
+    out = {}
+    for key in keys:
+        proc = subprocess.run([sys.executable, "-m", "bench.speed", "--child", key, str(path)],
+                              cwd=ROOT, capture_output=True, text=True, timeout=300)
+        if proc.returncode == 0:
+            out[key] = json.loads(proc.stdout.strip().splitlines()[-1])
+        else:
+            out[key] = {"error": proc.stderr.strip().splitlines()[-1:]}
+    return out
+
+
+# -- report -----------------------------------------------------------------------
+
+def _targets(path) -> list[dict]:
+    with Image.open(path) as im:
+        size = im.size
+    return analysis.profile_targets(default_profiles(), size)
+
+
+def _threads_line() -> str:
+    from renditions.engine import saliency
+
+    parts = []
+    try:
+        parts.append(f"libvips {_vips().concurrency_get()} threads")
+    except ImportError:
+        pass
+    backend = saliency.get_backend(None)
+    model = (f"onnxruntime {backend.threads} intra-op threads ({Path(backend.path).name})"
+             if hasattr(backend, "threads") else f"saliency backend {backend.name} (numpy, 1 thread)")
+    parts += [model, "Pillow decode/resize/encode 1 thread"]
+    return "Threads: " + "; ".join(parts) + "."
+
+
+def report(times, memory, stages, *, photo: str, targets, notes) -> str:
+    ms = lambda s: f"{1000 * s:.0f}"  # noqa: E731
+    mb = lambda kb: f"{kb / 1024:.0f}"  # noqa: E731
+    rows = []
+    for key, runs in times.items():
+        mem = memory.get(key, {})
+        peak = [mb(mem["peak_kb"]), mb(mem["peak_kb"] - mem["after_imports_kb"])] \
+            if "peak_kb" in mem else ["n/a", "n/a"]
+        rows.append([TASKS[key][0], ms(min(runs)), ms(statistics.median(runs))] + peak)
+    header = ["task", "best ms", "median ms", "peak RSS MB", "peak above imports MB"]
+    lines = [f"## Speed on a 12 MP JPEG ({photo})", "",
+             markdown_table(header, rows), "", "Ratios (best / best; median / median):", ""]
+    for a, b, label in RATIOS:
+        if a in times and b in times:
+            best = min(times[a]) / min(times[b])
+            med = statistics.median(times[a]) / statistics.median(times[b])
+            verdict = "" if b == "centre7" else f" (target <= 1.0: {'met' if best <= 1 else 'NOT met'})"
+            lines.append(f"- {label} = {best:.2f}x (median {med:.2f}x){verdict}")
+    lines += ["", "Where Salient's time goes (median ms): "
+              + ", ".join(f"{k} {ms(v)}" for k, v in stages.items()), "",
+              "Renditions: " + ", ".join(
+                  f"{t['slug']} {t['size'][0]}x{t['size'][1]} {t['fmt']} q{t['quality']}"
+                  for t in targets) + ".",
+              _threads_line(), f"Machine: {machine_line()}.",
+              f"Repeats: {len(next(iter(times.values())))} per task after one warm-up, "
+              "tasks interleaved; libvips operation cache off (cache_set_max(0)); the file "
+              "is in the page cache for every task."]
+    lines += [f"- {n}" for n in notes]
+    return "\n".join(lines)
+
+
+def run(*, shared: Path = SHARED, repeats: int = REPEATS, synthetic: bool = False,
+        memory: bool = True, out_dir: Path | None = None, work_dir: Path | None = None,
+        size=SIZE, echo=print) -> str:
+    """Run the speed benchmark, print and write the report; return its text."""
+    path, photo = make_photo(work_dir or ARTIFACTS, shared=shared, synthetic=synthetic, size=size)
+    targets = _targets(path)
+    keys, notes = available_tasks()
+    echo(f"speed: {photo}; {len(keys)} tasks x {repeats} repeats ...")
+    times = time_tasks(keys, path, targets, repeats)
+    stages = suggest_stages(path, repeats)
+    if "salient7" in keys:
+        stages.update(render_stages(path, targets, max(1, repeats // 2)))
+    mem = measure_memory(keys, path) if memory else {}
+    if not memory:
+        notes.append("quick run: no memory measurement")
+    text = report(times, mem, stages, photo=photo, targets=targets, notes=notes)
+    written = write_report("speed.md", text, out_dir)
+    echo(text)
+    echo(f"(written to {written})")
+    return text
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=REPEATS)
+    parser.add_argument("--no-memory", action="store_true")
+    parser.add_argument("--synthetic", action="store_true")
+    parser.add_argument("--shared", type=Path, default=SHARED)
+    parser.add_argument("--child", nargs=2, metavar=("TASK", "IMAGE"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        print(json.dumps(child(*args.child)))
+        return
+    run(shared=args.shared, repeats=args.repeats, synthetic=args.synthetic,
+        memory=not args.no_memory)
+
+
+if __name__ == "__main__":
+    main()

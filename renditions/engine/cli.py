@@ -1,0 +1,261 @@
+"""``python -m renditions``: the engine from the command line.
+
+Commands (all sizes and boxes in px of the oriented original):
+
+* ``suggest IMAGE [IMAGE ...] --aspect 16:9 [--aspect 1:1 ...] [--json]``:
+  one line per image; with ``--json`` a JSON object
+  ``{"image", "width", "height", "crops": {aspect: [x0, y0, x1, y1]},
+  "scores": {aspect: kept}, "confidence": {aspect: c}, "faces": [[x0, y0, x1,
+  y1], ...], "backend": version}``. ``scores`` is the fraction of saliency
+  each crop keeps (0-1).
+* ``saliency IMAGE --out MAP.npy``: the float32 map (sums to 1).
+* ``render IMAGE --aspect 16:9 --width 1600 --format webp -o OUT``.
+* ``heatmap IMAGE -o OUT.png [--aspect ...]``: the map over the photo with
+  the suggested crops drawn.
+
+A file that cannot be used prints ``salient: FILE: problem`` on stderr and
+the command exits with status 2 (``suggest`` goes on with the other files
+first). Models load once per process.
+"""
+from __future__ import annotations
+
+import argparse
+import functools
+import importlib
+import importlib.util
+import json
+import math
+import sys
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+
+from . import heatmap, loading, planning, rendering, saliency
+
+DEFAULT_ASPECTS = ("1:1", "16:9", "9:16", "4:5", "3:1")
+EXIT_BAD_INPUT = 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; return the exit status."""
+    args = _parser().parse_args(argv)
+    try:
+        backend = saliency.get_backend(args.backend)
+    except ValueError as exc:
+        return _fail(args.backend, str(exc))
+    return args.run(args, backend)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m renditions", description="Salient's crop engine.")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--backend", default="auto",
+                        help="saliency backend: auto, spectral or a .onnx file (default auto)")
+    common.add_argument("--max-pixels", type=int, default=loading.DEFAULT_MAX_PIXELS,
+                        help="refuse images with more pixels (default %(default)s)")
+    common.add_argument("--no-faces", action="store_true", help="skip face detection")
+    sub = parser.add_subparsers(dest="command", required=True)
+    _add_suggest(sub, common)
+    _add_saliency(sub, common)
+    _add_render(sub, common)
+    _add_heatmap(sub, common)
+    return parser
+
+
+def _add_suggest(sub, common) -> None:
+    p = sub.add_parser("suggest", parents=[common], help="print crop boxes")
+    p.add_argument("images", nargs="+", metavar="IMAGE")
+    p.add_argument("--aspect", action="append", type=_aspect_arg, metavar="A:B")
+    p.add_argument("--json", action="store_true", help="one JSON object per line")
+    p.set_defaults(run=_run_suggest)
+
+
+def _add_saliency(sub, common) -> None:
+    p = sub.add_parser("saliency", parents=[common], help="write the saliency map")
+    p.add_argument("image", metavar="IMAGE")
+    p.add_argument("--out", required=True, metavar="MAP.npy")
+    p.set_defaults(run=_run_saliency)
+
+
+def _add_render(sub, common) -> None:
+    p = sub.add_parser("render", parents=[common], help="write one rendition")
+    p.add_argument("image", metavar="IMAGE")
+    p.add_argument("--aspect", type=_aspect_arg, metavar="A:B")
+    p.add_argument("--width", type=int)
+    p.add_argument("--height", type=int)
+    p.add_argument("--max-width", type=int)
+    p.add_argument("--format", default="jpeg", choices=rendering.FORMATS)
+    p.add_argument("--quality", type=int, default=82)
+    p.add_argument("--zoom", type=float, default=0.0, help="0 (largest box) to 1")
+    p.add_argument("--focal", type=_focal_arg, metavar="X,Y", help="normalised 0-1")
+    p.add_argument("--upscale", action="store_true", help="allow upscaling")
+    p.add_argument("-o", "--out", required=True)
+    p.set_defaults(run=_run_render)
+
+
+def _add_heatmap(sub, common) -> None:
+    p = sub.add_parser("heatmap", parents=[common], help="write a heat-map overlay")
+    p.add_argument("image", metavar="IMAGE")
+    p.add_argument("--aspect", action="append", type=_aspect_arg, metavar="A:B")
+    p.add_argument("-o", "--out", required=True)
+    p.set_defaults(run=_run_heatmap)
+
+
+def _aspect_arg(text: str) -> tuple[str, tuple[int, int]]:
+    """'16:9' (or '16x9', '1.91:1') -> ('16:9', (16, 9)) in lowest terms."""
+    try:
+        a, b = text.replace("x", ":").split(":")
+        ratio = Fraction(a) / Fraction(b)
+    except (ValueError, ZeroDivisionError):
+        raise argparse.ArgumentTypeError(f"aspect must look like 16:9, got {text!r}") from None
+    if ratio <= 0:
+        raise argparse.ArgumentTypeError(f"aspect must be positive, got {text!r}")
+    return text, (ratio.numerator, ratio.denominator)
+
+
+def _focal_arg(text: str) -> tuple[float, float]:
+    try:
+        x, y = (float(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"focal must look like 0.5,0.4, got {text!r}") from None
+    return x, y
+
+
+# -- commands -------------------------------------------------------------------
+
+def _run_suggest(args, backend) -> int:
+    aspects = args.aspect or [_aspect_arg(a) for a in DEFAULT_ASPECTS]
+    status = 0
+    for path in args.images:
+        try:
+            result = suggest(path, aspects, backend, max_pixels=args.max_pixels,
+                             faces=not args.no_faces)
+        except loading.ImageError as exc:
+            status = _fail(path, str(exc))
+            continue
+        print(json.dumps(result) if args.json else _text_line(result), flush=True)
+    return status
+
+
+def suggest(path, aspects, backend, *, max_pixels: int, faces: bool = True) -> dict:
+    """The ``suggest`` record of one image (see the module docstring)."""
+    img, (width, height) = loading.open_for_analysis(path, max_pixels=max_pixels)
+    smap = backend.compute(img)
+    face_boxes = detect_faces(img, (width, height)) if faces else []
+    record = {"image": str(path), "width": width, "height": height,
+              "crops": {}, "scores": {}, "confidence": {}, "faces": face_boxes,
+              "backend": backend.version}
+    for label, ratio in aspects:
+        plan = planning.plan_crop(smap, (width, height), aspect=ratio, faces=face_boxes)
+        record["crops"][label] = list(plan.box)
+        record["scores"][label] = round(plan.kept, 4)
+        record["confidence"][label] = round(plan.confidence, 4)
+    return record
+
+
+def _text_line(record: dict) -> str:
+    crops = "  ".join(f"{k}={v} ({record['scores'][k]:.2f})" for k, v in record["crops"].items())
+    return f"{record['image']} {record['width']}x{record['height']}  {crops}"
+
+
+def _run_saliency(args, backend) -> int:
+    try:
+        img, _ = loading.open_for_analysis(args.image, max_pixels=args.max_pixels)
+    except loading.ImageError as exc:
+        return _fail(args.image, str(exc))
+    np.save(args.out, backend.compute(img))
+    return 0
+
+
+def _run_render(args, backend) -> int:
+    try:
+        full = loading.open_full(args.image, max_pixels=args.max_pixels)
+    except loading.ImageError as exc:
+        return _fail(args.image, str(exc))
+    box = _render_plan(args, backend, full).box
+    size = planning.output_size((box[2] - box[0], box[3] - box[1]), width=args.width,
+                                height=args.height, max_width=args.max_width,
+                                allow_upscale=args.upscale)
+    data = rendering.render(full, box, size, fmt=args.format, quality=args.quality)
+    try:
+        Path(args.out).write_bytes(data)
+    except OSError as exc:
+        print(f"salient: {args.out}: cannot write ({exc.strerror})", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _render_plan(args, backend, full) -> planning.CropPlan:
+    small = loading.analysis_image(full)
+    ratio = planning.profile_aspect(aspect=args.aspect and args.aspect[1],
+                                    width=args.width, height=args.height)
+    wanted = (args.width, args.height) if args.width and args.height else None
+    return planning.plan_crop(
+        backend.compute(small), full.size, aspect=ratio, output_size=wanted,
+        faces=[] if args.no_faces else detect_faces(small, full.size),
+        focal=args.focal, zoom=args.zoom, allow_upscale=args.upscale)
+
+
+def _run_heatmap(args, backend) -> int:
+    aspects = args.aspect or [_aspect_arg(a) for a in DEFAULT_ASPECTS]
+    try:
+        img, full = loading.open_for_analysis(args.image, max_pixels=args.max_pixels)
+    except loading.ImageError as exc:
+        return _fail(args.image, str(exc))
+    smap = backend.compute(img)
+    face_boxes = [] if args.no_faces else detect_faces(img, full)
+    sx, sy = img.width / full[0], img.height / full[1]
+    boxes, labels = [], []
+    for label, ratio in aspects:
+        x0, y0, x1, y1 = planning.plan_crop(smap, full, aspect=ratio, faces=face_boxes).box
+        boxes.append((round(x0 * sx), round(y0 * sy), round(x1 * sx), round(y1 * sy)))
+        labels.append(label)
+    heatmap.overlay(img, smap, boxes=boxes, labels=labels).save(args.out)
+    return 0
+
+
+# -- faces ----------------------------------------------------------------------
+
+def detect_faces(img, full_size: tuple[int, int]) -> list[list[int]]:
+    """Faces in ``img`` as boxes in px of the full image of ``full_size`` (W, H).
+
+    Uses ``renditions.engine.faces.detect`` when that module is present; a
+    detector that fails is reported on stderr and treated as finding nothing.
+    """
+    detect = _face_detector()
+    if detect is None:
+        return []
+    try:
+        found = detect(img)
+    except Exception as exc:  # a broken detector must not stop cropping
+        print(f"salient: face detection failed ({exc}); continuing without faces",
+              file=sys.stderr)
+        return []
+    sx, sy = full_size[0] / img.width, full_size[1] / img.height
+    return [_scale_box(box, sx, sy, full_size) for box in found]
+
+
+@functools.cache
+def _face_detector():
+    name = f"{__package__}.faces"
+    if importlib.util.find_spec(name) is None:
+        return None
+    try:
+        return getattr(importlib.import_module(name), "detect", None)
+    except Exception as exc:
+        print(f"salient: face detection unavailable ({exc})", file=sys.stderr)
+        return None
+
+
+def _scale_box(box, sx: float, sy: float, full_size) -> list[int]:
+    """A box from analysis px to full px, rounded outward and clipped."""
+    x0, y0, x1, y1 = box
+    return [max(0, math.floor(x0 * sx)), max(0, math.floor(y0 * sy)),
+            min(full_size[0], math.ceil(x1 * sx)), min(full_size[1], math.ceil(y1 * sy))]
+
+
+def _fail(name, problem: str) -> int:
+    print(f"salient: {name}: {problem}", file=sys.stderr)
+    return EXIT_BAD_INPUT

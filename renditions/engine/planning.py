@@ -1,0 +1,372 @@
+"""Crop planning: choose the crop box that keeps the most saliency.
+
+Plan, then pixels: everything here is geometry on small arrays and returns a
+``CropPlan``; ``rendering`` applies it. Boxes are ``(x0, y0, x1, y1)`` in px
+of the oriented source image, x1/y1 exclusive. Normalised 0-1 values come in
+only as editor input (``focal``, ``editor_box``) and say so.
+
+How a box is found: the saliency map is resampled to the source's aspect,
+face boxes add Gaussian mass, and a summed-area table (SAT) gives the mass of
+any box. The mass of a box of fixed size is piecewise bilinear in its
+position, so its maximum lies where a box edge meets a cell edge: those
+positions (plus face edges and the focal point) are the only candidates, and
+the search is exact to a pixel while working at map resolution.
+"""
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+from . import grid
+from . import confidence as _confidence
+from .sizing import box_size, output_size, profile_aspect
+
+Box = tuple[int, int, int, int]
+__all__ = ["CropPlan", "plan_crop", "output_size", "profile_aspect", "box_size"]
+
+#: A face is cut when a box overlaps it but holds less than this much of it.
+FACE_KEEP = 0.9
+#: Saliency mass a face adds per unit of image area it covers (map sums to 1).
+FACE_GAIN = 4.0
+FACE_MASS_RANGE = (0.03, 0.6)
+#: Score lost when the focal point sits on the box edge instead of its centre.
+FOCAL_PULL = 0.1
+#: Zoom 1 shrinks the box until it keeps this share of the largest box's mass.
+ZOOM_KEEP = 0.6
+#: Smallest box scale tried, relative to the largest box of the aspect.
+MIN_SCALE = 0.2
+#: Box scales tried, largest first, when the largest box must cut a face.
+FACE_LADDER = (1.0, 0.95, 0.9, 0.85, 0.8, 0.75, 0.7, 0.65, 0.6)
+
+
+@dataclass(frozen=True)
+class CropPlan:
+    """A crop decision.
+
+    ``box``: (x0, y0, x1, y1) source px, x1/y1 exclusive; ``kept``: fraction
+    (0-1) of the saliency mass (faces included) inside; ``faces_cut``: the box
+    cuts through a face; ``confidence``: 0-1, low when the crop deserves a
+    reviewer's look; ``origin``: 'auto', 'focal' or 'editor'.
+    """
+
+    box: Box
+    kept: float
+    faces_cut: bool
+    confidence: float
+    origin: str
+
+
+@dataclass
+class _Field:
+    """The saliency map on a grid over the source, with its SAT.
+
+    ``sat[r, c]`` is the mass of cells above row r and left of column c;
+    ``sx``/``sy`` are cells per source px.
+    """
+
+    density: np.ndarray
+    sat: np.ndarray
+    size: tuple[int, int]
+    sx: float
+    sy: float
+    stats: _confidence.MapStats
+
+    def masses(self, xs: np.ndarray, ys: np.ndarray, w: int, h: int) -> np.ndarray:
+        """Mass of every box [x, x+w) x [y, y+h): array (len(ys), len(xs))."""
+        # exact for a piecewise-constant density: its SAT is bilinear in each cell
+        interp = grid.interp_axis
+        cols = interp(self.sat, (xs + w) * self.sx, 1) - interp(self.sat, xs * self.sx, 1)
+        return interp(cols, (ys + h) * self.sy, 0) - interp(cols, ys * self.sy, 0)
+
+    def mass(self, box: Box) -> float:
+        """Mass (0-1) inside ``box`` (source px)."""
+        x0, y0, x1, y1 = box
+        return float(self.masses(np.array([x0]), np.array([y0]), x1 - x0, y1 - y0)[0, 0])
+
+
+def plan_crop(saliency_map: np.ndarray, image_size: tuple[int, int], *,
+              aspect: tuple[int, int] | None = None,
+              output_size: tuple[int, int] | None = None,
+              faces: Sequence[Sequence[float]] = (),
+              focal: tuple[float, float] | None = None,
+              editor_box: tuple[float, float, float, float] | None = None,
+              zoom: float = 0.0, allow_upscale: bool = False) -> CropPlan:
+    """Plan the crop of an image of ``image_size`` (W, H) px.
+
+    ``aspect`` (a, b), else ``output_size``'s, else the image's. ``faces`` are
+    boxes in source px. ``focal`` (x, y) normalised 0-1 is always inside the
+    box and pulls it toward centring it. ``editor_box`` (x0, y0, x1, y1)
+    normalised 0-1 wins outright (snapped to the exact aspect around its
+    centre). ``zoom`` 0 gives the largest box of the aspect; 1 the smallest
+    box holding ``ZOOM_KEEP`` of its mass, never smaller than ``output_size``
+    unless ``allow_upscale``.
+    """
+    width, height = image_size
+    faces = _clean_faces(faces, image_size)
+    field = _field(saliency_map, image_size, faces)
+    ratio = _ratio(aspect, output_size, image_size)
+    if editor_box is not None:
+        box = _editor_box(editor_box, ratio, image_size)
+        return _plan(field, box, faces, "editor", confidence=1.0)
+    focal_px = None if focal is None else _focal_px(focal, image_size)
+    floor = _scale_floor(ratio, image_size, output_size, allow_upscale)
+    scale = _zoom_scale(field, ratio, floor, zoom, focal_px)
+    box = _best_box(field, box_size(ratio, width, height, scale), faces, focal_px)
+    if faces and _cuts(box, faces):
+        box = _avoid_faces(field, ratio, faces, focal_px, floor, scale) or box
+    return _plan(field, box, faces, "auto" if focal is None else "focal")
+
+
+# -- geometry helpers ---------------------------------------------------------
+
+def _ratio(aspect, out_size, image_size) -> tuple[int, int]:
+    a, b = aspect or out_size or image_size
+    if a <= 0 or b <= 0:
+        raise ValueError(f"aspect must be positive, got {a}:{b}")
+    return a, b
+
+
+def _focal_px(focal, image_size) -> tuple[float, float]:
+    """Normalised 0-1 (x, y) to source px, kept inside the image."""
+    (fx, fy), (width, height) = focal, image_size
+    # just inside the far edge, so that x1/y1 (exclusive) can still hold it
+    return (min(max(fx * width, 0.0), width - 0.5),
+            min(max(fy * height, 0.0), height - 0.5))
+
+
+def _clean_faces(faces, image_size) -> list[Box]:
+    """Integer face boxes clipped to the image, empty ones dropped, largest first."""
+    width, height = image_size
+    out = []
+    for x0, y0, x1, y1 in faces:
+        box = (max(0, math.floor(x0)), max(0, math.floor(y0)),
+               min(width, math.ceil(x1)), min(height, math.ceil(y1)))
+        if box[2] > box[0] and box[3] > box[1]:
+            out.append(box)
+    return sorted(out, key=lambda f: -(f[2] - f[0]) * (f[3] - f[1]))
+
+
+def _editor_box(box, ratio, image_size) -> Box:
+    """An editor's normalised box in px, snapped to ``ratio`` around its centre.
+
+    The snapped box has the same area (so float rounding in the database
+    costs at most a pixel or two) and is moved inside the image if needed.
+    """
+    width, height = image_size
+    x0, y0, x1, y1 = (box[0] * width, box[1] * height, box[2] * width, box[3] * height)
+    a, b = ratio
+    h = math.sqrt(max(x1 - x0, 1.0) * max(y1 - y0, 1.0) * b / a)
+    largest_h = box_size(ratio, width, height, 1.0)[1]
+    scale = min(1.0, h / largest_h)
+    if a * height >= b * width:  # width-limited: scale is along the width
+        scale = min(1.0, h * a / b / width)
+    w, h = box_size(ratio, width, height, scale)
+    return _place((x0 + x1) / 2 - w / 2, (y0 + y1) / 2 - h / 2, w, h, image_size)
+
+
+def _place(x: float, y: float, w: int, h: int, image_size) -> Box:
+    """Box of w x h px at about (x, y), moved inside the image."""
+    width, height = image_size
+    x0 = min(max(round(x), 0), width - w)
+    y0 = min(max(round(y), 0), height - h)
+    return x0, y0, x0 + w, y0 + h
+
+
+def _cuts(box: Box, faces: Sequence[Box]) -> bool:
+    return any(_cut_matrix(np.array([box[0]]), np.array([box[1]]),
+                           box[2] - box[0], box[3] - box[1], f)[0, 0] for f in faces)
+
+
+def _cut_matrix(xs, ys, w, h, face: Box) -> np.ndarray:
+    """(len(ys), len(xs)) bools: the box at (x, y) overlaps ``face`` but holds < FACE_KEEP."""
+    overlap = _overlap(xs, ys, w, h, face)
+    area = (face[2] - face[0]) * (face[3] - face[1])
+    return (overlap > 0) & (overlap < FACE_KEEP * area)
+
+
+def _overlap(xs, ys, w, h, face: Box) -> np.ndarray:
+    """(len(ys), len(xs)) px^2 shared by ``face`` and the w x h box at (x, y)."""
+    fx0, fy0, fx1, fy1 = face
+    ox = np.clip(np.minimum(xs + w, fx1) - np.maximum(xs, fx0), 0, None)
+    oy = np.clip(np.minimum(ys + h, fy1) - np.maximum(ys, fy0), 0, None)
+    return np.outer(oy, ox)
+
+
+# -- the field ----------------------------------------------------------------
+
+def _field(saliency_map, image_size, faces) -> _Field:
+    """The field for these inputs; the last one is reused (plans of several
+    aspects for one image share it)."""
+    saliency_map = np.ascontiguousarray(saliency_map, dtype=np.float32)
+    key = (hashlib.blake2b(saliency_map.tobytes(), digest_size=16).digest(),
+           saliency_map.shape, tuple(image_size), tuple(faces))
+    cached = _LAST_FIELD.get("last")
+    if cached and cached[0] == key:
+        return cached[1]
+    field = _build_field(saliency_map, image_size, faces)
+    _LAST_FIELD["last"] = (key, field)  # one slot, replaced atomically
+    return field
+
+
+_LAST_FIELD: dict[str, tuple] = {}
+
+
+def _build_field(saliency_map, image_size, faces) -> _Field:
+    """Resample the map to the source aspect, add face mass, build the SAT."""
+    width, height = image_size
+    cols, rows = grid.fit_cells(width, height, max(saliency_map.shape))
+    density = grid.normalise(grid.resize(saliency_map, (rows, cols))).astype(np.float64)
+    sx, sy = cols / width, rows / height
+    for face in faces:
+        density += _face_blob(face, (rows, cols), sx, sy, image_size)
+    density /= density.sum()
+    sat = np.zeros((rows + 1, cols + 1))
+    sat[1:, 1:] = density.cumsum(0).cumsum(1)
+    return _Field(density, sat, image_size, sx, sy, _confidence.map_stats(density))
+
+
+def _face_blob(face: Box, shape, sx, sy, image_size) -> np.ndarray:
+    """Gaussian mass over ``face``, proportional to its share of the image area."""
+    x0, y0, x1, y1 = face
+    share = (x1 - x0) * (y1 - y0) / (image_size[0] * image_size[1])
+    mass = min(max(FACE_GAIN * share, FACE_MASS_RANGE[0]), FACE_MASS_RANGE[1])
+    blob = grid.gaussian_2d(shape, ((x0 + x1) / 2 * sx, (y0 + y1) / 2 * sy),
+                            ((x1 - x0) * sx / 2.5 + 0.3, (y1 - y0) * sy / 2.5 + 0.3))
+    return mass * blob / blob.sum()
+
+
+# -- the search -----------------------------------------------------------------
+
+def _best_box(field: _Field, size, faces, focal_px, *, strict=False) -> Box | None:
+    """The w x h box of most mass (faces and focal rules applied).
+
+    Boxes that cut faces are excluded when any candidate avoids them (largest
+    face first). With ``strict``, only boxes that cut no face and hold at
+    least one are allowed, and None is returned when there is none.
+    """
+    w, h = size
+    xs = _candidates(field.size[0], w, field.sx, faces, 0, focal_px)
+    ys = _candidates(field.size[1], h, field.sy, faces, 1, focal_px)
+    score = field.masses(xs, ys, w, h) - _pull(xs, ys, w, h, field.size, focal_px)
+    if strict:
+        allowed = _clean_mask(xs, ys, w, h, faces)
+        if not allowed.any():
+            return None
+    else:
+        allowed = _face_mask(xs, ys, w, h, faces)
+    score = np.where(allowed, score, -np.inf)
+    r, c = np.unravel_index(int(np.argmax(score)), score.shape)
+    return int(xs[c]), int(ys[r]), int(xs[c]) + w, int(ys[r]) + h
+
+
+def _candidates(length: int, span: int, cells_per_px: float, faces, axis: int,
+                focal_px) -> np.ndarray:
+    """Box starts (px) along one axis where the best box can lie."""
+    cells = int(round(length * cells_per_px))
+    edges = np.round(np.arange(cells + 1) / cells_per_px)
+    starts = [edges, edges - span, [(length - span) / 2]]
+    for face in faces:
+        lo, hi = face[axis], face[axis + 2]
+        starts.append([lo, hi, lo - span, hi - span])
+    low, high = 0, length - span
+    if focal_px is not None:
+        f = focal_px[axis]
+        low, high = max(low, math.floor(f) - span + 1), min(high, math.floor(f))
+        starts.append([f - span / 2])
+    return np.unique(np.clip(np.round(np.concatenate(starts)), low, high))
+
+
+def _pull(xs, ys, w, h, image_size, focal_px) -> np.ndarray:
+    """Score penalty: toward the focal point, or a tiny tie-break toward the centre."""
+    fx, fy = focal_px or (image_size[0] / 2, image_size[1] / 2)
+    dx = ((xs + w / 2 - fx) / (w / 2)) ** 2
+    dy = ((ys + h / 2 - fy) / (h / 2)) ** 2
+    weight = FOCAL_PULL if focal_px else 1e-7
+    return weight * (dy[:, None] + dx[None, :])
+
+
+def _face_mask(xs, ys, w, h, faces) -> np.ndarray:
+    """Allowed candidates: each face, largest first, uncut where still possible.
+
+    A face too big for the box cannot be kept whole; leaving it out entirely
+    would be worse than cutting it, so the saliency mass decides instead.
+    """
+    allowed = np.ones((len(ys), len(xs)), dtype=bool)
+    for face in _fitting(faces, w, h):
+        keeps = allowed & ~_cut_matrix(xs, ys, w, h, face)
+        if keeps.any():
+            allowed = keeps
+    return allowed
+
+
+def _clean_mask(xs, ys, w, h, faces) -> np.ndarray:
+    """Candidates that cut no face that fits and hold at least one face."""
+    clean = np.ones((len(ys), len(xs)), dtype=bool)
+    holds = np.zeros_like(clean)
+    for face in _fitting(faces, w, h):
+        clean &= ~_cut_matrix(xs, ys, w, h, face)
+        holds |= _overlap(xs, ys, w, h, face) > 0
+    return clean & holds
+
+
+def _fitting(faces, w: int, h: int) -> list[Box]:
+    """The faces a w x h px box can hold (FACE_KEEP of their area or more)."""
+    return [f for f in faces
+            if min(f[2] - f[0], w) * min(f[3] - f[1], h)
+            >= FACE_KEEP * (f[2] - f[0]) * (f[3] - f[1])]
+
+
+def _avoid_faces(field, ratio, faces, focal_px, floor, scale) -> Box | None:
+    """The largest box, below ``scale``, that holds a face and cuts none; or None."""
+    width, height = field.size
+    for step in FACE_LADDER[1:]:
+        if step * scale < floor:
+            break
+        size = box_size(ratio, width, height, step * scale)
+        box = _best_box(field, size, faces, focal_px, strict=True)
+        if box is not None:
+            return box
+    return None
+
+
+def _scale_floor(ratio, image_size, out_size, allow_upscale) -> float:
+    """The smallest box scale allowed: MIN_SCALE, or the output size's."""
+    if out_size is None or allow_upscale:
+        return MIN_SCALE
+    w, h = box_size(ratio, *image_size, 1.0)
+    margin = 1.0 / min(w, h)  # rounding must never leave the box a pixel short
+    return min(1.0, max(MIN_SCALE, out_size[0] / w + margin, out_size[1] / h + margin))
+
+
+def _zoom_scale(field, ratio, floor, zoom, focal_px) -> float:
+    """Box scale for ``zoom`` (0-1): 1 at 0, the subject's scale at 1."""
+    zoom = min(max(float(zoom), 0.0), 1.0)
+    if zoom == 0 or floor >= 1.0:
+        return 1.0
+    return 1.0 - zoom * (1.0 - _subject_scale(field, ratio, floor, focal_px))
+
+
+def _subject_scale(field, ratio, floor, focal_px) -> float:
+    """Smallest scale >= floor whose best box keeps ZOOM_KEEP of the largest's mass."""
+    def kept(scale):
+        size = box_size(ratio, *field.size, scale)
+        return field.mass(_best_box(field, size, (), focal_px))
+
+    target, lo, hi = ZOOM_KEEP * kept(1.0), floor, 1.0
+    if kept(lo) >= target:
+        return lo
+    for _ in range(6):  # kept() grows with the scale: bisect
+        mid = (lo + hi) / 2
+        lo, hi = (lo, mid) if kept(mid) >= target else (mid, hi)
+    return hi
+
+
+def _plan(field, box, faces, origin, confidence=None) -> CropPlan:
+    kept = min(1.0, max(0.0, field.mass(box)))
+    if confidence is None:
+        confidence = _confidence.confidence(field.stats, box, kept, field.sx, field.sy)
+    return CropPlan(box, round(kept, 6), _cuts(box, faces), round(confidence, 4), origin)

@@ -1,0 +1,112 @@
+"""Apply a crop plan: crop, resize, sharpen lightly, encode.
+
+``img`` comes from ``loading.open_full`` (oriented sRGB, RGB or RGBA) and the
+box is in its pixels, (x0, y0, x1, y1) with x1/y1 exclusive. Metadata: the
+ICC profile in ``img.info`` is embedded again; EXIF is reduced to the
+copyright fields (Copyright, Artist), so GPS, camera serial numbers and the
+rest are never published.
+"""
+from __future__ import annotations
+
+import io
+from typing import Sequence
+
+from PIL import Image, ImageFilter
+
+from .loading import flatten
+
+FORMATS = ("jpeg", "webp", "avif", "png")
+MEDIA_TYPES = {"jpeg": "image/jpeg", "webp": "image/webp",
+               "avif": "image/avif", "png": "image/png"}
+EXTENSIONS = {"jpeg": "jpg", "webp": "webp", "avif": "avif", "png": "png"}
+
+#: EXIF tags a rendition keeps: Copyright, Artist.
+KEPT_EXIF_TAGS = (0x8298, 0x013B)
+#: Downscale factor from which the result gets a light unsharp mask.
+SHARPEN_FROM = 2.0
+_SHARPEN = ImageFilter.UnsharpMask(radius=0.8, percent=40, threshold=2)
+
+
+def render(img: Image.Image, box: Sequence[int], size: tuple[int, int], *,
+           fmt: str, quality: int, exif: bytes | None = None) -> bytes:
+    """Return the encoded rendition of ``box`` (source px) at ``size`` (w, h) px.
+
+    ``fmt`` is one of ``FORMATS``; ``quality`` 1-100 (ignored for PNG);
+    ``exif`` defaults to ``img.info['exif']`` and is filtered either way.
+    """
+    fmt = fmt.lower().replace("jpg", "jpeg")
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
+    out = resize(img, box, size)
+    if fmt == "jpeg":
+        out = flatten(out)
+    meta = {"icc_profile": img.info.get("icc_profile"),
+            "exif": public_exif(exif if exif is not None else img.info.get("exif"))}
+    return encode(out, fmt, quality, {k: v for k, v in meta.items() if v})
+
+
+def resize(img: Image.Image, box: Sequence[int], size: tuple[int, int]) -> Image.Image:
+    """Crop ``box`` and scale it to ``size`` (w, h) px.
+
+    Lanczos with Pillow's two-step reduce (``reducing_gap``) for speed without
+    aliasing; alpha is premultiplied by Pillow during the resize. Sharpened
+    lightly when shrunk by ``SHARPEN_FROM`` or more. Gamma-linear resampling is
+    not done: at 8 bits per channel it costs about 3x and changes little on
+    photos.
+    """
+    box = tuple(int(v) for v in box)
+    _check_box(box, img.size)
+    if (box[2] - box[0], box[3] - box[1]) == tuple(size):
+        return img.crop(box)
+    out = img.resize(tuple(size), Image.Resampling.LANCZOS, box=box, reducing_gap=3.0)
+    if (box[2] - box[0]) / size[0] >= SHARPEN_FROM:
+        out = _sharpen(out)
+    return out
+
+
+def public_exif(exif: bytes | None) -> bytes | None:
+    """Return EXIF bytes holding only ``KEPT_EXIF_TAGS``, or None if none are set."""
+    if not exif:
+        return None
+    source, kept = Image.Exif(), Image.Exif()
+    try:
+        source.load(exif)
+    except Exception:  # unreadable EXIF is dropped, never fatal
+        return None
+    for tag in KEPT_EXIF_TAGS:
+        if source.get(tag):
+            kept[tag] = source[tag]
+    return kept.tobytes() if len(kept) else None
+
+
+def encode(img: Image.Image, fmt: str, quality: int, meta: dict) -> bytes:
+    """Encode ``img`` in ``fmt`` with ``meta`` (icc_profile, exif) embedded."""
+    buf = io.BytesIO()
+    img.save(buf, format=fmt.upper(), **_options(fmt, quality), **meta)
+    return buf.getvalue()
+
+
+def _options(fmt: str, quality: int) -> dict:
+    if fmt == "jpeg":
+        return {"quality": quality, "progressive": True, "optimize": True,
+                "subsampling": "4:4:4" if quality >= 90 else "4:2:0"}
+    if fmt == "webp":
+        return {"quality": quality, "method": 4}
+    if fmt == "avif":
+        return {"quality": quality, "speed": 8}
+    return {"optimize": True}
+
+
+def _sharpen(img: Image.Image) -> Image.Image:
+    """Unsharp-mask the colour channels only (alpha stays as resampled)."""
+    if img.mode != "RGBA":
+        return img.filter(_SHARPEN)
+    out = img.convert("RGB").filter(_SHARPEN)
+    out.putalpha(img.getchannel("A"))
+    return out
+
+
+def _check_box(box, size) -> None:
+    x0, y0, x1, y1 = box
+    if not (0 <= x0 < x1 <= size[0] and 0 <= y0 < y1 <= size[1]):
+        raise ValueError(f"crop box {box} is not inside the {size[0]}x{size[1]} image")

@@ -1,0 +1,56 @@
+"""Integration fixtures: real database (SQLite or PostgreSQL), a live Celery worker."""
+from __future__ import annotations
+
+import time
+
+import pytest
+from django.apps import apps as django_apps
+
+
+@pytest.fixture
+def default_profiles(transactional_db):
+    """The migration's default profiles (transactional tests flush them)."""
+    from renditions.migrations import _defaults
+
+    _defaults.create_profiles(django_apps, None)
+    from renditions.models import RenditionProfile
+
+    return list(RenditionProfile.objects.all())
+
+
+@pytest.fixture
+def editor(transactional_db, django_user_model):
+    from dam.roles import ensure_roles
+
+    user = django_user_model.objects.create_user("ed", password="pw-for-tests")
+    user.groups.add(ensure_roles()["Editors"])
+    return user
+
+
+@pytest.fixture
+def live_worker(transactional_db):
+    """A real Celery worker consuming the configured broker, in this process."""
+    from celery.contrib.testing.worker import start_worker
+
+    from dam.celery import app
+
+    with start_worker(app, pool="threads", concurrency=1, perform_ping_check=False,
+                      loglevel="WARNING", shutdown_timeout=30) as worker:
+        yield worker
+
+
+def wait_for(predicate, *, timeout: float = 120.0, interval: float = 0.2):
+    """Poll ``predicate`` until it returns a truthy value or the timeout passes."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout:.0f} s")
+
+
+@pytest.fixture(autouse=True)
+def fresh_media(settings, tmp_path):
+    """Each test stores files in its own folder, so leftovers cannot hide a leak."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")

@@ -1,0 +1,15 @@
+"""Test settings: the project's settings with data in a throw-away folder.
+
+DATABASE_URL and CELERY_BROKER_URL still select PostgreSQL and Redis when set.
+"""
+import os
+import tempfile
+
+os.environ.setdefault("SALIENT_VAR_DIR", tempfile.mkdtemp(prefix="salient-test-"))
+
+from dam.settings import *  # noqa: E402,F401,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Close connections after each request and task, so the in-process worker's
+# thread leaves no session open when the test database is dropped.
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405

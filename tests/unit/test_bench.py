@@ -1,0 +1,88 @@
+"""The benchmark code runs without ../shared and gives sane numbers.
+
+Generated photos only; quick (a few seconds). The libvips and smartcrop.py
+rows need the ``bench`` extra and are skipped without it.
+"""
+from __future__ import annotations
+
+import importlib.util
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from bench import ASPECTS, crop_quality, speed
+from bench.crop_quality import Sample, fraction_inside, oracle_box
+
+HAS_VIPS = importlib.util.find_spec("pyvips") is not None
+needs_vips = pytest.mark.skipif(not HAS_VIPS, reason="pyvips not installed (bench extra)")
+
+
+@pytest.fixture(scope="module")
+def samples(tmp_path_factory):
+    return crop_quality.synthetic_samples(tmp_path_factory.mktemp("photos"), n=3, size=(400, 300))
+
+
+def test_fraction_inside_counts_half_open_boxes():
+    points = np.array([[0, 0], [9, 9], [10, 10], [5, 12]])
+    assert fraction_inside(points, (0, 0, 10, 10)) == 0.5
+    assert fraction_inside(points, (0, 0, 11, 13)) == 1.0
+
+
+def test_oracle_finds_the_exact_best_position():
+    points = np.array([[3, 3]] + [[30, 20]] * 3 + [[39, 29]] * 2)
+    assert oracle_box(points, (40, 30), (10, 10)) == (30, 20, 40, 30)
+    assert oracle_box(points, (40, 30), (40, 30)) == (0, 0, 40, 30)
+    assert oracle_box(points, (40, 30), (1, 1)) == (30, 20, 31, 21)
+
+
+def test_oracle_is_at_least_every_method(samples):
+    methods, _ = crop_quality.available_methods()
+    results = crop_quality.evaluate(samples, methods)
+    oracle = results["oracle"].scores
+    for name, result in results.items():
+        assert result.scores.shape == (3, len(ASPECTS))
+        assert ((result.scores >= 0) & (result.scores <= 1)).all(), name
+        assert (result.scores <= oracle + 1e-12).all(), name
+    # the generated subject is small and bright: the oracle keeps all of it
+    assert oracle.min() == 1.0
+    salient = next(iter(results.values())).scores
+    assert salient.mean() >= 0.9
+
+
+def test_report_names_methods_and_verdicts(samples):
+    methods, notes = crop_quality.available_methods()
+    text = crop_quality.report(crop_quality.evaluate(samples[:1], methods),
+                               title="test", notes=notes)
+    assert "| oracle |" in text and "100.0" in text
+    assert "% of the oracle on average" in text
+
+
+@needs_vips
+def test_vips_boxes_match_the_pixels_libvips_returns(tmp_path):
+    """The box read from xoffset/yoffset is where libvips cut (checked pixel for pixel)."""
+    rng = np.random.default_rng(3)
+    noise = rng.integers(0, 40, (300, 400, 3)).astype(np.uint8)
+    noise[40:90, 250:320] = (250, 20, 20)  # the salient patch, off-centre
+    path = tmp_path / "noise.png"
+    Image.fromarray(noise).save(path)
+    sample = Sample("noise", path, (400, 300), np.array([[280, 60]]))
+    boxes = crop_quality.vips_boxes(sample, ASPECTS, verify=True)
+    for aspect, (x0, y0, x1, y1) in boxes.items():
+        assert (x1 - x0, y1 - y0) == crop_quality.largest_box(aspect, (400, 300))
+        assert x0 <= 280 < x1 and y0 <= 60 < y1, aspect  # it went for the patch
+
+
+def test_speed_runs_on_a_small_generated_photo(tmp_path):
+    text = speed.run(repeats=1, synthetic=True, memory=False, out_dir=tmp_path,
+                     work_dir=tmp_path, size=(800, 600), echo=lambda *a: None)
+    assert "Salient suggest, 5 aspects" in text
+    assert (tmp_path / "speed.md").read_text().strip() == text.strip()
+    if HAS_VIPS:
+        assert "suggest 5 aspects / vips attention 1 aspect (pixels) = " in text
+
+
+def test_memory_child_reports_a_peak(tmp_path):
+    path, _ = speed.make_photo(tmp_path, synthetic=True, size=(400, 300))
+    mem = speed.measure_memory(["centre7"], path)["centre7"]
+    assert mem["peak_kb"] >= mem["after_imports_kb"] > 10_000

@@ -1,0 +1,187 @@
+"""Loading: orientation, colour, odd modes, and files that must be refused."""
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from renditions.engine import loading
+
+from ._images import (BLUE, GREEN, RED, encoded, exif_block, png_header_only, quadrants,
+                      swapped_icc)
+
+LIMIT = 10_000_000
+
+
+def close(pixel, expected, tol=6):
+    return all(abs(int(a) - int(b)) <= tol for a, b in zip(pixel, expected))
+
+
+def sideways_jpeg() -> bytes:
+    """40x20 stored (left red, right blue) with Orientation 6 (turn 90 degrees CW)."""
+    img = Image.new("RGB", (40, 20), RED)
+    img.paste(BLUE, (20, 0, 40, 20))
+    return encoded(img, "JPEG", quality=95, exif=exif_block(6, copyright="(c) Ada"))
+
+
+def test_probe_reports_oriented_size_format_and_mode():
+    info = loading.probe(io.BytesIO(sideways_jpeg()), max_pixels=LIMIT)
+    assert info == loading.ImageInfo(width=20, height=40, format="JPEG", mode="RGB")
+
+
+def test_open_full_rotates_pixels_and_drops_orientation_only():
+    img = loading.open_full(io.BytesIO(sideways_jpeg()), max_pixels=LIMIT)
+    assert img.size == (20, 40)
+    assert close(img.getpixel((10, 5)), RED) and close(img.getpixel((10, 35)), BLUE)
+    exif = Image.Exif()
+    exif.load(img.info["exif"])
+    assert 0x0112 not in exif and exif[0x8298] == "(c) Ada"
+
+
+def test_open_for_analysis_is_small_oriented_rgb_with_full_size():
+    big = Image.new("RGB", (3000, 1000), RED)
+    data = encoded(big, "JPEG", exif=exif_block(8))
+    small, full = loading.open_for_analysis(io.BytesIO(data), longest=256, max_pixels=LIMIT)
+    assert full == (1000, 3000)
+    assert small.mode == "RGB" and max(small.size) == 256
+    assert abs(small.width / small.height - 1 / 3) < 0.01
+
+
+def test_small_images_are_not_upscaled_for_analysis():
+    small, full = loading.open_for_analysis(io.BytesIO(encoded(quadrants(), "PNG")),
+                                            max_pixels=LIMIT)
+    assert small.size == full == (40, 40)
+
+
+def test_file_objects_are_rewound():
+    fp = io.BytesIO(encoded(quadrants(), "PNG"))
+    fp.seek(17)
+    assert loading.probe(fp, max_pixels=LIMIT).width == 40
+    assert loading.open_full(fp, max_pixels=LIMIT).size == (40, 40)
+
+
+def test_paths_work(tmp_path):
+    path = tmp_path / "q.png"
+    quadrants().save(path)
+    assert loading.probe(path, max_pixels=LIMIT).format == "PNG"
+    assert loading.open_full(str(path), max_pixels=LIMIT).getpixel((30, 5)) == GREEN
+
+
+def test_cmyk_jpeg_becomes_rgb():
+    cmyk = Image.new("CMYK", (16, 16), (0, 255, 255, 0))  # red ink
+    img = loading.open_full(io.BytesIO(encoded(cmyk, "JPEG", quality=95)), max_pixels=LIMIT)
+    assert img.mode == "RGB" and close(img.getpixel((8, 8)), RED, tol=8)
+
+
+def test_icc_profile_is_converted_to_srgb_and_tagged():
+    tagged = encoded(Image.new("RGB", (8, 8), RED), "PNG", icc_profile=swapped_icc())
+    img = loading.open_full(io.BytesIO(tagged), max_pixels=LIMIT)
+    assert img.getpixel((0, 0)) == GREEN  # the profile's "red" primary is sRGB green
+    assert img.info["icc_profile"] == loading.srgb_profile()
+
+
+def test_untagged_images_stay_untagged():
+    img = loading.open_full(io.BytesIO(encoded(quadrants(), "PNG")), max_pixels=LIMIT)
+    assert "icc_profile" not in img.info
+
+
+def test_16_bit_grey_png_is_scaled_to_8_bits():
+    arr = np.array([[0, 128 * 257, 65535]], dtype=np.uint16)
+    src = Image.fromarray(arr)
+    assert src.mode == "I;16"
+    img = loading.open_full(io.BytesIO(encoded(src, "PNG")), max_pixels=LIMIT)
+    assert img.mode == "RGB"
+    assert [img.getpixel((x, 0)) for x in range(3)] == [(0, 0, 0), (128,) * 3, (255,) * 3]
+
+
+def test_rgba_png_keeps_alpha_for_rendering_and_flattens_for_analysis():
+    src = Image.new("RGBA", (10, 10), (0, 0, 255, 0))
+    src.paste((255, 0, 0, 255), (0, 0, 5, 10))
+    data = encoded(src, "PNG")
+    full = loading.open_full(io.BytesIO(data), max_pixels=LIMIT)
+    assert full.mode == "RGBA" and full.getpixel((2, 2)) == (255, 0, 0, 255)
+    assert full.getpixel((7, 2))[3] == 0
+    small, _ = loading.open_for_analysis(io.BytesIO(data), max_pixels=LIMIT)
+    assert small.getpixel((2, 2)) == RED and small.getpixel((7, 2)) == (255, 255, 255)
+
+
+def test_grey_alpha_png_becomes_rgba():
+    src = Image.new("LA", (4, 4), (100, 200))
+    img = loading.open_full(io.BytesIO(encoded(src, "PNG")), max_pixels=LIMIT)
+    assert img.mode == "RGBA" and img.getpixel((0, 0)) == (100, 100, 100, 200)
+
+
+def test_palette_gif_first_frame():
+    frames = [Image.new("RGB", (12, 12), c).convert("P") for c in (RED, BLUE)]
+    data = encoded(frames[0], "GIF", save_all=True, append_images=frames[1:])
+    img = loading.open_full(io.BytesIO(data), max_pixels=LIMIT)
+    assert img.mode == "RGB" and img.getpixel((5, 5)) == RED
+
+
+def test_transparent_palette_png_becomes_rgba():
+    src = Image.new("P", (4, 4), 1)
+    src.putpalette([0, 0, 0, 255, 0, 0])
+    data = encoded(src, "PNG", transparency=1)
+    img = loading.open_full(io.BytesIO(data), max_pixels=LIMIT)
+    assert img.mode == "RGBA" and img.getpixel((0, 0))[3] == 0
+
+
+@pytest.mark.parametrize("fmt", ["WEBP", "AVIF", "TIFF", "BMP"])
+def test_other_formats_open(fmt):
+    data = encoded(quadrants(), fmt)
+    info = loading.probe(io.BytesIO(data), max_pixels=LIMIT)
+    assert (info.width, info.height, info.format) == (40, 40, fmt)
+    assert loading.open_full(io.BytesIO(data), max_pixels=LIMIT).size == (40, 40)
+
+
+def test_truncated_jpeg_is_refused_by_every_entry_point():
+    rng = np.random.default_rng(1)
+    noisy = Image.fromarray(rng.integers(0, 255, (200, 200, 3), dtype=np.uint8))
+    data = encoded(noisy, "JPEG", quality=90)
+    cut = io.BytesIO(data[: len(data) // 2])
+    for call in (loading.probe, loading.open_full, loading.open_for_analysis):
+        with pytest.raises(loading.ImageError, match="truncated or corrupt"):
+            call(cut, max_pixels=LIMIT)
+
+
+@pytest.mark.parametrize("data", [
+    np.random.default_rng(2).bytes(5000),
+    b"",
+    b"%PDF-1.4 not an image",
+])
+def test_not_an_image(data):
+    with pytest.raises(loading.ImageError, match="not an image"):
+        loading.probe(io.BytesIO(data), max_pixels=LIMIT)
+
+
+def test_formats_outside_the_allow_list_are_refused():
+    with pytest.raises(loading.ImageError, match="supported format"):
+        loading.probe(io.BytesIO(encoded(quadrants(), "PPM")), max_pixels=LIMIT)
+
+
+def test_pixel_limit():
+    data = encoded(Image.new("RGB", (1000, 1000)), "PNG")
+    with pytest.raises(loading.ImageError, match="1000x1000 pixels .* over the limit"):
+        loading.open_full(io.BytesIO(data), max_pixels=999_999)
+    assert loading.probe(io.BytesIO(data), max_pixels=1_000_000).width == 1000
+
+
+def test_decompression_bomb_header_is_refused_before_decoding():
+    bomb = io.BytesIO(png_header_only(60_000, 60_000))
+    with pytest.raises(loading.ImageError, match="limit"):
+        loading.probe(bomb, max_pixels=LIMIT)
+    with pytest.raises(loading.ImageError, match="limit"):
+        loading.open_full(bomb, max_pixels=10 ** 10)  # Pillow's own guard, mapped
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(loading.ImageError, match="cannot read the file"):
+        loading.probe(tmp_path / "nope.jpg", max_pixels=LIMIT)
+
+
+def test_error_messages_are_one_sentence():
+    with pytest.raises(loading.ImageError) as err:
+        loading.probe(io.BytesIO(b"junk"), max_pixels=LIMIT)
+    assert "\n" not in str(err.value) and isinstance(err.value, ValueError)

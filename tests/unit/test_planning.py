@@ -1,0 +1,290 @@
+"""Crop plans from tables of cases: cheap, exact, and the rules that matter."""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from renditions.engine import planning
+
+from ._images import blob_map
+
+UNIFORM = np.full((96, 128), 1 / (96 * 128), dtype=np.float32)
+ASPECTS = [(1, 1), (16, 9), (9, 16), (4, 5), (3, 1), (191, 100), (7, 3)]
+SIZES = [(4000, 3000), (800, 600), (1023, 767), (3000, 4000), (101, 37), (5, 1000)]
+
+
+def inside(box, size):
+    x0, y0, x1, y1 = box
+    return 0 <= x0 < x1 <= size[0] and 0 <= y0 < y1 <= size[1]
+
+
+def holds(box, point):
+    return box[0] <= point[0] < box[2] and box[1] <= point[1] < box[3]
+
+
+# -- aspect and size ---------------------------------------------------------------
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("aspect", ASPECTS)
+def test_largest_box_has_the_aspect_exact_to_the_pixel(size, aspect):
+    plan = planning.plan_crop(UNIFORM, size, aspect=aspect)
+    x0, y0, x1, y1 = plan.box
+    w, h = x1 - x0, y1 - y0
+    assert inside(plan.box, size)
+    assert w == size[0] or h == size[1]  # the largest: one side is full
+    target = aspect[0] / aspect[1]
+    if w == size[0]:  # width-limited: no other height does better
+        assert all(abs(w / h - target) <= abs(w / k - target) + 1e-12
+                   for k in range(max(1, h - 2), h + 3) if k <= size[1])
+    else:
+        assert all(abs(w / h - target) <= abs(k / h - target) + 1e-12
+                   for k in range(max(1, w - 2), w + 3) if k <= size[0])
+
+
+@pytest.mark.parametrize("aspect,size,expected", [
+    ((1, 1), (4000, 3000), (3000, 3000)),
+    ((16, 9), (4000, 3000), (4000, 2250)),
+    ((3, 1), (800, 600), (800, 267)),
+    ((9, 16), (800, 600), (337, 600)),  # 337.5: both err equally, the smaller wins
+    ((4, 3), (800, 600), (800, 600)),
+])
+def test_box_size_table(aspect, size, expected):
+    assert planning.box_size(aspect, *size) == expected
+
+
+def test_no_aspect_means_the_whole_image():
+    assert planning.plan_crop(UNIFORM, (640, 480)).box == (0, 0, 640, 480)
+
+
+def test_output_size_sets_the_aspect_when_none_is_given():
+    x0, y0, x1, y1 = planning.plan_crop(UNIFORM, (800, 600), output_size=(300, 300)).box
+    assert x1 - x0 == y1 - y0 == 600
+
+
+# -- where the box goes --------------------------------------------------------------
+
+def test_box_follows_the_saliency():
+    smap = blob_map(centres=[(0.85, 0.5)])
+    plan = planning.plan_crop(smap, (1600, 900), aspect=(1, 1))
+    assert plan.box == (700, 0, 1600, 900)
+    assert plan.kept > 0.95 and plan.origin == "auto"
+
+
+def test_uniform_map_gives_a_centred_crop_keeping_the_area_share():
+    plan = planning.plan_crop(UNIFORM, (1600, 900), aspect=(1, 1))
+    assert plan.box == (350, 0, 1250, 900)
+    assert plan.kept == pytest.approx(900 / 1600, abs=1e-4)
+
+
+def test_search_matches_brute_force():
+    rng = np.random.default_rng(3)
+    smap = rng.random((30, 40)).astype(np.float32)
+    size, aspect = (400, 300), (1, 2)
+    plan = planning.plan_crop(smap, size, aspect=aspect)
+    field = planning._field(smap, size, [])
+    w, h = planning.box_size(aspect, *size)
+    masses = field.masses(np.arange(size[0] - w + 1.0), np.arange(size[1] - h + 1.0), w, h)
+    assert plan.kept == pytest.approx(masses.max(), abs=1e-6)
+
+
+def test_box_coordinates_are_ints():
+    box = planning.plan_crop(blob_map(), (1001, 999), aspect=(5, 4), zoom=0.5).box
+    assert all(type(v) is int for v in box)
+
+
+# -- editor input ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("editor_box,expected", [
+    ((0.0, 0.0, 0.5, 0.5), (0, 0, 400, 300)),
+    ((0.5, 0.5, 1.0, 1.0), (400, 300, 800, 600)),
+    ((0.25, 0.1, 0.75, 0.6), (200, 60, 600, 360)),
+])
+def test_editor_box_wins_outright(editor_box, expected):
+    smap = blob_map(centres=[(0.9, 0.9)])
+    plan = planning.plan_crop(smap, (800, 600), aspect=(4, 3), editor_box=editor_box,
+                              focal=(0.9, 0.9), faces=[(700, 500, 780, 580)])
+    assert plan.box == expected
+    assert plan.origin == "editor" and plan.confidence == 1.0
+
+
+def test_editor_box_is_snapped_to_the_exact_aspect():
+    plan = planning.plan_crop(UNIFORM, (1000, 1000), aspect=(16, 9),
+                              editor_box=(0.1, 0.1, 0.5001, 0.3249))
+    x0, y0, x1, y1 = plan.box
+    assert abs((x1 - x0) / (y1 - y0) - 16 / 9) < 0.01 and inside(plan.box, (1000, 1000))
+
+
+FOCAL_CASES = [(0.0, 0.0), (1.0, 1.0), (0.02, 0.98), (0.5, 0.5), (0.99, 0.01), (0.3, 0.7)]
+
+
+@pytest.mark.parametrize("focal", FOCAL_CASES)
+@pytest.mark.parametrize("aspect", [(1, 1), (3, 1), (9, 16)])
+@pytest.mark.parametrize("zoom", [0.0, 1.0])
+def test_focal_point_is_always_inside(focal, aspect, zoom):
+    size = (1200, 800)
+    smap = blob_map(centres=[(1 - focal[0], 1 - focal[1])])  # saliency pulls away
+    plan = planning.plan_crop(smap, size, aspect=aspect, focal=focal, zoom=zoom)
+    point = (min(focal[0] * size[0], size[0] - 0.5), min(focal[1] * size[1], size[1] - 0.5))
+    assert holds(plan.box, point) and plan.origin == "focal"
+
+
+def test_focal_point_pulls_the_box_toward_centring_it():
+    plan = planning.plan_crop(UNIFORM, (1600, 900), aspect=(1, 1), focal=(0.3, 0.5))
+    assert plan.box == (30, 0, 930, 900)  # centred on x = 480
+
+
+# -- faces ------------------------------------------------------------------------------
+
+def cut(box, face, keep=planning.FACE_KEEP):
+    ox = max(0, min(box[2], face[2]) - max(box[0], face[0]))
+    oy = max(0, min(box[3], face[3]) - max(box[1], face[1]))
+    return 0 < ox * oy < keep * (face[2] - face[0]) * (face[3] - face[1])
+
+
+FACE_CASES = [
+    # (saliency centres, faces, aspect, image size); without protection, the
+    # box of most saliency cuts a face in every case (checked below)
+    ([(0.75, 0.5)], [(600, 300, 800, 500)], (1, 1), (1600, 900)),
+    ([(0.2, 0.5)], [(800, 300, 1000, 500)], (1, 1), (1600, 900)),
+    ([(0.5, 0.1)], [(200, 500, 400, 700)], (16, 9), (1000, 1000)),
+    ([(0.5, 0.5)], [(250, 100, 450, 300), (1150, 100, 1350, 300)], (1, 1), (1600, 900)),
+    ([(0.4, 0.6)], [(10, 10, 60, 60), (300, 600, 420, 720)], (3, 1), (1200, 800)),
+    ([(0.9, 0.5)], [(1000, 300, 1200, 600)], (9, 16), (1600, 900)),
+]
+
+
+@pytest.mark.parametrize("centres,faces,aspect,size", FACE_CASES)
+def test_face_cases_would_cut_without_protection(centres, faces, aspect, size):
+    plan = planning.plan_crop(blob_map(centres=centres), size, aspect=aspect)
+    assert any(cut(plan.box, f) for f in faces)
+
+
+@pytest.mark.parametrize("centres,faces,aspect,size", FACE_CASES)
+@pytest.mark.parametrize("zoom", [0.0, 0.7])
+def test_faces_are_never_cut_when_avoidable(centres, faces, aspect, size, zoom):
+    plan = planning.plan_crop(blob_map(centres=centres), size, aspect=aspect, faces=faces,
+                              zoom=zoom)
+    assert not plan.faces_cut
+    assert not any(cut(plan.box, f) for f in faces)
+
+
+def test_the_largest_face_is_kept_when_not_all_fit():
+    faces = [(0, 300, 200, 500), (1300, 300, 1600, 600)]  # small left, large right
+    plan = planning.plan_crop(UNIFORM, (1600, 900), aspect=(1, 2), faces=faces)
+    x0, y0, x1, y1 = plan.box
+    assert x0 <= 1300 and x1 >= 1600
+
+
+def test_a_box_shrinks_rather_than_cut_through_a_row_of_faces():
+    faces = [(0, 300, 400, 700), (600, 300, 1000, 700), (1200, 300, 1600, 700)]
+    plan = planning.plan_crop(UNIFORM, (1600, 900), aspect=(1, 1), faces=faces)
+    assert not plan.faces_cut
+    assert not any(cut(plan.box, f) for f in faces)
+    assert any(plan.box[0] <= f[0] and f[2] <= plan.box[2] for f in faces)
+
+
+def test_a_face_larger_than_the_box_is_cut_not_dropped():
+    face = (200, 100, 1400, 800)
+    plan = planning.plan_crop(UNIFORM, (1600, 900), aspect=(4, 1), faces=[face])
+    assert plan.faces_cut
+    x0, y0, x1, y1 = plan.box
+    assert y0 < 800 and y1 > 100  # still on the face
+
+
+def test_faces_add_mass():
+    face = (1300, 100, 1500, 300)
+    plain = planning.plan_crop(UNIFORM, (1600, 900), aspect=(1, 1))
+    with_face = planning.plan_crop(UNIFORM, (1600, 900), aspect=(1, 1), faces=[face])
+    assert plain.box[2] < 1500 <= with_face.box[2]
+
+
+# -- zoom and upscaling ------------------------------------------------------------------
+
+def box_wh(plan):
+    return plan.box[2] - plan.box[0], plan.box[3] - plan.box[1]
+
+
+@pytest.mark.parametrize("out", [(1600, 900), (1920, 1080), (2400, 1350)])
+def test_zoom_never_shrinks_below_the_output_size_unless_allowed(out):
+    smap = blob_map(centres=[(0.3, 0.4)], sigma=0.02)
+    size = (4000, 3000)
+    plan = planning.plan_crop(smap, size, aspect=(16, 9), output_size=out, zoom=1.0)
+    w, h = box_wh(plan)
+    assert w >= out[0] and h >= out[1]
+    free = planning.plan_crop(smap, size, aspect=(16, 9), output_size=out, zoom=1.0,
+                              allow_upscale=True)
+    assert box_wh(free)[0] < out[0]
+
+
+def test_zoom_goes_from_largest_to_subject():
+    smap = blob_map(centres=[(0.3, 0.4)], sigma=0.03)
+    widths = [box_wh(planning.plan_crop(smap, (4000, 3000), aspect=(1, 1), zoom=z))[0]
+              for z in (0.0, 0.5, 1.0)]
+    assert widths[0] == 3000 and widths[0] > widths[1] > widths[2]
+
+
+def test_zoom_on_an_image_smaller_than_the_output_keeps_the_largest_box():
+    plan = planning.plan_crop(blob_map(), (400, 300), aspect=(1, 1), output_size=(800, 800),
+                              zoom=1.0)
+    assert box_wh(plan) == (300, 300)
+
+
+# -- output sizes -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("box,kwargs,expected", [
+    ((3000, 2000), dict(width=1200, height=800), (1200, 800)),
+    ((600, 400), dict(width=1200, height=800), (600, 400)),                 # no upscale
+    ((600, 400), dict(width=1200, height=800, allow_upscale=True), (1200, 800)),
+    ((3000, 2000), dict(width=1600), (1600, 1067)),
+    ((1000, 500), dict(width=1600), (1000, 500)),
+    ((1000, 500), dict(width=1600, allow_upscale=True), (1600, 800)),
+    ((3000, 2000), dict(height=500), (750, 500)),
+    ((3000, 2000), dict(max_width=1200), (1200, 800)),
+    ((800, 600), dict(max_width=1200), (800, 600)),
+    ((800, 600), dict(), (800, 600)),
+    ((3000, 2000), dict(width=2000, height=1000, max_width=1000), (1000, 500)),
+])
+def test_output_size(box, kwargs, expected):
+    args = dict(width=None, height=None, max_width=None, allow_upscale=False) | kwargs
+    assert planning.output_size(box, **args) == expected
+
+
+@pytest.mark.parametrize("kwargs,expected", [
+    (dict(aspect=(16, 9), width=None, height=None), (16, 9)),
+    (dict(aspect=None, width=1200, height=800), (3, 2)),
+    (dict(aspect=(1, 1), width=1200, height=800), (1, 1)),
+    (dict(aspect=None, width=1200, height=None), None),
+])
+def test_profile_aspect(kwargs, expected):
+    assert planning.profile_aspect(**kwargs) == expected
+
+
+# -- confidence --------------------------------------------------------------------------
+
+def test_confidence_is_high_for_one_peak_and_low_for_flat_or_rival_peaks():
+    one = planning.plan_crop(blob_map(centres=[(0.5, 0.5)]), (1600, 900), aspect=(1, 1))
+    flat = planning.plan_crop(UNIFORM, (1600, 900), aspect=(1, 1))
+    rivals = planning.plan_crop(blob_map(centres=[(0.1, 0.5), (0.9, 0.5)]), (1600, 900),
+                                aspect=(1, 1))
+    assert one.confidence > 0.8
+    assert flat.confidence < 0.2
+    assert rivals.confidence < 0.5 * one.confidence
+    assert all(0 <= p.confidence <= 1 for p in (one, flat, rivals))
+
+
+def test_plan_is_frozen():
+    plan = planning.plan_crop(UNIFORM, (10, 10))
+    with pytest.raises(AttributeError):
+        plan.box = (0, 0, 1, 1)
+
+
+def test_five_aspects_on_a_12_megapixel_image_are_fast():
+    smap = blob_map(centres=[(0.3, 0.4), (0.7, 0.6)])
+    aspects = [(1, 1), (16, 9), (9, 16), (4, 5), (3, 1)]
+    planning.plan_crop(smap * 1.0001, (4000, 3000), aspect=(1, 1))  # warm up
+    start = time.perf_counter()
+    for aspect in aspects:
+        planning.plan_crop(smap, (4000, 3000), aspect=aspect, faces=[(1000, 900, 1300, 1300)])
+    assert time.perf_counter() - start < 0.25  # a few ms normally; generous for shared CPUs

@@ -1,0 +1,59 @@
+"""Sanity checks of the saliency metrics in training/metrics.py (numpy only)."""
+import numpy as np
+import pytest
+
+from training import metrics
+
+
+@pytest.fixture
+def scene():
+    """A 60x80 map with three fixated pixels and their blurred density."""
+    fix = np.zeros((60, 80), bool)
+    fix[[10, 30, 45], [20, 40, 70]] = True
+    gt = metrics.blur(fix.astype(float), 3.0)
+    return fix, gt
+
+
+def test_perfect_map_beats_flat_map(scene):
+    fix, gt = scene
+    flat = np.ones_like(gt)
+    assert metrics.auc_judd(gt, fix) > 0.95
+    many = np.random.default_rng(1).random(gt.shape) < 0.1
+    assert metrics.auc_judd(flat, many) == pytest.approx(0.5, abs=0.05)
+    assert metrics.nss(gt, fix) > 3.0
+    assert metrics.cc(gt, gt) == pytest.approx(1.0)
+    assert metrics.sim(gt, gt) == pytest.approx(1.0)
+    assert metrics.kld(gt, gt) == pytest.approx(0.0, abs=1e-9)
+    assert metrics.kld(flat, gt) > metrics.kld(gt + 1e-6, gt)
+    assert metrics.sim(flat, gt) < 0.5
+
+
+def test_nss_of_a_single_peak_at_the_fixation():
+    sal = np.zeros((10, 10))
+    sal[4, 6] = 1.0
+    fix = sal > 0
+    # Standardised value of the one hot pixel: (1 - 0.01) / std(ddof=1).
+    expected = (1 - 0.01) / sal.std(ddof=1)
+    assert metrics.nss(sal, fix) == pytest.approx(expected)
+
+
+def test_shuffled_auc_discounts_a_shared_centre_bias():
+    sal = metrics.centre_gaussian(80, 60)
+    fix = np.zeros((60, 80), bool)
+    fix[30, 40] = True
+    other = np.zeros_like(fix)
+    other[29:32, 39:42] = True
+    other[30, 40] = False
+    assert metrics.auc_judd(sal, fix) > 0.99
+    assert metrics.auc_shuffled(sal, fix, other) < 0.95
+
+
+def test_auc_from_scores_counts_ties_as_half():
+    assert metrics.auc_from_scores(np.array([1.0]), np.array([1.0])) == 0.5
+    assert metrics.auc_from_scores(np.array([2.0, 3.0]), np.array([1.0])) == 1.0
+
+
+def test_blur_keeps_mass_away_from_edges():
+    a = np.zeros((50, 50))
+    a[25, 25] = 1.0
+    assert metrics.blur(a, 2.0).sum() == pytest.approx(1.0)

@@ -1,0 +1,81 @@
+"""Export a checkpoint to the ONNX file the engine loads.
+
+The graph takes ``input`` float32 (1, 3, H, W) RGB 0..255 with dynamic H, W and
+returns ``saliency`` (1, 1, ceil(H/8), ceil(W/8)) log-density with the learned
+centre prior included (metadata ``salient.centre_prior = builtin``).
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+import torch
+
+from training import data
+from training.model import SalientNet
+from training.train import Holdout
+from renditions.engine.preprocess import to_model_input
+
+OPSET = 17
+MAX_BYTES = 8 * 1024 * 1024
+CANDIDATE_SIZES = (256, 320)
+
+
+def load(ckpt: Path) -> SalientNet:
+    model = SalientNet()
+    model.load_state_dict(torch.load(ckpt, weights_only=False)["model"])
+    return model.eval()
+
+
+def choose_longest(model: SalientNet) -> int:
+    """The engine input size that scores best on the holdout (never validation)."""
+    scores = {n: Holdout(n).score(model) for n in CANDIDATE_SIZES}
+    for n, sc in scores.items():
+        print(f"holdout at {n}: NSS {sc['nss']:.3f} AUC-Judd {sc['auc_judd']:.4f}")
+    return max(scores, key=lambda n: scores[n]["score"])
+
+
+def export(ckpt: Path, onnx_path: Path, longest: int | None = None) -> Path:
+    torch.set_num_threads(1)
+    model = load(ckpt)
+    longest = longest or choose_longest(model.eval())
+    model.eval()
+    onnx_path.parent.mkdir(parents=True, exist_ok=True)
+    dummy = torch.rand(1, 3, 192, 256) * 255
+    torch.onnx.export(model, (dummy,), str(onnx_path), dynamo=False, opset_version=OPSET,
+                      input_names=["input"], output_names=["saliency"],
+                      dynamic_axes={"input": {2: "H", 3: "W"}, "saliency": {2: "h", 3: "w"}})
+    _add_metadata(onnx_path, longest)
+    _verify(model, onnx_path, longest)
+    print(f"wrote {onnx_path} ({onnx_path.stat().st_size / 1024:.0f} KB, input_longest {longest})")
+    return onnx_path
+
+
+def _add_metadata(path: Path, longest: int) -> None:
+    m = onnx.load(str(path))
+    meta = {"salient.input_longest": str(longest), "salient.centre_prior": "builtin",
+            "salient.version": f"salient-v1-{time.strftime('%Y%m%d')}",
+            "salient.output_stride": "8"}
+    del m.metadata_props[:]
+    for k, v in meta.items():
+        m.metadata_props.add(key=k, value=v)
+    m.producer_name = "salient training (python -m training)"
+    onnx.checker.check_model(m)
+    onnx.save(m, str(path))
+
+
+def _verify(model: SalientNet, path: Path, longest: int) -> None:
+    """onnxruntime must match torch on real photos at several shapes."""
+    assert path.stat().st_size <= MAX_BYTES, "model over 8 MB"
+    sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    img = data.open_rgb(data.osie_path(1501))
+    for size, crop in ((longest, None), (longest, (0, 0, 450, 600)), (197, (10, 0, 790, 600))):
+        x = to_model_input(img.crop(crop) if crop else img, size)
+        got = sess.run(None, {"input": x})[0]
+        with torch.no_grad():
+            want = model(torch.from_numpy(x)).numpy()
+        assert got.shape == want.shape, (got.shape, want.shape)
+        np.testing.assert_allclose(got, want, rtol=1e-3, atol=1e-3)

@@ -1,0 +1,150 @@
+"""The training loop: distillation plus fixation supervision, resumable.
+
+``python -m training train --out training/runs/v1`` trains from scratch, or
+resumes from ``<out>/last.pt`` when it exists. Checkpoints are written every
+``ckpt_minutes`` and the best one on the held-out images (OSIE 1501-1550,
+part of the official train split) is kept as ``<out>/best.pt``.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from training import data, losses, metrics, views
+from training.model import SalientNet
+from renditions.engine.preprocess import to_model_input
+
+STUDENT_LONGEST = 256
+
+
+@dataclass
+class Config:
+    steps: int = 6000
+    batch: int = 16
+    lr: float = 2e-3
+    weight_decay: float = 1e-4
+    warmup: int = 300
+    distil_weight: float = 1.0
+    fixation_weight: float = 1.0
+    pool: int = 12000
+    min_pool: int = 600
+    eval_every: int = 500
+    ckpt_minutes: float = 4.0
+    seed: int = 0
+    threads: int = 1
+
+
+def lr_at(cfg: Config, step: int) -> float:
+    if step < cfg.warmup:
+        return cfg.lr * (step + 1) / cfg.warmup
+    t = (step - cfg.warmup) / max(1, cfg.steps - cfg.warmup)
+    return cfg.lr * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * min(t, 1.0))))
+
+
+def to_tensors(b: dict[str, np.ndarray]) -> dict[str, torch.Tensor]:
+    img = torch.from_numpy(b["img"]).permute(0, 3, 1, 2).float()
+    return {"img": img, "teacher": torch.from_numpy(b["teacher"]),
+            "dens": torch.from_numpy(b["dens"]), "counts": torch.from_numpy(b["counts"]),
+            "has_fix": torch.from_numpy(b["has_fix"])}
+
+
+def step_loss(model: SalientNet, b: dict[str, torch.Tensor], cfg: Config):
+    content, full = model.both(b["img"])
+    target = losses.teacher_target(b["teacher"], content)
+    distil = losses.kl(target, losses.log_softmax2d(content)).mean()
+    m = b["has_fix"]
+    fix = (losses.fixation_loss(full[m], b["dens"][m], b["counts"][m]).mean()
+           if m.any() else full.sum() * 0)
+    return cfg.distil_weight * distil + cfg.fixation_weight * fix, distil.item(), fix.item()
+
+
+class Holdout:
+    """Model selection on OSIE 1501-1550 with the engine's own preprocessing."""
+
+    def __init__(self, longest: int = STUDENT_LONGEST):
+        self.items = []
+        for i in data.HOLDOUT:
+            x = torch.from_numpy(to_model_input(data.open_rgb(data.osie_path(i)), longest))
+            self.items.append((x, *data.fixation_maps(i)))
+
+    @torch.no_grad()
+    def score(self, model: SalientNet) -> dict[str, float]:
+        model.eval()
+        rows = []
+        for x, fix, _ in self.items:
+            prob = data.upsample(data.softmax2d(model(x)[0, 0].numpy()))
+            rows.append((metrics.nss(prob, fix), metrics.auc_judd(prob, fix)))
+        model.train()
+        nss_, auc = np.mean(rows, 0)
+        return {"nss": float(nss_), "auc_judd": float(auc), "score": float(nss_ + 5 * auc)}
+
+
+def save(path: Path, **state) -> None:
+    tmp = path.with_suffix(".tmp")
+    torch.save(state, tmp)
+    os.replace(tmp, path)
+
+
+def log(out: Path, msg: str) -> None:
+    line = f"{time.strftime('%H:%M:%S')} {msg}"
+    print(line, flush=True)
+    with open(out / "log.txt", "a") as fh:
+        fh.write(line + "\n")
+
+
+def train(out: Path, cfg: Config) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    torch.set_num_threads(cfg.threads)
+    torch.manual_seed(cfg.seed)
+    model = SalientNet()
+    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    step, best, elapsed = 0, -1e9, 0.0
+    if (out / "last.pt").exists():
+        st = torch.load(out / "last.pt", weights_only=False)
+        model.load_state_dict(st["model"])
+        opt.load_state_dict(st["opt"])
+        step, best, elapsed = st["step"], st["best"], st["elapsed"]
+        log(out, f"resumed at step {step}")
+    (out / "config.json").write_text(json.dumps(asdict(cfg), indent=2))
+    pool = views.ViewPool(cfg.pool, seed=cfg.seed + step)
+    producer = pool.start()
+    holdout = Holdout()
+    rng = np.random.default_rng(cfg.seed + 1 + step)
+    while len(pool) < cfg.min_pool:
+        time.sleep(2)
+    log(out, f"pool ready ({len(pool)} views); training from step {step}")
+    t0, last_ckpt, run = time.time(), time.time(), [0.0, 0.0, 0]
+    while step < cfg.steps:
+        for g in opt.param_groups:
+            g["lr"] = lr_at(cfg, step)
+        loss, d, f = step_loss(model, to_tensors(pool.batch(rng, cfg.batch)), cfg)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        step += 1
+        run = [run[0] + d, run[1] + f, run[2] + 1]
+        if step % 100 == 0:
+            log(out, f"step {step} distil {run[0]/run[2]:.4f} fix {run[1]/run[2]:.4f} "
+                f"lr {lr_at(cfg, step):.2e} views {pool.written} "
+                f"elapsed {(elapsed + time.time() - t0) / 60:.1f} min")
+            run = [0.0, 0.0, 0]
+        if step % cfg.eval_every == 0 or step == cfg.steps:
+            sc = holdout.score(model)
+            log(out, f"holdout step {step} NSS {sc['nss']:.3f} AUC-Judd {sc['auc_judd']:.4f}")
+            if sc["score"] > best:
+                best = sc["score"]
+                save(out / "best.pt", model=model.state_dict(), step=step, holdout=sc)
+        if time.time() - last_ckpt > cfg.ckpt_minutes * 60 or step == cfg.steps:
+            save(out / "last.pt", model=model.state_dict(), opt=opt.state_dict(), step=step,
+                 best=best, elapsed=elapsed + time.time() - t0)
+            last_ckpt = time.time()
+    pool.stop.set()
+    producer.join(timeout=30)
+    log(out, f"done: {step} steps, {(elapsed + time.time() - t0) / 60:.1f} min of training")
