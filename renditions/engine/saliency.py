@@ -97,7 +97,12 @@ def _opponent_channels(rgb: np.ndarray) -> tuple[np.ndarray, ...]:
 def _phase_saliency(plane: np.ndarray) -> np.ndarray:
     """Energy of the image rebuilt from its Fourier phase alone (unit amplitude)."""
     spectrum = np.fft.fft2(plane - plane.mean())
-    return np.abs(np.fft.ifft2(np.exp(1j * np.angle(spectrum)))) ** 2
+    amplitude = np.abs(spectrum)
+    # unit amplitude where there is signal; empty frequencies stay empty, so a
+    # flat plane gives no saliency instead of a spike at the origin
+    unit = spectrum / np.maximum(amplitude, 1e-6 * amplitude.max() + 1e-12)
+    unit[amplitude <= 1e-6 * amplitude.max() + 1e-12] = 0
+    return np.abs(np.fft.ifft2(unit)) ** 2
 
 
 class OnnxSaliency(SaliencyBackend):

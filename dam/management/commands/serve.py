@@ -15,7 +15,10 @@ class Command(BaseCommand):
         parser.add_argument("--concurrency", type=int, default=2)
 
     def handle(self, *args, addrport, concurrency, **options):
-        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stop children on TERM too
+        # Stop the children on Ctrl-C and TERM alike, even where the shell that
+        # started us in the background set SIGINT to be ignored.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         python = [sys.executable, "-m"]
         procs = [subprocess.Popen(python + [
             "celery", "-A", "dam", "worker", "--loglevel", "INFO",

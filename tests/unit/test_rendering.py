@@ -1,0 +1,120 @@
+"""Rendering: exact pixels on synthetic images, encoders, metadata hygiene."""
+from __future__ import annotations
+
+import io
+
+import pytest
+from PIL import Image
+
+from renditions.engine import loading, rendering
+
+from ._images import BLUE, GREEN, RED, WHITE, exif_block, quadrants
+
+
+def decode(data: bytes) -> Image.Image:
+    img = Image.open(io.BytesIO(data))
+    img.load()
+    return img
+
+
+def test_crop_at_full_scale_is_pixel_exact():
+    out = decode(rendering.render(quadrants(), (10, 10, 30, 30), (20, 20), fmt="png", quality=0))
+    assert out.size == (20, 20)
+    expected = Image.new("RGB", (20, 20))
+    for (x, y), colour in zip([(0, 0), (10, 0), (0, 10), (10, 10)], [RED, GREEN, BLUE, WHITE]):
+        expected.paste(colour, (x, y, x + 10, y + 10))
+    assert out.convert("RGB").tobytes() == expected.tobytes()
+
+
+@pytest.mark.parametrize("box,colour", [((20, 0, 40, 20), GREEN), ((0, 20, 20, 40), BLUE)])
+def test_single_quadrant_crop(box, colour):
+    out = decode(rendering.render(quadrants(), box, (20, 20), fmt="png", quality=0))
+    assert [c for _, c in out.convert("RGB").getcolors()] == [colour]
+
+
+def test_downscale_keeps_flat_areas_exact_and_sizes_exact():
+    out = decode(rendering.render(quadrants(80), (0, 0, 80, 80), (20, 20), fmt="png", quality=0))
+    assert out.size == (20, 20)
+    px = out.convert("RGB")
+    assert [px.getpixel(p) for p in [(3, 3), (16, 3), (3, 16), (16, 16)]] == [RED, GREEN, BLUE, WHITE]
+
+
+def test_non_square_scaling_hits_the_requested_size():
+    out = decode(rendering.render(quadrants(100), (0, 0, 100, 60), (33, 20), fmt="png", quality=0))
+    assert out.size == (33, 20)
+
+
+def test_png_keeps_alpha_and_jpeg_flattens_on_white():
+    img = Image.new("RGBA", (16, 16), (0, 0, 255, 0))
+    png = decode(rendering.render(img, (0, 0, 16, 16), (16, 16), fmt="png", quality=0))
+    assert png.mode == "RGBA" and png.getpixel((4, 4))[3] == 0
+    jpeg = decode(rendering.render(img, (0, 0, 16, 16), (8, 8), fmt="jpeg", quality=90))
+    assert jpeg.mode == "RGB" and all(v >= 250 for v in jpeg.getpixel((4, 4)))
+
+
+@pytest.mark.parametrize("fmt,pil", [("jpeg", "JPEG"), ("webp", "WEBP"), ("avif", "AVIF"),
+                                     ("png", "PNG"), ("jpg", "JPEG")])
+def test_every_format_encodes(fmt, pil):
+    out = decode(rendering.render(quadrants(64), (0, 0, 64, 64), (32, 32), fmt=fmt, quality=80))
+    assert out.format == pil and out.size == (32, 32)
+    assert out.convert("RGB").getpixel((4, 4))[0] > 200  # still red, give or take
+
+
+def test_jpeg_is_progressive():
+    out = decode(rendering.render(quadrants(64), (0, 0, 64, 64), (64, 64), fmt="jpeg", quality=80))
+    assert out.info.get("progressive") or out.info.get("progression")
+
+
+def photo_with_metadata() -> Image.Image:
+    """A loaded image as open_full returns it: sRGB profile and full EXIF."""
+    exif = exif_block(copyright="(c) Ada Lovelace", artist="Ada", make="Babbage & Co",
+                      gps=(51.0, 30.0, 0.0))
+    data = io.BytesIO()
+    quadrants(64).save(data, "JPEG", exif=exif, icc_profile=loading.srgb_profile())
+    return loading.open_full(data, max_pixels=10**6)
+
+
+@pytest.mark.parametrize("fmt", ["jpeg", "webp", "png", "avif"])
+def test_metadata_keeps_colour_profile_and_copyright_only(fmt):
+    out = decode(rendering.render(photo_with_metadata(), (0, 0, 64, 64), (32, 32), fmt=fmt,
+                                  quality=80))
+    assert out.info.get("icc_profile") == loading.srgb_profile()
+    exif = out.getexif()
+    assert exif.get(0x8298) == "(c) Ada Lovelace" and exif.get(0x013B) == "Ada"
+    assert 0x010F not in exif and 0x8825 not in exif  # no camera make, no GPS
+
+
+def test_explicit_exif_argument_is_filtered_too():
+    exif = exif_block(copyright="(c) B", gps=(1.0, 2.0, 3.0)).tobytes()
+    out = decode(rendering.render(quadrants(), (0, 0, 40, 40), (40, 40), fmt="jpeg",
+                                  quality=80, exif=exif))
+    assert out.getexif().get(0x8298) == "(c) B" and 0x8825 not in out.getexif()
+
+
+def test_no_exif_when_nothing_public():
+    assert rendering.public_exif(exif_block(make="X", gps=(1.0, 2.0, 3.0)).tobytes()) is None
+    assert rendering.public_exif(b"garbage") is None
+
+
+def test_strong_downscale_sharpens_lightly():
+    edge = Image.new("RGB", (400, 400), (60, 60, 60))
+    edge.paste((200, 200, 200), (200, 0, 400, 400))
+    sharp = rendering.resize(edge, (0, 0, 400, 400), (40, 40))
+    soft = edge.resize((40, 40), Image.Resampling.LANCZOS, reducing_gap=3.0)
+    assert sharp.getpixel((2, 20)) == soft.getpixel((2, 20))  # flat areas untouched
+    sharp_row = [sharp.getpixel((x, 20))[0] for x in range(15, 25)]
+    soft_row = [soft.getpixel((x, 20))[0] for x in range(15, 25)]
+    step = max(b - a for a, b in zip(sharp_row, sharp_row[1:]))
+    assert step > max(b - a for a, b in zip(soft_row, soft_row[1:]))  # a crisper edge
+    assert min(sharp_row) >= 45 and max(sharp_row) <= 215  # lightly: small halos
+
+
+@pytest.mark.parametrize("box", [(-1, 0, 10, 10), (0, 0, 41, 10), (5, 5, 5, 10)])
+def test_bad_box_is_refused(box):
+    with pytest.raises(ValueError, match="crop box"):
+        rendering.render(quadrants(), box, (10, 10), fmt="png", quality=0)
+
+
+def test_unknown_format_is_refused():
+    with pytest.raises(ValueError, match="unknown format"):
+        rendering.render(quadrants(), (0, 0, 40, 40), (10, 10), fmt="bmp", quality=0)
