@@ -65,7 +65,7 @@ def synthetic_photo(width: int, height: int, *, seed: int = 0,
     """
     rng = np.random.default_rng(seed)
     if subject is None:
-        subject = tuple(rng.uniform(0.15, 0.85, 2))
+        subject = tuple(rng.uniform(0.1, 0.9, 2))
     yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
     u, v = xx / width, yy / height
     tint = rng.uniform(60, 160, (3, 3))

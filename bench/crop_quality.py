@@ -99,7 +99,8 @@ def oracle_box(points: np.ndarray, size: tuple[int, int], box: tuple[int, int]) 
     counts = np.zeros((height + 1, width + 1), dtype=np.int64)
     np.add.at(counts, (points[:, 1] + 1, points[:, 0] + 1), 1)
     sat = counts.cumsum(0).cumsum(1)  # sat[y, x]: points left of x and above y
-    held = sat[h:, w:] - sat[:-h or None, w:] - sat[h:, :-w or None] + sat[:-h or None, :-w or None]
+    ny, nx = height - h + 1, width - w + 1  # box positions along each axis
+    held = sat[h:, w:] - sat[:ny, w:] - sat[h:, :nx] + sat[:ny, :nx]
     y0, x0 = np.unravel_index(int(np.argmax(held)), held.shape)
     return int(x0), int(y0), int(x0) + w, int(y0) + h
 
@@ -175,7 +176,8 @@ def available_methods(shared: Path = SHARED) -> tuple[dict[str, Method], list[st
     from renditions.engine import saliency
 
     default = saliency.get_backend(None)
-    methods: dict[str, Method] = {f"Salient (default: {_backend_label(default)})": salient_method(None)}
+    label = f"Salient (default: {_backend_label(default)})"
+    methods: dict[str, Method] = {label: salient_method(None)}
     notes = []
     if default.name != "spectral":
         methods["Salient, spectral backend"] = salient_method("spectral")
@@ -257,10 +259,12 @@ def summary(results: dict[str, Result], aspects=ASPECTS) -> dict:
     overall = {n: float(m.mean()) for n, m in means.items()}
     rivals = [n for n in names if n not in (salient, oracle)
               and not n.startswith(("Salient", "reference"))]
-    behind = [(aspect_label(a), n) for j, a in enumerate(aspects) for n in rivals
-              if means[salient][j] <= means[n][j]]
+    def where(test):
+        return [(aspect_label(a), n) for j, a in enumerate(aspects) for n in rivals
+                if test(means[salient][j] - means[n][j])]
+
     return {"means": means, "overall": overall, "salient": salient, "rivals": rivals,
-            "behind": behind,
+            "behind": where(lambda d: d < -1e-9), "tied": where(lambda d: abs(d) <= 1e-9),
             "pct_oracle": {n: 100 * overall[n] / overall[oracle] if overall[oracle] else 0.0
                            for n in names}}
 
@@ -290,9 +294,11 @@ def report(results: dict[str, Result], *, title: str, notes: list[str],
         gap = paired_gap(results, s["salient"], s["rivals"])
         lines += ["Salient minus the best other method, percentage points (95% interval):",
                   "", markdown_table([a for a in map(aspect_label, aspects)], [gap]), ""]
-        ahead = "yes" if not s["behind"] else "no (not ahead at: " + ", ".join(
-            f"{a} vs {n}" for a, n in s["behind"]) + ")"
-        lines.append(f"- Salient ahead of {', '.join(s['rivals'])} on every aspect: {ahead}")
+        lines.append(f"- Salient ahead of {', '.join(s['rivals'])} on every aspect: "
+                     + ("yes" if not s["behind"] and not s["tied"] else "no"))
+        for key, word in (("behind", "behind"), ("tied", "tied")):
+            if s[key]:
+                lines.append(f"  - {word} at: " + ", ".join(f"{a} vs {n}" for a, n in s[key]))
     pct = s["pct_oracle"][s["salient"]]
     lines.append(f"- Salient at {pct:.1f}% of the oracle on average "
                  f"(target >= 97%: {'met' if pct >= 97 else 'not met'})")
@@ -300,24 +306,35 @@ def report(results: dict[str, Result], *, title: str, notes: list[str],
     return "\n".join(lines)
 
 
+def load_samples(workdir: Path, *, shared: Path, all_images: bool, limit: int | None,
+                 synthetic: bool) -> tuple[list[Sample], str, list[str]]:
+    """The photos to score, a title for the report and notes on the data."""
+    if has_osie(shared) and not synthetic:
+        samples = osie_samples(shared, all_images=all_images, limit=limit)
+        split = "all 700" if all_images else "validation split 1551-1700"
+        return samples, f"OSIE {split}, {len(samples)} photos", []
+    samples = synthetic_samples(workdir, n=limit or 6)
+    title = f"NO OSIE DATA: {len(samples)} generated photos, fixations on their subject"
+    return samples, title, ["../shared/data/osie is absent, so these are generated photos "
+                            "with one subject each, not human fixations"]
+
+
+def _sizes_note(samples: list[Sample]) -> str:
+    size = samples[0].size
+    boxes = ", ".join(f"{aspect_label(a)} {'x'.join(map(str, largest_box(a, size)))}"
+                      for a in ASPECTS)
+    return (f"{sum(len(s.points) for s in samples)} fixations; "
+            f"box sizes at {size[0]}x{size[1]}: {boxes}")
+
+
 def run(*, shared: Path = SHARED, all_images: bool = False, limit: int | None = None,
         synthetic: bool = False, out_dir: Path | None = None, echo=print) -> str:
     """Run the benchmark, print and write the report; return its text."""
     methods, notes = available_methods(shared)
     with tempfile.TemporaryDirectory() as tmp:
-        if has_osie(shared) and not synthetic:
-            samples = osie_samples(shared, all_images=all_images, limit=limit)
-            split = "all 700" if all_images else "validation split 1551-1700"
-            title = f"OSIE {split}, {len(samples)} photos"
-        else:
-            samples = synthetic_samples(Path(tmp), n=limit or 6)
-            title = f"NO OSIE DATA: {len(samples)} generated photos, fixations on their subject"
-            notes.append("../shared/data/osie is absent, so these are generated photos "
-                         "with one subject each, not human fixations")
-        n_fix = sum(len(s.points) for s in samples)
-        notes.append(f"{n_fix} fixations; box sizes at {samples[0].size[0]}x{samples[0].size[1]}: "
-                     + ", ".join(f"{aspect_label(a)} {'x'.join(map(str, largest_box(a, samples[0].size)))}"
-                                 for a in ASPECTS))
+        samples, title, data_notes = load_samples(
+            Path(tmp), shared=shared, all_images=all_images, limit=limit, synthetic=synthetic)
+        notes += data_notes + [_sizes_note(samples)]
         echo(f"crop quality: {title}, {len(methods)} methods ...")
         results = evaluate(samples, methods, progress=echo)
     text = report(results, title=title, notes=notes)

@@ -287,8 +287,10 @@ def _threads_line() -> str:
     except ImportError:
         pass
     backend = saliency.get_backend(None)
-    model = (f"onnxruntime {backend.threads} intra-op threads ({Path(backend.path).name})"
-             if hasattr(backend, "threads") else f"saliency backend {backend.name} (numpy, 1 thread)")
+    if hasattr(backend, "threads"):
+        model = f"onnxruntime {backend.threads} intra-op threads ({Path(backend.path).name})"
+    else:
+        model = f"saliency backend {backend.name} (numpy, 1 thread)"
     parts += [model, "Pillow decode/resize/encode 1 thread"]
     return "Threads: " + "; ".join(parts) + "."
 
@@ -309,7 +311,8 @@ def report(times, memory, stages, *, photo: str, targets, notes) -> str:
         if a in times and b in times:
             best = min(times[a]) / min(times[b])
             med = statistics.median(times[a]) / statistics.median(times[b])
-            verdict = "" if b == "centre7" else f" (target <= 1.0: {'met' if best <= 1 else 'NOT met'})"
+            met = "met" if best <= 1 else "NOT met"
+            verdict = "" if b == "centre7" else f" (target <= 1.0: {met})"
             lines.append(f"- {label} = {best:.2f}x (median {med:.2f}x){verdict}")
     lines += ["", "Where Salient's time goes (median ms): "
               + ", ".join(f"{k} {ms(v)}" for k, v in stages.items()), "",

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
@@ -149,3 +150,69 @@ class Rendition(models.Model):
     @property
     def crop_box(self) -> tuple[int, int, int, int]:
         return (self.crop_x0, self.crop_y0, self.crop_x1, self.crop_y1)
+
+
+class CropDecision(models.Model):
+    """A human's word on one asset x profile: an editor's crop and the review.
+
+    An editor box wins over the automatic plan; approving pins the crop that
+    was approved, so no later automatic recomputation changes it.
+    """
+
+    class Review(models.TextChoices):
+        PENDING = "pending", "To review"
+        APPROVED = "approved", "Approved"
+        NEEDS_WORK = "needs_work", "Needs work"
+
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="decisions")
+    profile = models.ForeignKey(RenditionProfile, on_delete=models.CASCADE,
+                                related_name="decisions")
+    # Crop boxes, normalised 0-1 (x0, y0, x1, y1) of the oriented original: the
+    # editor's, and the one a reviewer approved.
+    box = models.JSONField(null=True, blank=True)
+    approved_box = models.JSONField(null=True, blank=True)
+    review = models.CharField(max_length=12, choices=Review.choices, default=Review.PENDING,
+                              db_index=True)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["asset", "profile"], name="unique_crop_decision")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.asset} · {self.profile.slug}: {self.get_review_display()}"
+
+    @property
+    def effective_box(self) -> list[float] | None:
+        """The box that wins over the automatic plan, if any."""
+        if self.box:
+            return self.box
+        return self.approved_box if self.review == self.Review.APPROVED else None
+
+
+class EditEvent(models.Model):
+    """History: who changed a focal point, a crop or a review, from what to what."""
+
+    class Kind(models.TextChoices):
+        FOCAL = "focal", "Focal point"
+        CROP = "crop", "Crop"
+        REVIEW = "review", "Review"
+
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="edits")
+    profile = models.ForeignKey(RenditionProfile, null=True, blank=True,
+                                on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    before = models.JSONField(null=True)
+    after = models.JSONField(null=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of {self.asset} by {self.user}"

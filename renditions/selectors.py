@@ -1,6 +1,8 @@
 """Reads for renditions."""
 from __future__ import annotations
 
+from django.db.models import Q
+
 from dam.models import Asset
 
 from .models import Rendition
@@ -27,6 +29,8 @@ def asset_payload(*, asset: Asset, build_url) -> dict:
         "status": asset.status,
         "error": asset.error_message or None,
         "created_at": asset.created_at.isoformat(),
+        "progress": _progress(asset),
+        "saliency": _saliency_payload(asset),
         "renditions": {
             r.profile.slug: {
                 "url": build_url(asset, r.profile.slug),
@@ -37,7 +41,71 @@ def asset_payload(*, asset: Asset, build_url) -> dict:
                 "crop_box": list(r.crop_box),
                 "confidence": round(r.confidence, 4),
                 "faces_cut": r.faces_cut,
+                "key": r.key,
             }
             for r in renditions
         },
     }
+
+
+def plans_preview(*, asset: Asset, focal_point=None) -> dict[str, dict]:
+    """Where every active profile would crop, without rendering anything.
+
+    ``focal_point`` (normalised) replaces the stored one, so the editor sees
+    the boxes move while dragging. Boxes are returned normalised 0-1.
+    """
+    from .models import RenditionProfile
+    from .services import decided_boxes, load_map, plan_profile
+
+    analysis = asset.saliency
+    sal_map = load_map(analysis)
+    boxes = decided_boxes(asset)
+    w, h = asset.width, asset.height
+    plans = {}
+    for profile in RenditionProfile.objects.filter(is_active=True):
+        plan = plan_profile(asset, analysis, profile, sal_map, box=boxes.get(profile.pk),
+                            focal_point=focal_point)
+        x0, y0, x1, y1 = plan.box
+        plans[profile.slug] = {
+            "box": [x0 / w, y0 / h, x1 / w, y1 / h], "kept": round(plan.kept, 4),
+            "confidence": round(plan.confidence, 4), "faces_cut": plan.faces_cut,
+            "origin": plan.origin,
+        }
+    return plans
+
+
+def review_queue(*, profile_slug: str = "", review: str = ""):
+    """Current renditions, least confident first, with their review decision."""
+    from django.db.models import OuterRef, Subquery
+
+    from .models import CropDecision
+
+    decisions = CropDecision.objects.filter(asset=OuterRef("asset"), profile=OuterRef("profile"))
+    queue = (Rendition.objects.select_related("asset", "profile")
+             .annotate(review=Subquery(decisions.values("review")[:1])))
+    if profile_slug:
+        queue = queue.filter(profile__slug=profile_slug)
+    if review == "pending":
+        queue = queue.filter(Q(review="pending") | Q(review__isnull=True))
+    elif review:
+        queue = queue.filter(review=review)
+    return queue.order_by("confidence", "-created_at", "id")
+
+
+def _progress(asset: Asset) -> dict:
+    """How many active profiles have a rendition; 'done' when processing ended."""
+    from .models import RenditionProfile
+
+    total = RenditionProfile.objects.filter(is_active=True).count()
+    have = asset.renditions.filter(profile__is_active=True).values("profile").distinct().count()
+    return {"renditions": have, "profiles": total,
+            "done": asset.status in (Asset.Status.READY, Asset.Status.FAILED)}
+
+
+def _saliency_payload(asset: Asset) -> dict | None:
+    analysis = getattr(asset, "saliency", None)
+    if analysis is None:
+        return None
+    return {"focal": [analysis.focal_x, analysis.focal_y], "focal_origin": analysis.focal_origin,
+            "faces": analysis.faces, "model": analysis.model_name,
+            "model_version": analysis.model_version, "compute_ms": analysis.compute_ms}

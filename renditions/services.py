@@ -20,7 +20,7 @@ from dam.conf import dam_setting
 from dam.models import Asset
 
 from .engine import focal, loading, planning, rendering, saliency
-from .models import Rendition, RenditionProfile, Saliency
+from .models import CropDecision, Rendition, RenditionProfile, Saliency
 
 log = logging.getLogger(__name__)
 
@@ -117,14 +117,28 @@ def load_map(analysis: Saliency) -> np.ndarray:
         return np.load(io.BytesIO(fp.read()), allow_pickle=False)
 
 
-def rendition_key(*, asset: Asset, profile: RenditionProfile, analysis: Saliency) -> str:
-    """Content address of a rendition: what went into its pixels, hashed."""
-    focal_input = "auto"
-    if analysis.focal_origin == Saliency.Origin.EDITOR:
-        focal_input = [round(analysis.focal_x, 4), round(analysis.focal_y, 4)]
-    payload = [asset.sha256, profile.spec_hash, focal_input, analysis.model_version,
-               analysis.faces, ENGINE_VERSION]
+def rendition_key(*, asset: Asset, profile: RenditionProfile, analysis: Saliency,
+                  box: list[float] | None = None) -> str:
+    """Content address of a rendition: what went into its pixels, hashed.
+
+    A human's ``box`` (normalised) fixes the crop, so the focal point, faces and
+    model no longer matter and a nudge leaves such renditions alone.
+    """
+    if box:
+        inputs = ["box", [round(v, 5) for v in box]]
+    else:
+        focal_input = "auto"
+        if analysis.focal_origin == Saliency.Origin.EDITOR:
+            focal_input = [round(analysis.focal_x, 4), round(analysis.focal_y, 4)]
+        inputs = [focal_input, analysis.model_version, analysis.faces]
+    payload = [asset.sha256, profile.spec_hash, inputs, ENGINE_VERSION]
     return hashlib.sha256(json.dumps(payload).encode()).hexdigest()
+
+
+def decided_boxes(asset: Asset) -> dict[int, list[float]]:
+    """profile id -> the human crop box (normalised) that wins for it."""
+    decisions = CropDecision.objects.filter(asset=asset)
+    return {d.profile_id: d.effective_box for d in decisions if d.effective_box}
 
 
 def renditions_ensure(*, asset: Asset, analysis: Saliency,
@@ -132,41 +146,47 @@ def renditions_ensure(*, asset: Asset, analysis: Saliency,
     """Store the current rendition of every profile that lacks one; drop stale ones."""
     profiles = list(profiles if profiles is not None
                     else RenditionProfile.objects.filter(is_active=True))
-    wanted = {p.pk: rendition_key(asset=asset, profile=p, analysis=analysis) for p in profiles}
+    boxes = decided_boxes(asset)
+    wanted = {p.pk: rendition_key(asset=asset, profile=p, analysis=analysis,
+                                  box=boxes.get(p.pk)) for p in profiles}
     have = {(r.profile_id, r.key): r for r in asset.renditions.all()}
     missing = [p for p in profiles if (p.pk, wanted[p.pk]) not in have]
     if missing:
-        _render_profiles(asset, analysis, missing, wanted)
+        _render_profiles(asset, analysis, missing, wanted, boxes)
     _delete_stale(asset, wanted)
     return list(asset.renditions.filter(profile__in=profiles))
 
 
-def _render_profiles(asset, analysis, profiles, keys) -> None:
+def _render_profiles(asset, analysis, profiles, keys, boxes) -> None:
     sal_map = load_map(analysis)
     with asset.file.open("rb") as fp:
         image = loading.open_full(fp, max_pixels=dam_setting("MAX_PIXELS"))
     for profile in profiles:
-        _render_one(asset, analysis, profile, keys[profile.pk], image, sal_map)
+        plan = plan_profile(asset, analysis, profile, sal_map, box=boxes.get(profile.pk))
+        _render_one(asset, profile, keys[profile.pk], image, plan)
 
 
-def _plan(asset: Asset, analysis: Saliency, profile: RenditionProfile, sal_map):
-    """The crop plan for one profile; coordinates in pixels of the original."""
+def plan_profile(asset: Asset, analysis: Saliency, profile: RenditionProfile, sal_map, *,
+                 box: list[float] | None = None, focal_point=None) -> planning.CropPlan:
+    """The crop plan for one profile; its box is in pixels of the original.
+
+    ``box`` is a human crop (normalised) that wins; ``focal_point`` (normalised)
+    overrides the stored one, for previews while an editor drags it.
+    """
     w, h = asset.width, asset.height
     faces = [(round(x0 * w), round(y0 * h), round(x1 * w), round(y1 * h))
              for x0, y0, x1, y1 in analysis.faces]
-    focal_point = None
-    if analysis.focal_origin == Saliency.Origin.EDITOR:
+    if focal_point is None and analysis.focal_origin == Saliency.Origin.EDITOR:
         focal_point = (analysis.focal_x, analysis.focal_y)
     aspect = planning.profile_aspect(aspect=profile.aspect, width=profile.width,
                                      height=profile.height)
     exact = (profile.width, profile.height) if profile.width and profile.height else None
     return planning.plan_crop(sal_map, (w, h), aspect=aspect, output_size=exact, faces=faces,
-                              focal=focal_point, zoom=profile.zoom,
+                              focal=focal_point, editor_box=box, zoom=profile.zoom,
                               allow_upscale=profile.allow_upscale)
 
 
-def _render_one(asset, analysis, profile, key, image, sal_map) -> None:
-    plan = _plan(asset, analysis, profile, sal_map)
+def _render_one(asset, profile, key, image, plan) -> None:
     x0, y0, x1, y1 = plan.box
     size = planning.output_size((x1 - x0, y1 - y0), width=profile.width, height=profile.height,
                                 max_width=profile.max_width, allow_upscale=profile.allow_upscale)

@@ -42,7 +42,7 @@ FORMATS = ("JPEG", "MPO", "PNG", "WEBP", "AVIF", "TIFF", "GIF", "BMP", "HEIF")
 _ORIENTATION = 0x0112
 _SWAPS_AXES = {5, 6, 7, 8}
 _DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError,
-                  TypeError, MemoryError, Image.DecompressionBombError)
+                  TypeError, Image.DecompressionBombError)
 _SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
 _SRGB_BYTES = _SRGB.tobytes()
 
@@ -159,9 +159,9 @@ def _opened(fp, *, max_pixels: int):
             raise ImageError(
                 "not an image in a supported format "
                 f"({', '.join(_formats())})") from None
-        except Image.DecompressionBombError:
-            raise ImageError(
-                f"the image is over the pixel limit of {max_pixels:,} pixels") from None
+        except Image.DecompressionBombError:  # Pillow's own guard, before ours
+            limit = min(max_pixels, 2 * (Image.MAX_IMAGE_PIXELS or 0) or max_pixels)
+            raise ImageError(f"the image is over the pixel limit of {limit:,} pixels") from None
         except _DECODE_ERRORS as exc:
             raise ImageError(f"the image header is unreadable ({exc})") from None
         _check_pixels(im, max_pixels)
@@ -178,15 +178,16 @@ def _formats() -> tuple[str, ...]:
 @contextlib.contextmanager
 def _binary(fp):
     """Yield a readable binary file at offset 0; close it only if we opened it."""
-    if isinstance(fp, (str, os.PathLike)):
-        try:
-            with open(fp, "rb") as f:
-                yield f
-        except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
-            raise ImageError(f"cannot read the file ({exc.strerror})") from None
+    if not isinstance(fp, (str, os.PathLike)):
+        fp.seek(0)
+        yield fp
         return
-    fp.seek(0)
-    yield fp
+    try:
+        f = open(fp, "rb")
+    except OSError as exc:
+        raise ImageError(f"cannot read the file ({exc.strerror})") from None
+    with f:
+        yield f
 
 
 def _check_pixels(im: Image.Image, max_pixels: int) -> None:

@@ -22,8 +22,9 @@ EXTENSIONS = {"jpeg": "jpg", "webp": "webp", "avif": "avif", "png": "png"}
 
 #: EXIF tags a rendition keeps: Copyright, Artist.
 KEPT_EXIF_TAGS = (0x8298, 0x013B)
-#: Downscale factor from which the result gets a light unsharp mask.
-SHARPEN_FROM = 2.0
+#: Downscale factor from which the result gets a light unsharp mask (small
+#: outputs, where it helps most and costs least; libvips does not sharpen).
+SHARPEN_FROM = 4.0
 _SHARPEN = ImageFilter.UnsharpMask(radius=0.8, percent=40, threshold=2)
 
 

@@ -42,23 +42,31 @@ class SaliencyBackend:
         raise NotImplementedError
 
 
-@functools.cache
 def get_backend(name: str | None = None) -> SaliencyBackend:
     """The backend for ``name``, created once per process.
 
     ``None`` or ``"auto"``: the shipped model if its file exists, else the
     spectral backend; ``"spectral"``: the classical backend (no weights); a path
-    ending in ``.onnx``: ``OnnxSaliency`` on that file.
+    ending in ``.onnx``: ``OnnxSaliency`` on that file. Names that resolve to
+    the same backend share one instance (one ONNX session per model file).
     """
     if name in (None, "auto"):
-        return OnnxSaliency(SHIPPED_MODEL) if SHIPPED_MODEL.is_file() else SpectralSaliency()
+        name = str(SHIPPED_MODEL) if SHIPPED_MODEL.is_file() else "spectral"
     if name == "spectral":
-        return SpectralSaliency()
+        return _backend("spectral")
     if str(name).endswith(".onnx"):
         if not Path(name).is_file():
             raise ValueError(f"saliency model file not found: {name}")
-        return OnnxSaliency(name)
+        return _backend(str(Path(name).resolve()))
     raise ValueError(f"unknown saliency backend {name!r}: use auto, spectral or a .onnx path")
+
+
+@functools.cache
+def _backend(key: str) -> SaliencyBackend:
+    return SpectralSaliency() if key == "spectral" else OnnxSaliency(key)
+
+
+get_backend.cache_clear = _backend.cache_clear  # for tests that swap the model file
 
 
 class SpectralSaliency(SaliencyBackend):
@@ -169,10 +177,15 @@ class OnnxSaliency(SaliencyBackend):
         return self.metadata.get("salient.centre_prior") != "builtin"
 
     @functools.cached_property
-    def version(self) -> str:  # noqa: D401 - property
-        """``salient.version`` metadata, or a hash of the file; plus the prior flag."""
-        base = self.metadata.get("salient.version") or "sha256-" + _file_hash(self.path)
-        return f"{base}{'+cp' if self.uses_centre_prior else ''}"
+    def version(self) -> str:
+        """``salient.version`` metadata (or 'onnx'), a hash of the file, the prior flag.
+
+        The hash makes a retrained model a new version even if its metadata
+        was not bumped, so derived files keyed on it are never stale.
+        """
+        base = self.metadata.get("salient.version") or "onnx"
+        prior = "+cp" if self.uses_centre_prior else ""
+        return f"{base}-{_file_hash(self.path)[:12]}{prior}"
 
     def compute(self, img: Image.Image) -> np.ndarray:
         tensor = to_model_input(img, self.input_longest)
@@ -181,7 +194,8 @@ class OnnxSaliency(SaliencyBackend):
         prob = np.exp(logits - logits.max())
         in_h, in_w = tensor.shape[2:]
         shape = grid.fit_cells(img.width, img.height)[::-1]
-        out = _upsample_cells(prob / prob.sum(), (in_w, in_h), self._stride(logits.shape, (in_w, in_h)), shape)
+        stride = self._stride(logits.shape, (in_w, in_h))
+        out = _upsample_cells(prob / prob.sum(), (in_w, in_h), stride, shape)
         if self.uses_centre_prior:
             out = out * grid.centre_prior(shape)
         return grid.normalise(out)

@@ -32,7 +32,8 @@ def run(code: str) -> dict:
 
 def test_engine_and_all_its_modules_import_without_django():
     result = run(PROBE)
-    assert {"loading", "saliency", "planning", "rendering", "heatmap", "cli"} <= set(result["modules"])
+    expected = {"loading", "saliency", "planning", "rendering", "heatmap", "cli"}
+    assert expected <= set(result["modules"])
     assert not [m for m in result["loaded"] if m == "django" or m.startswith("django.")]
 
 

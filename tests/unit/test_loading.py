@@ -185,3 +185,12 @@ def test_error_messages_are_one_sentence():
     with pytest.raises(loading.ImageError) as err:
         loading.probe(io.BytesIO(b"junk"), max_pixels=LIMIT)
     assert "\n" not in str(err.value) and isinstance(err.value, ValueError)
+
+
+def test_heif_opens_when_the_plugin_is_installed():
+    pytest.importorskip("pillow_heif", reason="HEIF support is the optional pillow-heif plugin")
+    data = encoded(quadrants(64), "HEIF", quality=90)
+    info = loading.probe(io.BytesIO(data), max_pixels=LIMIT)
+    assert (info.width, info.height, info.format) == (64, 64, "HEIF")
+    img = loading.open_full(io.BytesIO(data), max_pixels=LIMIT)
+    assert close(img.getpixel((5, 5)), RED) and close(img.getpixel((60, 5)), GREEN)

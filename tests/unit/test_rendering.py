@@ -33,7 +33,8 @@ def test_single_quadrant_crop(box, colour):
 
 
 def test_downscale_keeps_flat_areas_exact_and_sizes_exact():
-    out = decode(rendering.render(quadrants(80), (0, 0, 80, 80), (20, 20), fmt="png", quality=0))
+    out = decode(rendering.render(quadrants(80), (0, 0, 80, 80), (20, 20), fmt="png",
+                                  quality=0))
     assert out.size == (20, 20)
     px = out.convert("RGB")
     assert [px.getpixel(p) for p in [(3, 3), (16, 3), (3, 16), (16, 16)]] == [RED, GREEN, BLUE, WHITE]

@@ -1,0 +1,125 @@
+"""Services for editors and reviewers: focal point, crop override, review, revert.
+
+Every change is recorded as an EditEvent (who, when, from what to what) and
+queues the asset so its renditions follow. Points and boxes are normalised 0-1.
+"""
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from dam.models import Asset
+from dam.services import asset_enqueue
+
+from .models import CropDecision, EditEvent, RenditionProfile, Saliency
+
+
+def parse_point(value) -> list[float] | None:
+    if value is None:
+        return None
+    x, y = (float(v) for v in value)
+    if not (0.0 <= x <= 1.0 and 0.0 <= y <= 1.0):
+        raise ValidationError("A focal point is two numbers between 0 and 1.")
+    return [x, y]
+
+
+def parse_box(value) -> list[float] | None:
+    if value is None:
+        return None
+    x0, y0, x1, y1 = (float(v) for v in value)
+    if not (0.0 <= x0 < x1 <= 1.0 and 0.0 <= y0 < y1 <= 1.0):
+        raise ValidationError("A crop box is x0 < x1 and y0 < y1, all between 0 and 1.")
+    return [x0, y0, x1, y1]
+
+
+@transaction.atomic
+def focal_set(*, asset: Asset, point, user) -> Saliency:
+    """Set the editor's focal point (x, y), or None to return to the automatic one."""
+    point = parse_point(point)
+    analysis = Saliency.objects.select_for_update().get(asset=asset)
+    before = _focal_state(analysis)
+    if point is None:
+        from .engine.focal import auto_focal
+        from .services import load_map
+
+        analysis.focal_x, analysis.focal_y = auto_focal(load_map(analysis))
+        analysis.focal_origin = Saliency.Origin.AUTO
+    else:
+        analysis.focal_x, analysis.focal_y = point
+        analysis.focal_origin = Saliency.Origin.EDITOR
+    analysis.save(update_fields=["focal_x", "focal_y", "focal_origin", "updated_at"])
+    _record(asset, None, EditEvent.Kind.FOCAL, before, _focal_state(analysis), user)
+    asset_enqueue(asset=asset)
+    return analysis
+
+
+def _focal_state(analysis: Saliency) -> dict:
+    return {"x": round(analysis.focal_x, 4), "y": round(analysis.focal_y, 4),
+            "origin": analysis.focal_origin}
+
+
+@transaction.atomic
+def crop_set(*, asset: Asset, profile: RenditionProfile, box, user) -> CropDecision:
+    """Set the editor's crop for one profile, or None to reset it to automatic."""
+    box = parse_box(box)
+    decision = _decision(asset, profile)
+    before = decision.box
+    decision.box = box
+    decision.review, decision.approved_box = CropDecision.Review.PENDING, None
+    decision.save()
+    _record(asset, profile, EditEvent.Kind.CROP, before, box, user)
+    asset_enqueue(asset=asset)
+    return decision
+
+
+@transaction.atomic
+def review_set(*, asset: Asset, profile: RenditionProfile, review: str, user) -> CropDecision:
+    """Mark one rendition approved, needing work, or back to review.
+
+    Approving pins the crop now stored, so automatic recomputation keeps it.
+    """
+    if review not in CropDecision.Review.values:
+        raise ValidationError(f"Unknown review state {review!r}.")
+    decision = _decision(asset, profile)
+    before = decision.review
+    decision.review = review
+    decision.approved_box = _current_box(asset, profile) if review == "approved" else None
+    decision.reviewed_by, decision.reviewed_at = user, timezone.now()
+    decision.save()
+    _record(asset, profile, EditEvent.Kind.REVIEW, before, review, user)
+    return decision
+
+
+def edit_revert(*, event: EditEvent, user) -> None:
+    """Undo one recorded change by applying its 'before' value (itself recorded)."""
+    if event.kind == EditEvent.Kind.FOCAL:
+        before = event.before
+        point = None if before["origin"] == "auto" else (before["x"], before["y"])
+        focal_set(asset=event.asset, point=point, user=user)
+    elif event.kind == EditEvent.Kind.CROP:
+        crop_set(asset=event.asset, profile=event.profile, box=event.before, user=user)
+    else:
+        review_set(asset=event.asset, profile=event.profile, review=event.before, user=user)
+
+
+def _decision(asset: Asset, profile: RenditionProfile) -> CropDecision:
+    decision, _ = CropDecision.objects.select_for_update().get_or_create(
+        asset=asset, profile=profile)
+    return decision
+
+
+def _current_box(asset: Asset, profile: RenditionProfile) -> list[float] | None:
+    from .selectors import rendition_current
+
+    rendition = rendition_current(asset=asset, profile_slug=profile.slug)
+    if rendition is None:
+        return None
+    x0, y0, x1, y1 = rendition.crop_box
+    return [x0 / asset.width, y0 / asset.height, x1 / asset.width, y1 / asset.height]
+
+
+def _record(asset, profile, kind, before, after, user) -> None:
+    if before != after:
+        EditEvent.objects.create(asset=asset, profile=profile, kind=kind, before=before,
+                                 after=after, user=user)
