@@ -50,6 +50,21 @@ def overlay(img: Image.Image, saliency_map: np.ndarray, *,
     return out
 
 
+def layer(saliency_map: np.ndarray, *, longest: int = 320) -> Image.Image:
+    """Return the map alone as an RGBA image for the editor to lay over a photo.
+
+    Colour is inferno, alpha grows with saliency as in :func:`overlay`; the
+    layer has the map's aspect, ``longest`` px on its long side (the browser
+    stretches it over the photo).
+    """
+    rows, cols = np.asarray(saliency_map).shape
+    scale = longest / max(rows, cols)
+    level = _levels(saliency_map, (max(1, round(rows * scale)), max(1, round(cols * scale))))
+    colour = _LUT[np.round(level * 255).astype(np.uint8)]
+    alpha = np.round(255 * 0.85 * np.sqrt(level)).astype(np.uint8)[..., None]
+    return Image.fromarray(np.concatenate([colour, alpha], axis=-1), "RGBA")
+
+
 def _levels(saliency_map: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     """The map at ``shape`` (rows, cols), scaled to 0-1 by its maximum."""
     small = np.asarray(saliency_map, dtype=np.float32)
