@@ -5,7 +5,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from . import selectors, services
@@ -18,6 +20,8 @@ from .models import Asset
 @permission_required("dam.add_asset", raise_exception=True)
 def upload(request):
     form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and "application/json" in request.headers.get("Accept", ""):
+        return _upload_json(request, form)
     if request.method == "POST" and form.is_valid():
         created, errors = _create_all(request, form)
         for error in errors:
@@ -26,6 +30,19 @@ def upload(request):
             messages.success(request, f"{len(created)} uploaded; renditions are being made.")
             return redirect("dam:library")
     return render(request, "dam/upload.html", {"form": form})
+
+
+def _upload_json(request, form) -> JsonResponse:
+    """The upload page's script sends one file per request and wants JSON back."""
+    if not form.is_valid():
+        errors = [e for field_errors in form.errors.values() for e in field_errors]
+        return JsonResponse({"created": [], "errors": errors}, status=400)
+    created, errors = _create_all(request, form)
+    return JsonResponse({
+        "created": [{"id": str(a.uid), "title": a.title,
+                     "url": reverse("dam:asset", args=[a.uid])} for a in created],
+        "errors": errors,
+    }, status=201 if created else 400)
 
 
 def _create_all(request, form) -> tuple[list[Asset], list[str]]:
@@ -54,7 +71,25 @@ def library(request):
 def asset_detail(request, uid):
     asset = get_object_or_404(Asset, uid=uid)
     renditions = asset.renditions.select_related("profile").order_by("profile__slug")
-    return render(request, "dam/asset_detail.html", {"asset": asset, "renditions": renditions})
+    return render(request, "dam/asset_detail.html", {
+        "asset": asset, "renditions": renditions, "profiles": _profile_cards(asset),
+        "edits": asset.edits.select_related("user", "profile")[:50],
+    })
+
+
+def _profile_cards(asset: Asset) -> list[dict]:
+    """Each active profile with its aspect (w / h in pixels) and the human decision on it."""
+    from renditions.models import RenditionProfile
+
+    decisions = {d.profile_id: d for d in asset.decisions.select_related("reviewed_by")}
+    cards = []
+    for profile in RenditionProfile.objects.filter(is_active=True).order_by("slug"):
+        a, b = profile.aspect or (profile.width, profile.height)
+        if not (a and b):
+            a, b = asset.width or 1, asset.height or 1
+        cards.append({"profile": profile, "aspect": a / b,
+                      "decision": decisions.get(profile.pk)})
+    return cards
 
 
 @require_POST

@@ -25,7 +25,7 @@ from .models import CropDecision, Rendition, RenditionProfile, Saliency
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
-ENGINE_VERSION = "1"  # bump when planning or rendering changes the pixels
+ENGINE_VERSION = "2"  # bump when planning or rendering changes the pixels
 
 
 def asset_process(*, asset_id: int) -> None:
@@ -189,7 +189,8 @@ def plan_profile(asset: Asset, analysis: Saliency, profile: RenditionProfile, sa
 def _render_one(asset, profile, key, image, plan) -> None:
     x0, y0, x1, y1 = plan.box
     size = planning.output_size((x1 - x0, y1 - y0), width=profile.width, height=profile.height,
-                                max_width=profile.max_width, allow_upscale=profile.allow_upscale)
+                                max_width=profile.max_width, allow_upscale=profile.allow_upscale,
+                                aspect=profile.aspect)
     data = rendering.render(image, plan.box, size, fmt=profile.format, quality=profile.quality)
     name = f"{dam_setting('RENDITIONS_PREFIX')}/{asset.uid}/{profile.slug}-{key[:16]}.{profile.extension}"
     storage = Rendition._meta.get_field("file").storage

@@ -8,15 +8,22 @@ import math
 
 
 def output_size(box_size: tuple[int, int], *, width: int | None, height: int | None,
-                max_width: int | None, allow_upscale: bool) -> tuple[int, int]:
+                max_width: int | None, allow_upscale: bool,
+                aspect: tuple[int, int] | None = None) -> tuple[int, int]:
     """The rendition's size in px for a crop of ``box_size`` (w, h) px.
 
     Width and height given: exactly that, or scaled down keeping its aspect when
     the crop is smaller and upscaling is not allowed. One of them: the other
     follows the crop's aspect. Neither: the crop's size. ``max_width`` caps the
-    width in every case (it never upscales).
+    width in every case (it never upscales). With ``aspect`` (a, b) and no exact
+    size, the height is the width's exact a:b partner rather than the crop's
+    rounding (a 1687x3000 crop of 9:16 at 1080 wide gives 1920, not 1921).
     """
     bw, bh = box_size
+    if aspect and not (width and height):
+        w, _ = output_size(box_size, width=width, height=height, max_width=max_width,
+                           allow_upscale=allow_upscale)
+        return w, max(1, round(w * aspect[1] / aspect[0]))
     if width and height:
         scale = min(bw / width, bh / height)
         if scale < 1 and not allow_upscale:

@@ -288,3 +288,15 @@ def test_five_aspects_on_a_12_megapixel_image_are_fast():
     for aspect in aspects:
         planning.plan_crop(smap, (4000, 3000), aspect=aspect, faces=[(1000, 900, 1300, 1300)])
     assert time.perf_counter() - start < 0.25  # a few ms normally; generous for shared CPUs
+
+
+@pytest.mark.parametrize("box, kwargs, expected", [
+    ((1687, 3000), dict(max_width=1080, aspect=(9, 16)), (1080, 1920)),
+    ((1688, 3000), dict(max_width=1080, aspect=(9, 16)), (1080, 1920)),
+    ((675, 1200), dict(max_width=1080, aspect=(9, 16)), (675, 1200)),
+    ((4000, 1333), dict(max_width=1500, aspect=(3, 1)), (1500, 500)),
+    ((3000, 1000), dict(width=200, height=200, aspect=(1, 1)), (200, 200)),
+])
+def test_output_size_follows_the_profile_aspect_exactly(box, kwargs, expected):
+    args = dict(width=None, height=None, max_width=None, allow_upscale=False) | kwargs
+    assert planning.output_size(box, **args) == expected
