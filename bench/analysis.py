@@ -42,9 +42,9 @@ def profile_targets(profiles, size: tuple[int, int]) -> list[dict]:
         width, height = exact or (None, None)
         ratio = planning.profile_aspect(aspect=aspect, width=width, height=height)
         out = planning.output_size(planning.box_size(ratio, *size), width=width, height=height,
-                                   max_width=max_width, allow_upscale=False)
-        targets.append(dict(slug=slug, aspect=ratio, exact=exact, max_width=max_width,
-                            size=out, fmt=fmt, quality=quality))
+                                   max_width=max_width, allow_upscale=False, aspect=aspect)
+        targets.append(dict(slug=slug, aspect=ratio, profile_aspect=aspect, exact=exact,
+                            max_width=max_width, size=out, fmt=fmt, quality=quality))
     return targets
 
 
@@ -57,7 +57,8 @@ def render_target(image, sal_map, size, faces, target) -> bytes:
                               output_size=target["exact"], faces=faces)
     x0, y0, x1, y1 = plan.box
     dims = planning.output_size((x1 - x0, y1 - y0), width=width, height=height,
-                                max_width=target["max_width"], allow_upscale=False)
+                                max_width=target["max_width"], allow_upscale=False,
+                                aspect=target["profile_aspect"])
     return rendering.render(image, plan.box, dims, fmt=target["fmt"], quality=target["quality"])
 
 

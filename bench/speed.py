@@ -266,7 +266,7 @@ def measure_memory(keys, path) -> dict[str, dict]:
         if proc.returncode == 0:
             out[key] = json.loads(proc.stdout.strip().splitlines()[-1])
         else:
-            out[key] = {"error": proc.stderr.strip().splitlines()[-1:]}
+            out[key] = {"error": (proc.stderr.strip().splitlines() or ["no output"])[-1]}
     return out
 
 
@@ -324,6 +324,8 @@ def report(times, memory, stages, *, photo: str, targets, notes) -> str:
               "tasks interleaved; libvips operation cache off (cache_set_max(0)); the file "
               "is in the page cache for every task."]
     lines += [f"- {n}" for n in notes]
+    lines += [f"- memory of {TASKS[k][0]} not measured: {m['error']}"
+              for k, m in memory.items() if "error" in m]
     return "\n".join(lines)
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import math
 import os
+import signal
+import threading
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -86,6 +88,14 @@ class Holdout:
         return {"nss": float(nss_), "auc_judd": float(auc), "score": float(nss_ + 5 * auc)}
 
 
+def _stop_on_signal() -> threading.Event:
+    """SIGTERM/SIGINT finish the current step and write last.pt before exiting."""
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    return stop
+
+
 def save(path: Path, **state) -> None:
     tmp = path.with_suffix(".tmp")
     torch.save(state, tmp)
@@ -117,11 +127,13 @@ def train(out: Path, cfg: Config) -> None:
     producer = pool.start()
     holdout = Holdout()
     rng = np.random.default_rng(cfg.seed + 1 + step)
-    while len(pool) < cfg.min_pool:
+    # A resumed model is past its first steps: a smaller fresh pool will do.
+    while len(pool) < (cfg.min_pool if step == 0 else cfg.min_pool // 3):
         time.sleep(2)
     log(out, f"pool ready ({len(pool)} views); training from step {step}")
     t0, last_ckpt, run = time.time(), time.time(), [0.0, 0.0, 0]
-    while step < cfg.steps:
+    stop = _stop_on_signal()
+    while step < cfg.steps and not stop.is_set():
         for g in opt.param_groups:
             g["lr"] = lr_at(cfg, step)
         loss, d, f = step_loss(model, to_tensors(pool.batch(rng, cfg.batch)), cfg)
@@ -141,10 +153,11 @@ def train(out: Path, cfg: Config) -> None:
             if sc["score"] > best:
                 best = sc["score"]
                 save(out / "best.pt", model=model.state_dict(), step=step, holdout=sc)
-        if time.time() - last_ckpt > cfg.ckpt_minutes * 60 or step == cfg.steps:
+        if (time.time() - last_ckpt > cfg.ckpt_minutes * 60 or step == cfg.steps
+                or stop.is_set()):
             save(out / "last.pt", model=model.state_dict(), opt=opt.state_dict(), step=step,
                  best=best, elapsed=elapsed + time.time() - t0)
             last_ckpt = time.time()
     pool.stop.set()
     producer.join(timeout=30)
-    log(out, f"done: {step} steps, {(elapsed + time.time() - t0) / 60:.1f} min of training")
+    log(out, f"{'stopped' if stop.is_set() else 'done'}: {step} steps, {(elapsed + time.time() - t0) / 60:.1f} min of training")

@@ -86,3 +86,18 @@ def test_memory_child_reports_a_peak(tmp_path):
     path, _ = speed.make_photo(tmp_path, synthetic=True, size=(400, 300))
     mem = speed.measure_memory(["centre7"], path)["centre7"]
     assert mem["peak_kb"] >= mem["after_imports_kb"] > 10_000
+
+
+def test_salient_and_vips_renditions_have_the_profile_sizes(tmp_path):
+    import io
+
+    from bench import analysis, default_profiles
+
+    path, _ = speed.make_photo(tmp_path, synthetic=True, size=(1200, 900))
+    targets = analysis.profile_targets(default_profiles(), (1200, 900))
+    outputs = {"salient": analysis.salient_renditions(path, targets)}
+    if HAS_VIPS:
+        outputs["vips"] = speed.task_vips_renditions(path, targets)
+    for name, datas in outputs.items():
+        sizes = [Image.open(io.BytesIO(d)).size for d in datas]
+        assert sizes == [t["size"] for t in targets], name

