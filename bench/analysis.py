@@ -13,6 +13,20 @@ from renditions.engine import cli, loading, planning, saliency
 #: As the app's defaults (``dam.conf``): analysis size and pixel limit.
 ANALYSIS_LONGEST = 512
 MAX_PIXELS = 100_000_000
+RENDER_THREADS = 2
+
+
+def faces_status() -> str:
+    """One line: whether ``suggest`` and the renditions include face detection."""
+    import importlib.util
+
+    if importlib.util.find_spec("renditions.engine.faces") is None:
+        return "faces: off (the engine has no face detector yet)"
+    from renditions.engine import faces
+
+    if hasattr(faces, "available") and not faces.available():
+        return "faces: OFF (the face detector's weights package is not installed)"
+    return "faces: on (renditions.engine.faces)"
 
 
 def suggest(path, aspects, *, backend: str | None = None) -> dict:
@@ -48,10 +62,8 @@ def profile_targets(profiles, size: tuple[int, int]) -> list[dict]:
     return targets
 
 
-def render_target(image, sal_map, size, faces, target) -> bytes:
-    """Plan and render one profile ``target`` from the decoded ``image``."""
-    from renditions.engine import rendering
-
+def plan_target(sal_map, size, faces, target):
+    """The app's crop plan and output size (w, h) px for one profile ``target``."""
     width, height = target["exact"] or (None, None)
     plan = planning.plan_crop(sal_map, size, aspect=target["aspect"],
                               output_size=target["exact"], faces=faces)
@@ -59,11 +71,18 @@ def render_target(image, sal_map, size, faces, target) -> bytes:
     dims = planning.output_size((x1 - x0, y1 - y0), width=width, height=height,
                                 max_width=target["max_width"], allow_upscale=False,
                                 aspect=target["profile_aspect"])
-    return rendering.render(image, plan.box, dims, fmt=target["fmt"], quality=target["quality"])
+    return plan, dims
 
 
-def salient_renditions(path, targets: list[dict], *, backend: str | None = None) -> list[bytes]:
-    """One analysis, ``open_full`` once, then plan and render every target."""
+def salient_renditions(path, targets: list[dict], *, backend: str | None = None,
+                       threads: int = RENDER_THREADS) -> list[bytes]:
+    """One analysis, ``open_full`` once, then every target rendered side by side."""
+    from renditions.engine import rendering
+
     sal_map, size, faces = analyse(path, backend=backend)
     image = loading.open_full(path, max_pixels=MAX_PIXELS)
-    return [render_target(image, sal_map, size, faces, t) for t in targets]
+    jobs = []
+    for target in targets:
+        plan, dims = plan_target(sal_map, size, faces, target)
+        jobs.append(rendering.Job(plan.box, dims, target["fmt"], target["quality"]))
+    return rendering.render_many(image, jobs, threads=threads)

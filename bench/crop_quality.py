@@ -33,7 +33,7 @@ from renditions.engine import loading, planning
 
 from . import (ASPECTS, SHARED, aspect_label, has_osie, markdown_table, osie_dir,
                subject_points, synthetic_photo, teacher_model, write_report)
-from .analysis import suggest
+from .analysis import faces_status, suggest
 
 VALIDATION = range(1551, 1701)
 Box = tuple[int, int, int, int]
@@ -343,7 +343,7 @@ def run(*, shared: Path = SHARED, all_images: bool = False, limit: int | None = 
     with tempfile.TemporaryDirectory() as tmp:
         samples, title, data_notes = load_samples(
             Path(tmp), shared=shared, all_images=all_images, limit=limit, synthetic=synthetic)
-        notes += data_notes + [_sizes_note(samples)]
+        notes += data_notes + [_sizes_note(samples), "Salient " + faces_status()]
         echo(f"crop quality: {title}, {len(methods)} methods ...")
         results = evaluate(samples, methods, progress=echo)
     text = report(results, title=title, notes=notes)

@@ -202,8 +202,8 @@ def suggest_stages(path, repeats: int) -> dict[str, float]:
 
 
 def render_stages(path, targets, repeats: int) -> dict[str, float]:
-    """Median seconds of ``open_full`` and of each rendition's plan + render."""
-    from renditions.engine import loading
+    """Median seconds of ``open_full`` and of each rendition's plan + render (one thread)."""
+    from renditions.engine import loading, rendering
 
     sal_map, size, faces = analysis.analyse(path)
     stages: dict[str, list] = {"open_full": []}
@@ -213,7 +213,8 @@ def render_stages(path, targets, repeats: int) -> dict[str, float]:
         stages["open_full"].append(time.perf_counter() - t0)
         for t in targets:
             t0 = time.perf_counter()
-            analysis.render_target(image, sal_map, size, faces, t)
+            plan, dims = analysis.plan_target(sal_map, size, faces, t)
+            rendering.render(image, plan.box, dims, fmt=t["fmt"], quality=t["quality"])
             stages.setdefault(f"plan+render {t['slug']}", []).append(time.perf_counter() - t0)
     return {k: statistics.median(v) for k, v in stages.items()}
 
@@ -319,7 +320,8 @@ def report(times, memory, stages, *, photo: str, targets, notes) -> str:
               "Renditions: " + ", ".join(
                   f"{t['slug']} {t['size'][0]}x{t['size'][1]} {t['fmt']} q{t['quality']}"
                   for t in targets) + ".",
-              _threads_line(), f"Machine: {machine_line()}.",
+              _threads_line(), f"Salient {analysis.faces_status()}.",
+              f"Machine: {machine_line()}.",
               f"Repeats: {len(next(iter(times.values())))} per task after one warm-up, "
               "tasks interleaved; libvips operation cache off (cache_set_max(0)); the file "
               "is in the page cache for every task."]

@@ -8,7 +8,8 @@ from django.core.checks import Error, register
 
 from .conf import DEFAULTS
 
-POSITIVE_INTEGERS = ("MAX_PIXELS", "MAX_UPLOAD_BYTES", "ANALYSIS_LONGEST", "PAGE_SIZE")
+POSITIVE_INTEGERS = ("MAX_PIXELS", "MAX_UPLOAD_BYTES", "ANALYSIS_LONGEST", "PAGE_SIZE",
+                     "RENDER_THREADS")
 
 
 @register()

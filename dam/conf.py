@@ -14,6 +14,8 @@ DEFAULTS = {
     "SALIENCY_BACKEND": "auto",
     # Longest side, in pixels, of the decoded copy used for analysis.
     "ANALYSIS_LONGEST": 512,
+    # Threads that resample and encode one asset's renditions side by side.
+    "RENDER_THREADS": 2,
     # Detect faces and protect them from being cut.
     "DETECT_FACES": True,
     # Where assets and renditions are written inside the default storage.

@@ -8,7 +8,8 @@ from .models import Asset
 
 def asset_list(*, query: str = "", status: str = "") -> QuerySet[Asset]:
     """Assets newest first, filtered by a search over title and file name."""
-    assets = Asset.objects.annotate(rendition_count=Count("renditions"))
+    assets = Asset.objects.annotate(
+        rendition_count=Count("renditions__profile", distinct=True))
     if query:
         assets = assets.filter(Q(title__icontains=query) | Q(original_filename__icontains=query))
     if status:

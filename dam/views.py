@@ -10,6 +10,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from renditions.selectors import current_renditions, profile_cards
+
 from . import selectors, services
 from .conf import dam_setting
 from .forms import UploadForm
@@ -70,26 +72,12 @@ def library(request):
 @login_required
 def asset_detail(request, uid):
     asset = get_object_or_404(Asset, uid=uid)
-    renditions = asset.renditions.select_related("profile").order_by("profile__slug")
+    renditions = current_renditions(asset.renditions.select_related("profile"))
     return render(request, "dam/asset_detail.html", {
-        "asset": asset, "renditions": renditions, "profiles": _profile_cards(asset),
+        "asset": asset, "renditions": renditions.order_by("profile__slug"),
+        "profiles": profile_cards(asset=asset),
         "edits": asset.edits.select_related("user", "profile")[:50],
     })
-
-
-def _profile_cards(asset: Asset) -> list[dict]:
-    """Each active profile with its aspect (w / h in pixels) and the human decision on it."""
-    from renditions.models import RenditionProfile
-
-    decisions = {d.profile_id: d for d in asset.decisions.select_related("reviewed_by")}
-    cards = []
-    for profile in RenditionProfile.objects.filter(is_active=True).order_by("slug"):
-        a, b = profile.aspect or (profile.width, profile.height)
-        if not (a and b):
-            a, b = asset.width or 1, asset.height or 1
-        cards.append({"profile": profile, "aspect": a / b,
-                      "decision": decisions.get(profile.pk)})
-    return cards
 
 
 @require_POST

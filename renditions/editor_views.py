@@ -8,7 +8,7 @@ import io
 import json
 
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
@@ -35,22 +35,35 @@ def _json_body(request) -> dict:
     return body
 
 
+class NotAnalysed(ValidationError):
+    """The asset has no saliency analysis yet (queued, processing or failed)."""
+
+
+def _analysed(uid) -> Asset:
+    asset = get_object_or_404(Asset.objects.select_related("saliency"), uid=uid)
+    if not hasattr(asset, "saliency"):
+        raise NotAnalysed("This asset has not been analysed yet; wait for processing to finish.")
+    return asset
+
+
 def _action(func):
     """Run an action; a ValidationError becomes a 400 with its message."""
     def wrapper(request, *args, **kwargs):
         try:
             return func(request, *args, **kwargs)
         except ValidationError as exc:
-            return JsonResponse({"error": " ".join(exc.messages)}, status=400)
+            status = 409 if isinstance(exc, NotAnalysed) else 400
+            return JsonResponse({"error": " ".join(exc.messages)}, status=status)
     wrapper.__name__ = func.__name__
     return wrapper
 
 
 @require_GET
 @login_required
+@_action
 def plans(request, uid):
     """Where each profile would crop for a focal point ?x=&y= (or the stored one)."""
-    asset = get_object_or_404(Asset.objects.select_related("saliency"), uid=uid)
+    asset = _analysed(uid)
     point = None
     if "x" in request.GET and "y" in request.GET:
         try:
@@ -66,7 +79,7 @@ def plans(request, uid):
 @_action
 def focal(request, uid):
     """{"x": .., "y": ..} sets the focal point; {"reset": true} returns to automatic."""
-    asset = get_object_or_404(Asset, uid=uid)
+    asset = _analysed(uid)
     body = _json_body(request)
     point = None if body.get("reset") else (body.get("x"), body.get("y"))
     try:
@@ -114,15 +127,18 @@ def review(request, uid, profile):
 @_action
 def revert(request, event_id):
     event = get_object_or_404(EditEvent, pk=event_id)
+    if event.kind == EditEvent.Kind.REVIEW and not request.user.has_perm(REVIEW):
+        raise PermissionDenied("Only reviewers can undo a review.")
     editing.edit_revert(event=event, user=request.user)
     return JsonResponse({"reverted": event.pk})
 
 
 @require_GET
 @login_required
+@_action
 def heatmap_png(request, uid):
     """The saliency map as a transparent colour layer, to lay over the photo."""
-    asset = get_object_or_404(Asset.objects.select_related("saliency"), uid=uid)
+    asset = _analysed(uid)
     layer = heatmap.layer(load_map(asset.saliency))
     return _png(layer)
 

@@ -1,11 +1,22 @@
 """Reads for renditions."""
 from __future__ import annotations
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from dam.models import Asset
 
 from .models import Rendition
+
+
+def current_renditions(queryset=None):
+    """Renditions that no newer one of the same asset and profile replaces.
+
+    While a regeneration runs, a profile briefly has its old and new file.
+    """
+    newer = Rendition.objects.filter(asset=OuterRef("asset"), profile=OuterRef("profile")).filter(
+        Q(created_at__gt=OuterRef("created_at"))
+        | Q(created_at=OuterRef("created_at"), pk__gt=OuterRef("pk")))
+    return (Rendition.objects.all() if queryset is None else queryset).exclude(Exists(newer))
 
 
 def rendition_current(*, asset: Asset, profile_slug: str) -> Rendition | None:
@@ -16,7 +27,7 @@ def rendition_current(*, asset: Asset, profile_slug: str) -> Rendition | None:
 
 def asset_payload(*, asset: Asset, build_url) -> dict:
     """The JSON description of an asset and its renditions (delivery API)."""
-    renditions = asset.renditions.select_related("profile").order_by("profile__slug")
+    renditions = current_renditions(asset.renditions.select_related("profile"))
     return {
         "id": str(asset.uid),
         "title": asset.title,
@@ -81,7 +92,7 @@ def review_queue(*, profile_slug: str = "", review: str = ""):
     from .models import CropDecision
 
     decisions = CropDecision.objects.filter(asset=OuterRef("asset"), profile=OuterRef("profile"))
-    queue = (Rendition.objects.select_related("asset", "profile")
+    queue = (current_renditions().select_related("asset", "profile")
              .annotate(review=Subquery(decisions.values("review")[:1])))
     if profile_slug:
         queue = queue.filter(profile__slug=profile_slug)
@@ -93,12 +104,19 @@ def review_queue(*, profile_slug: str = "", review: str = ""):
 
 
 def _progress(asset: Asset) -> dict:
-    """How many active profiles have a rendition; 'done' when processing ended."""
+    """How many active profiles have an up-to-date rendition; 'done' when processing ended."""
     from .models import RenditionProfile
+    from .services import decided_boxes, rendition_key
 
-    total = RenditionProfile.objects.filter(is_active=True).count()
-    have = asset.renditions.filter(profile__is_active=True).values("profile").distinct().count()
-    return {"renditions": have, "profiles": total,
+    profiles = list(RenditionProfile.objects.filter(is_active=True))
+    analysis = getattr(asset, "saliency", None)
+    fresh = 0
+    if analysis is not None:
+        boxes = decided_boxes(asset)
+        keys = {rendition_key(asset=asset, profile=p, analysis=analysis, box=boxes.get(p.pk))
+                for p in profiles}
+        fresh = asset.renditions.filter(key__in=keys).values("profile").distinct().count()
+    return {"renditions": fresh, "profiles": len(profiles),
             "done": asset.status in (Asset.Status.READY, Asset.Status.FAILED)}
 
 
@@ -109,3 +127,18 @@ def _saliency_payload(asset: Asset) -> dict | None:
     return {"focal": [analysis.focal_x, analysis.focal_y], "focal_origin": analysis.focal_origin,
             "faces": analysis.faces, "model": analysis.model_name,
             "model_version": analysis.model_version, "compute_ms": analysis.compute_ms}
+
+
+def profile_cards(*, asset: Asset) -> list[dict]:
+    """Each active profile with its aspect (w / h) and the human decision on it."""
+    from .engine.planning import profile_aspect
+    from .models import RenditionProfile
+
+    decisions = {d.profile_id: d for d in asset.decisions.select_related("reviewed_by")}
+    cards = []
+    for profile in RenditionProfile.objects.filter(is_active=True).order_by("slug"):
+        a, b = profile_aspect(aspect=profile.aspect, width=profile.width,
+                              height=profile.height) or (asset.width, asset.height)
+        cards.append({"profile": profile, "aspect": a / b,
+                      "decision": decisions.get(profile.pk)})
+    return cards

@@ -158,12 +158,23 @@ def renditions_ensure(*, asset: Asset, analysis: Saliency,
 
 
 def _render_profiles(asset, analysis, profiles, keys, boxes) -> None:
+    """Plan every profile, render them side by side, then store each file."""
     sal_map = load_map(analysis)
     with asset.file.open("rb") as fp:
         image = loading.open_full(fp, max_pixels=dam_setting("MAX_PIXELS"))
-    for profile in profiles:
-        plan = plan_profile(asset, analysis, profile, sal_map, box=boxes.get(profile.pk))
-        _render_one(asset, profile, keys[profile.pk], image, plan)
+    plans = [plan_profile(asset, analysis, p, sal_map, box=boxes.get(p.pk)) for p in profiles]
+    jobs = [rendering.Job(plan.box, _output_size(profile, plan.box), profile.format,
+                          profile.quality) for profile, plan in zip(profiles, plans)]
+    encoded = rendering.render_many(image, jobs, threads=dam_setting("RENDER_THREADS"))
+    for profile, plan, job, data in zip(profiles, plans, jobs, encoded):
+        _store_rendition(asset, profile, keys[profile.pk], plan, job.size, data)
+
+
+def _output_size(profile: RenditionProfile, box) -> tuple[int, int]:
+    x0, y0, x1, y1 = box
+    return planning.output_size((x1 - x0, y1 - y0), width=profile.width, height=profile.height,
+                                max_width=profile.max_width, allow_upscale=profile.allow_upscale,
+                                aspect=profile.aspect)
 
 
 def plan_profile(asset: Asset, analysis: Saliency, profile: RenditionProfile, sal_map, *,
@@ -186,12 +197,8 @@ def plan_profile(asset: Asset, analysis: Saliency, profile: RenditionProfile, sa
                               allow_upscale=profile.allow_upscale)
 
 
-def _render_one(asset, profile, key, image, plan) -> None:
+def _store_rendition(asset, profile, key, plan, size, data: bytes) -> None:
     x0, y0, x1, y1 = plan.box
-    size = planning.output_size((x1 - x0, y1 - y0), width=profile.width, height=profile.height,
-                                max_width=profile.max_width, allow_upscale=profile.allow_upscale,
-                                aspect=profile.aspect)
-    data = rendering.render(image, plan.box, size, fmt=profile.format, quality=profile.quality)
     name = f"{dam_setting('RENDITIONS_PREFIX')}/{asset.uid}/{profile.slug}-{key[:16]}.{profile.extension}"
     storage = Rendition._meta.get_field("file").storage
     if not storage.exists(name):

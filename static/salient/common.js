@@ -77,5 +77,6 @@
     el.textContent = STATUS_LABELS[status] || status;
   }
 
-  window.Salient = {csrfToken, getJSON, postJSON, delay, watchAsset, setStatus, STATUS_LABELS};
+  window.Salient = Object.assign(window.Salient || {},
+                                 {csrfToken, getJSON, postJSON, delay, watchAsset, setStatus, STATUS_LABELS});
 })();

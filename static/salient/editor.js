@@ -7,12 +7,12 @@
 (function () {
   "use strict";
   const S = window.Salient;
+  const {clamp, aspectFactor, moveBox, resizeFrom, growBox} = S.geometry;
   const root = document.getElementById("workspace");
   if (!root) return;
 
   const PALETTE = ["#d7263d", "#1b998b", "#3a5bd9", "#f46036", "#8e44ad", "#2e86ab",
                    "#c2185b", "#6a8d00", "#b8860b"];
-  const MIN_SIDE = 0.04;       // smallest crop box side, normalised
   const PLAN_INTERVAL = 100;   // ms between plan requests while dragging (10/s)
   const POLL_INTERVAL = 500;   // ms between status polls while regenerating
 
@@ -31,7 +31,6 @@
   };
   const cards = new Map();
 
-  const clamp = (v, lo = 0, hi = 1) => Math.min(hi, Math.max(lo, v));
   const round = (v, places) => Number(v.toFixed(places));
   const pct = (v) => `${(v * 100).toFixed(3)}%`;
 
@@ -210,7 +209,8 @@
     if (!save) return;
     save.disabled = !isDirty() || state.busy || Boolean(state.adjust);
     $("focal-undo").disabled = !isDirty() || state.busy;
-    $("focal-reset").disabled = state.busy || !state.saved || Boolean(state.adjust);
+    $("focal-reset").disabled = state.busy || !state.saved || Boolean(state.adjust)
+      || (state.origin === "auto" && !isDirty());
   }
 
   function pointFromEvent(event) {
@@ -316,6 +316,7 @@
       state.saved = result.focal.slice();
       state.origin = result.focal_origin;
       setFocal(result.focal.slice(), {preview: false});
+      drawPlans();  // the previewed boxes are now the saved ones
       regenerate(expected, started, "Focal point saved");
     });
   }
@@ -437,8 +438,8 @@
     if (state.adjust) exitAdjust();
     showError(null);
     highlight(null);
-    state.adjust = {slug, box: plan.box.slice(), k: cfg.width / (card.aspect * cfg.height),
-                    drag: null};
+    state.adjust = {slug, box: plan.box.slice(), drag: null,
+                    k: aspectFactor(card.aspect, cfg.width, cfg.height)};
     stage.dataset.mode = "crop";
     card.el.classList.add("adjusting");
     card.box.classList.add("editing");
@@ -516,39 +517,6 @@
       a.box = resizeFrom(a.drag.anchor, point, a.k) || a.box;
     }
     drawAdjust();
-  }
-
-  /** The box moved to start at (x0, y0), kept inside the photo. */
-  function moveBox([x0, y0, x1, y1], nx, ny) {
-    const w = x1 - x0;
-    const h = y1 - y0;
-    nx = clamp(nx, 0, 1 - w);
-    ny = clamp(ny, 0, 1 - h);
-    return [nx, ny, nx + w, ny + h];
-  }
-
-  /** A box with one corner at ``anchor`` reaching toward ``point``; height = width * k. */
-  function resizeFrom([ax, ay], [px, py], k) {
-    const sx = px >= ax ? 1 : -1;
-    const sy = py >= ay ? 1 : -1;
-    const room = Math.min(sx > 0 ? 1 - ax : ax, (sy > 0 ? 1 - ay : ay) / k);
-    const wanted = Math.max(Math.abs(px - ax), Math.abs(py - ay) / k, MIN_SIDE);
-    const w = Math.min(wanted, room);
-    if (w < 0.005) return null;
-    const h = w * k;
-    const x0 = sx > 0 ? ax : ax - w;
-    const y0 = sy > 0 ? ay : ay - h;
-    return [x0, y0, x0 + w, y0 + h];
-  }
-
-  /** The box grown (or shrunk) by ``dw`` of the width around its centre, inside the photo. */
-  function growBox([x0, y0, x1, y1], dw, k) {
-    const largest = Math.min(1, 1 / k);
-    const w = clamp(x1 - x0 + dw, Math.min(MIN_SIDE, largest), largest);
-    const h = w * k;
-    const cx = (x0 + x1) / 2;
-    const cy = (y0 + y1) / 2;
-    return moveBox([0, 0, w, h], cx - w / 2, cy - h / 2);
   }
 
   function onBoxKey(event) {

