@@ -11,7 +11,7 @@ from __future__ import annotations
 from renditions.engine import cli, loading, planning, saliency
 
 #: As the app's defaults (``dam.conf``): analysis size and pixel limit.
-ANALYSIS_LONGEST = 512
+ANALYSIS_LONGEST = 640
 MAX_PIXELS = 100_000_000
 RENDER_THREADS = 2
 

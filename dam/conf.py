@@ -12,8 +12,9 @@ DEFAULTS = {
     # Saliency backend: "auto" (the shipped model, else the classical
     # fallback), "spectral" (classical, no weights) or a path to an .onnx file.
     "SALIENCY_BACKEND": "auto",
-    # Longest side, in pixels, of the decoded copy used for analysis.
-    "ANALYSIS_LONGEST": 512,
+    # Longest side, in pixels, of the decoded copy used for saliency and faces
+    # (the face detector finds faces down to 20 px of it).
+    "ANALYSIS_LONGEST": 640,
     # Threads that resample and encode one asset's renditions side by side.
     "RENDER_THREADS": 2,
     # Detect faces and protect them from being cut.

@@ -7,6 +7,7 @@ binary fixation map at that size and the fixation counts blurred with sigma
 """
 from __future__ import annotations
 
+import functools
 import time
 from pathlib import Path
 from typing import Callable
@@ -74,8 +75,24 @@ def score(predict: Callable, ids: list[int], truth: dict) -> dict[str, float]:
     rows = []
     for i in ids:
         fix, gt, other = truth[i]
-        rows.append(metrics.all_metrics(predict(data.open_rgb(data.osie_path(i))), fix, gt, other))
+        rows.append(metrics.all_metrics(predict(_photo(i)), fix, gt, other))
     return {k: float(np.mean([r[k] for r in rows])) for k in METRICS}
+
+
+@functools.lru_cache(maxsize=None)
+def _photo(image_id: int) -> Image.Image:
+    return data.open_rgb(data.osie_path(image_id))
+
+
+def cached(predict: Callable) -> Callable:
+    """Memoise a predictor per photo object (the teacher serves two rows)."""
+    memo: dict[int, np.ndarray] = {}
+
+    def run(img: Image.Image) -> np.ndarray:
+        if id(img) not in memo:
+            memo[id(img)] = predict(img)
+        return memo[id(img)]
+    return run
 
 
 def ground_truth(ids: list[int]) -> dict:
@@ -106,7 +123,7 @@ def evaluate(model_path: Path, out: Path, all_osie: bool = False, threads: int =
     longest = int(meta.get("salient.input_longest", 320))
     teacher = session(data.TEACHER, threads)
     spectral, spectral_name = spectral_predictor()
-    t_pred = onnx_predictor(teacher, TEACHER_LONGEST)
+    t_pred = cached(onnx_predictor(teacher, TEACHER_LONGEST))
     rows = {
         f"salient.onnx ({meta.get('salient.version')}, {longest} px)": onnx_predictor(sess, longest),
         "teacher fastgaze, no prior (320 px)": t_pred,

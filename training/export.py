@@ -15,7 +15,7 @@ import onnxruntime as ort
 import torch
 
 from training import data
-from training.model import SalientNet
+from training.model import FlipAverage, SalientNet
 from training.train import Holdout
 from renditions.engine.preprocess import to_model_input
 
@@ -30,35 +30,46 @@ def load(ckpt: Path) -> SalientNet:
     return model.eval()
 
 
-def choose_longest(model: SalientNet) -> int:
-    """The engine input size that scores best on the holdout (never validation)."""
-    scores = {n: Holdout(n).score(model) for n in CANDIDATE_SIZES}
-    for n, sc in scores.items():
-        print(f"holdout at {n}: NSS {sc['nss']:.3f} AUC-Judd {sc['auc_judd']:.4f}")
-    return max(scores, key=lambda n: scores[n]["score"])
+def choose(model: SalientNet) -> tuple[int, bool]:
+    """(input size, mirror averaging) that score best on the holdout (never validation)."""
+    scores = {}
+    for n in CANDIDATE_SIZES:
+        holdout = Holdout(n)
+        for flip in (False, True):
+            sc = holdout.score(FlipAverage(model) if flip else model)
+            scores[n, flip] = sc["score"]
+            print(f"holdout at {n} px, mirror averaging {flip}: NSS {sc['nss']:.3f} "
+                  f"AUC-Judd {sc['auc_judd']:.4f}")
+    return max(scores, key=scores.get)
 
 
-def export(ckpt: Path, onnx_path: Path, longest: int | None = None) -> Path:
+def export(ckpt: Path, onnx_path: Path, longest: int | None = None,
+           flip: bool | None = None) -> Path:
+    """Write ``onnx_path`` from ``ckpt``; None options are chosen on the holdout."""
     torch.set_num_threads(1)
     model = load(ckpt)
-    longest = longest or choose_longest(model.eval())
-    model.eval()
+    if longest is None or flip is None:
+        best_n, best_flip = choose(model)
+        longest = longest or best_n
+        flip = best_flip if flip is None else flip
+    model = (FlipAverage(model) if flip else model).eval()
     onnx_path.parent.mkdir(parents=True, exist_ok=True)
     dummy = torch.rand(1, 3, 192, 256) * 255
     torch.onnx.export(model, (dummy,), str(onnx_path), dynamo=False, opset_version=OPSET,
                       input_names=["input"], output_names=["saliency"],
                       dynamic_axes={"input": {2: "H", 3: "W"}, "saliency": {2: "h", 3: "w"}})
-    _add_metadata(onnx_path, longest)
+    _add_metadata(onnx_path, longest, flip)
     _verify(model, onnx_path, longest)
-    print(f"wrote {onnx_path} ({onnx_path.stat().st_size / 1024:.0f} KB, input_longest {longest})")
+    print(f"wrote {onnx_path} ({onnx_path.stat().st_size / 1024:.0f} KB, "
+          f"input_longest {longest}, mirror averaging {flip})")
     return onnx_path
 
 
-def _add_metadata(path: Path, longest: int) -> None:
+def _add_metadata(path: Path, longest: int, flip: bool) -> None:
     m = onnx.load(str(path))
     meta = {"salient.input_longest": str(longest), "salient.centre_prior": "builtin",
             "salient.version": f"salient-v1-{time.strftime('%Y%m%d')}",
-            "salient.output_stride": "8"}
+            "salient.output_stride": "8", "salient.mirror_average": str(flip).lower()}
     del m.metadata_props[:]
     for k, v in meta.items():
         m.metadata_props.add(key=k, value=v)
@@ -67,7 +78,7 @@ def _add_metadata(path: Path, longest: int) -> None:
     onnx.save(m, str(path))
 
 
-def _verify(model: SalientNet, path: Path, longest: int) -> None:
+def _verify(model: torch.nn.Module, path: Path, longest: int) -> None:
     """onnxruntime must match torch on real photos at several shapes."""
     assert path.stat().st_size <= MAX_BYTES, "model over 8 MB"
     sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])

@@ -125,3 +125,15 @@ class SalientNet(nn.Module):
 
 def _up(x: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
     return F.interpolate(x, size=like.shape[-2:], mode="bilinear", align_corners=False)
+
+
+class FlipAverage(nn.Module):
+    """Test-time augmentation in the graph: the mean log-density of the photo and
+    its mirror image (mirrored back). Doubles the compute; the contract is unchanged."""
+
+    def __init__(self, net: SalientNet):
+        super().__init__()
+        self.net = net
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return 0.5 * (self.net(x) + self.net(x.flip(3)).flip(3))

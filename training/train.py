@@ -7,6 +7,7 @@ part of the official train split) is kept as ``<out>/best.pt``.
 """
 from __future__ import annotations
 
+import copy
 import json
 import math
 import os
@@ -28,7 +29,7 @@ STUDENT_LONGEST = 256
 
 @dataclass
 class Config:
-    steps: int = 6000
+    steps: int = 8000
     batch: int = 16
     lr: float = 2e-3
     weight_decay: float = 1e-4
@@ -40,6 +41,7 @@ class Config:
     eval_every: int = 500
     ckpt_minutes: float = 4.0
     seed: int = 0
+    ema: float = 0.998
     threads: int = 1
 
 
@@ -96,6 +98,14 @@ def _stop_on_signal() -> threading.Event:
     return stop
 
 
+@torch.no_grad()
+def ema_update(ema: SalientNet, model: SalientNet, decay: float) -> None:
+    """Exponential moving average of the weights; BatchNorm statistics are copied."""
+    torch._foreach_lerp_(list(ema.parameters()), list(model.parameters()), 1 - decay)
+    for b_ema, b in zip(ema.buffers(), model.buffers()):
+        b_ema.copy_(b)
+
+
 def save(path: Path, **state) -> None:
     tmp = path.with_suffix(".tmp")
     torch.save(state, tmp)
@@ -115,12 +125,14 @@ def train(out: Path, cfg: Config) -> None:
     torch.manual_seed(cfg.seed)
     model = SalientNet()
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    ema = copy.deepcopy(model)
     step, best, elapsed = 0, -1e9, 0.0
     if (out / "last.pt").exists():
         st = torch.load(out / "last.pt", weights_only=False)
         model.load_state_dict(st["model"])
         opt.load_state_dict(st["opt"])
         step, best, elapsed = st["step"], st["best"], st["elapsed"]
+        ema.load_state_dict(st.get("ema", st["model"]))
         log(out, f"resumed at step {step}")
     (out / "config.json").write_text(json.dumps(asdict(cfg), indent=2))
     pool = views.ViewPool(cfg.pool, seed=cfg.seed + step)
@@ -140,6 +152,7 @@ def train(out: Path, cfg: Config) -> None:
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
+        ema_update(ema, model, cfg.ema)
         step += 1
         run = [run[0] + d, run[1] + f, run[2] + 1]
         if step % 100 == 0:
@@ -148,14 +161,19 @@ def train(out: Path, cfg: Config) -> None:
                 f"elapsed {(elapsed + time.time() - t0) / 60:.1f} min")
             run = [0.0, 0.0, 0]
         if step % cfg.eval_every == 0 or step == cfg.steps:
-            sc = holdout.score(model)
-            log(out, f"holdout step {step} NSS {sc['nss']:.3f} AUC-Judd {sc['auc_judd']:.4f}")
-            if sc["score"] > best:
-                best = sc["score"]
-                save(out / "best.pt", model=model.state_dict(), step=step, holdout=sc)
+            for name, net in (("raw", model), ("ema", ema)):
+                sc = holdout.score(net)
+                log(out, f"holdout step {step} {name} NSS {sc['nss']:.3f} "
+                    f"AUC-Judd {sc['auc_judd']:.4f}")
+                if sc["score"] > best:
+                    best = sc["score"]
+                    save(out / "best.pt", model=net.state_dict(), step=step, holdout=sc,
+                         weights=name)
+            ema.train()
         if (time.time() - last_ckpt > cfg.ckpt_minutes * 60 or step == cfg.steps
                 or stop.is_set()):
-            save(out / "last.pt", model=model.state_dict(), opt=opt.state_dict(), step=step,
+            save(out / "last.pt", model=model.state_dict(), ema=ema.state_dict(),
+                 opt=opt.state_dict(), step=step,
                  best=best, elapsed=elapsed + time.time() - t0)
             last_ckpt = time.time()
     pool.stop.set()

@@ -77,7 +77,7 @@ def probe(fp, *, max_pixels: int) -> ImageInfo:
     return info
 
 
-def open_for_analysis(fp, *, longest: int = 512, max_pixels: int
+def open_for_analysis(fp, *, longest: int = 640, max_pixels: int
                       ) -> tuple[Image.Image, tuple[int, int]]:
     """Return a small oriented sRGB RGB image and the full oriented (W, H) px.
 
@@ -106,7 +106,7 @@ def open_full(fp, *, max_pixels: int) -> Image.Image:
         return _normalise(im)
 
 
-def analysis_image(img: Image.Image, longest: int = 512) -> Image.Image:
+def analysis_image(img: Image.Image, longest: int = 640) -> Image.Image:
     """The analysis image made from an already decoded one (e.g. ``open_full``).
 
     Same contract as ``open_for_analysis``'s image; saves a second decode when

@@ -17,10 +17,10 @@ for name in names:
 print(json.dumps({"modules": names, "loaded": sorted(sys.modules)}))
 """
 
-# Modules of this task whose import must stay light (no onnxruntime session,
-# no model file read); faces.py is not in the list: it may load its detector.
+# Engine modules whose import must stay light (no onnxruntime session, no
+# model file read): heavy things load once per process, on first use.
 LIGHT = ["loading", "saliency", "planning", "rendering", "heatmap", "cli", "grid",
-         "confidence", "sizing", "preprocess"]
+         "confidence", "sizing", "preprocess", "faces", "focal"]
 
 
 def run(code: str) -> dict:

@@ -10,7 +10,7 @@ torch = pytest.importorskip("torch", reason="torch not installed (optional group
 
 from renditions.engine.preprocess import to_model_input  # noqa: E402
 from training import views  # noqa: E402
-from training.model import SalientNet  # noqa: E402
+from training.model import FlipAverage, SalientNet  # noqa: E402
 
 
 def fixture_image(w=400, h=300):
@@ -63,7 +63,7 @@ def test_export_follows_the_engine_contract(tmp_path, monkeypatch):
     ckpt = tmp_path / "m.pt"
     torch.save({"model": SalientNet().state_dict()}, ckpt)
     monkeypatch.setattr(export, "_verify", lambda *a: None)  # needs ../shared
-    path = export.export(ckpt, tmp_path / "salient.onnx", longest=256)
+    path = export.export(ckpt, tmp_path / "salient.onnx", longest=256, flip=True)
     sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     meta = sess.get_modelmeta().custom_metadata_map
     assert meta["salient.centre_prior"] == "builtin" and meta["salient.input_longest"] == "256"
@@ -71,6 +71,6 @@ def test_export_follows_the_engine_contract(tmp_path, monkeypatch):
     x = to_model_input(fixture_image(), 256)
     got = sess.run(None, {"input": x})[0]
     with torch.no_grad():
-        want = export.load(ckpt)(torch.from_numpy(x)).numpy()
+        want = FlipAverage(export.load(ckpt))(torch.from_numpy(x)).numpy()
     np.testing.assert_allclose(got, want, rtol=1e-3, atol=1e-4)
     assert path.stat().st_size < 8 * 1024 * 1024
