@@ -24,12 +24,11 @@ from training import data, losses, metrics, views
 from training.model import SalientNet
 from renditions.engine.preprocess import to_model_input
 
-STUDENT_LONGEST = 256
 
 
 @dataclass
 class Config:
-    steps: int = 8000
+    steps: int = 9500
     batch: int = 16
     lr: float = 2e-3
     weight_decay: float = 1e-4
@@ -42,6 +41,9 @@ class Config:
     ckpt_minutes: float = 4.0
     seed: int = 0
     ema: float = 0.998
+    # Training views are 256x192 crops of 60-100 % of the photo, so whole photos
+    # look most like them at about 320 px: select checkpoints there.
+    holdout_longest: int = 320
     threads: int = 1
 
 
@@ -72,7 +74,7 @@ def step_loss(model: SalientNet, b: dict[str, torch.Tensor], cfg: Config):
 class Holdout:
     """Model selection on OSIE 1501-1550 with the engine's own preprocessing."""
 
-    def __init__(self, longest: int = STUDENT_LONGEST):
+    def __init__(self, longest: int):
         self.items = []
         for i in data.HOLDOUT:
             x = torch.from_numpy(to_model_input(data.open_rgb(data.osie_path(i)), longest))
@@ -133,11 +135,13 @@ def train(out: Path, cfg: Config) -> None:
         opt.load_state_dict(st["opt"])
         step, best, elapsed = st["step"], st["best"], st["elapsed"]
         ema.load_state_dict(st.get("ema", st["model"]))
+        if st.get("holdout_longest") != cfg.holdout_longest:
+            best = -1e9  # scores at another input size are not comparable
         log(out, f"resumed at step {step}")
     (out / "config.json").write_text(json.dumps(asdict(cfg), indent=2))
     pool = views.ViewPool(cfg.pool, seed=cfg.seed + step)
     producer = pool.start()
-    holdout = Holdout()
+    holdout = Holdout(cfg.holdout_longest)
     rng = np.random.default_rng(cfg.seed + 1 + step)
     # A resumed model is past its first steps: a smaller fresh pool will do.
     while len(pool) < (cfg.min_pool if step == 0 else cfg.min_pool // 3):
@@ -173,7 +177,7 @@ def train(out: Path, cfg: Config) -> None:
         if (time.time() - last_ckpt > cfg.ckpt_minutes * 60 or step == cfg.steps
                 or stop.is_set()):
             save(out / "last.pt", model=model.state_dict(), ema=ema.state_dict(),
-                 opt=opt.state_dict(), step=step,
+                 opt=opt.state_dict(), step=step, holdout_longest=cfg.holdout_longest,
                  best=best, elapsed=elapsed + time.time() - t0)
             last_ckpt = time.time()
     pool.stop.set()

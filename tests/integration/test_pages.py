@@ -75,3 +75,13 @@ def test_json_api_describes_renditions(client, processed):
     assert data["status"] == "ready" and data["width"] == 1200
     assert data["renditions"]["square"]["width"] == 600
     assert data["renditions"]["square"]["url"].endswith(f"/d/{processed.uid}/square")
+
+
+def test_error_pages_explain_themselves(client, settings, django_user_model):
+    settings.DEBUG = False
+    user = django_user_model.objects.create_user("visitor2", password="x")
+    client.force_login(user)
+    missing = client.get("/assets/00000000-0000-0000-0000-000000000000/")
+    assert missing.status_code == 404 and "Back to the library" in missing.content.decode()
+    refused = client.get(reverse("dam:upload"))
+    assert refused.status_code == 403 and "reviewers approve" in refused.content.decode()
