@@ -46,6 +46,11 @@ def _analysed(uid) -> Asset:
     return asset
 
 
+def _asset_and_profile(uid, slug) -> tuple[Asset, RenditionProfile]:
+    return (get_object_or_404(Asset, uid=uid),
+            get_object_or_404(RenditionProfile, slug=slug))
+
+
 def _action(func):
     """Run an action; a ValidationError becomes a 400 with its message."""
     def wrapper(request, *args, **kwargs):
@@ -96,8 +101,7 @@ def focal(request, uid):
 @_action
 def crop(request, uid, profile):
     """{"box": [x0, y0, x1, y1]} overrides one profile's crop; {"reset": true} undoes it."""
-    asset = get_object_or_404(Asset, uid=uid)
-    profile = get_object_or_404(RenditionProfile, slug=profile)
+    asset, profile = _asset_and_profile(uid, profile)
     body = _json_body(request)
     try:
         box = None if body.get("reset") else body["box"]
@@ -113,8 +117,7 @@ def crop(request, uid, profile):
 @_action
 def review(request, uid, profile):
     """{"review": "approved" | "needs_work" | "pending"} for one rendition."""
-    asset = get_object_or_404(Asset, uid=uid)
-    profile = get_object_or_404(RenditionProfile, slug=profile)
+    asset, profile = _asset_and_profile(uid, profile)
     decision = editing.review_set(asset=asset, profile=profile,
                                   review=str(_json_body(request).get("review")),
                                   user=request.user)
