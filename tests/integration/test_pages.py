@@ -85,3 +85,18 @@ def test_error_pages_explain_themselves(client, settings, django_user_model):
     assert missing.status_code == 404 and "Back to the library" in missing.content.decode()
     refused = client.get(reverse("dam:upload"))
     assert refused.status_code == 403 and "reviewers approve" in refused.content.decode()
+
+
+def test_generate_renditions_command_fills_in_a_new_profile(processed, capsys):
+    from django.core.management import call_command
+
+    from renditions.models import RenditionProfile
+
+    RenditionProfile.objects.create(slug="wide", name="Wide 21:9", aspect_width=21,
+                                    aspect_height=9, max_width=1260)
+    call_command("generate_renditions", profile="wide")
+    wide = processed.renditions.get(profile__slug="wide")
+    assert (wide.width, wide.height) == (1200, 514)
+    assert "1 renditions made" in capsys.readouterr().out
+    call_command("generate_renditions")
+    assert "0 renditions made" in capsys.readouterr().out
