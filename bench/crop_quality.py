@@ -29,7 +29,7 @@ from typing import Callable
 
 import numpy as np
 
-from renditions.engine import loading, planning
+from renditions.engine import grid, planning
 
 from . import (ASPECTS, SHARED, aspect_label, has_osie, markdown_table, osie_dir,
                subject_points, synthetic_photo, teacher_model, write_report)
@@ -42,12 +42,17 @@ Method = Callable[["Sample", tuple], dict]
 
 @dataclass(frozen=True)
 class Sample:
-    """One photo: its path, (W, H) px and fixations as (n, 2) int px (x, y), 0-based."""
+    """One photo: its path, (W, H) px and fixations as (n, 2) int px (x, y), 0-based.
+
+    ``halves``: the fixations of the even- and of the odd-numbered viewers, when
+    the data says who looked where (empty for generated photos).
+    """
 
     name: str
     path: Path
     size: tuple[int, int]
     points: np.ndarray
+    halves: tuple[np.ndarray, ...] = ()
 
 
 # -- data ---------------------------------------------------------------------
@@ -61,15 +66,23 @@ def osie_samples(shared: Path = SHARED, *, all_images: bool = False,
         number = int(Path(entry["image"]).stem)
         if not all_images and number not in VALIDATION:
             continue
-        size = (entry["width"], entry["height"])
-        xs = np.concatenate([s["x"] for s in entry["subjects"]])
-        ys = np.concatenate([s["y"] for s in entry["subjects"]])
-        points = np.stack([np.round(xs) - 1, np.round(ys) - 1], 1).astype(np.int64)
-        points = points[(points >= 0).all(1) & (points < np.array(size)).all(1)]
+        size, viewers = (entry["width"], entry["height"]), entry["subjects"]
+        points = _points(viewers, size)
         if len(points):
-            samples.append(Sample(str(number), root / entry["image"], size, points))
+            halves = (_points(viewers[0::2], size), _points(viewers[1::2], size))
+            samples.append(Sample(str(number), root / entry["image"], size, points, halves))
     samples.sort(key=lambda s: int(s.name))
     return samples[:limit] if limit else samples
+
+
+def _points(viewers: list[dict], size: tuple[int, int]) -> np.ndarray:
+    """The viewers' 1-based fixations as 0-based (n, 2) px (x, y) inside the image."""
+    if not viewers:
+        return np.zeros((0, 2), dtype=np.int64)
+    xs = np.concatenate([v["x"] for v in viewers])
+    ys = np.concatenate([v["y"] for v in viewers])
+    points = np.stack([np.round(xs) - 1, np.round(ys) - 1], 1).astype(np.int64)
+    return points[(points >= 0).all(1) & (points < np.array(size)).all(1)]
 
 
 def synthetic_samples(workdir: Path, n: int = 6, size=(800, 600)) -> list[Sample]:
@@ -209,6 +222,56 @@ def _importable(module: str) -> bool:
     return importlib.util.find_spec(module) is not None
 
 
+# -- the human ceiling -----------------------------------------------------------
+
+#: Blur of fixations into a map: OSIE's sigma of 24 px at 800 px wide.
+FIXATION_SIGMA = 24 / 800
+
+
+def fixation_map(points: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Fixations (x, y px) counted on the engine's map grid and blurred: a saliency map."""
+    cols, rows = grid.fit_cells(*size)
+    counts = np.zeros((rows, cols))
+    np.add.at(counts, (points[:, 1] * rows // size[1], points[:, 0] * cols // size[0]), 1)
+    return grid.normalise(grid.blur(counts, FIXATION_SIGMA * cols))
+
+
+def human_ceiling(samples: list[Sample], aspects=ASPECTS) -> tuple[np.ndarray, np.ndarray]:
+    """How well other people's gaze places crops: the bound for any saliency model.
+
+    For each photo, the planner places the largest box of each aspect on the
+    blurred fixations of one half of the viewers; the box is scored on the
+    other half's fixations, beside the oracle for that half (both ways round).
+    Returns the mean share kept and the mean oracle share, per aspect (0-1);
+    empty arrays when no sample has ``halves``.
+    """
+    kept, best = [], []
+    for sample in samples:
+        if len(sample.halves) != 2 or not all(len(h) for h in sample.halves):
+            continue
+        for source, target in (sample.halves, sample.halves[::-1]):
+            sal_map = fixation_map(source, sample.size)
+            boxes = [planning.plan_crop(sal_map, sample.size, aspect=a).box for a in aspects]
+            kept.append([fraction_inside(target, box) for box in boxes])
+            best.append([fraction_inside(target, oracle_box(target, sample.size,
+                                                            largest_box(a, sample.size)))
+                         for a in aspects])
+    return np.asarray(kept).mean(0) if kept else np.array([]), \
+        np.asarray(best).mean(0) if best else np.array([])
+
+
+def ceiling_note(samples: list[Sample], aspects=ASPECTS) -> str | None:
+    """One report line on the human ceiling, or None without per-viewer data."""
+    kept, best = human_ceiling(samples, aspects)
+    if not kept.size:
+        return None
+    per_aspect = ", ".join(f"{aspect_label(a)} {100 * k:.1f}" for a, k in zip(aspects, kept))
+    return (f"human ceiling: crops planned on half the viewers' blurred fixations keep "
+            f"{100 * kept.mean():.1f}% of the other half's fixations ({per_aspect}), "
+            f"{100 * kept.mean() / best.mean():.1f}% of that half's oracle; a saliency model "
+            f"that predicted people as well as other people do would score about this")
+
+
 # -- evaluation and report ------------------------------------------------------
 
 @dataclass
@@ -344,6 +407,7 @@ def run(*, shared: Path = SHARED, all_images: bool = False, limit: int | None = 
         samples, title, data_notes = load_samples(
             Path(tmp), shared=shared, all_images=all_images, limit=limit, synthetic=synthetic)
         notes += data_notes + [_sizes_note(samples), "Salient " + faces_status()]
+        notes += [line for line in [ceiling_note(samples)] if line]
         echo(f"crop quality: {title}, {len(methods)} methods ...")
         results = evaluate(samples, methods, progress=echo)
     text = report(results, title=title, notes=notes)

@@ -101,3 +101,22 @@ def test_salient_and_vips_renditions_have_the_profile_sizes(tmp_path):
     for name, datas in outputs.items():
         sizes = [Image.open(io.BytesIO(d)).size for d in datas]
         assert sizes == [t["size"] for t in targets], name
+
+
+def test_human_ceiling_plans_on_one_half_and_scores_on_the_other(tmp_path):
+    """Halves that agree give the oracle; halves that disagree lose the other half."""
+    left, right = np.array([[40, 150]] * 5), np.array([[360, 150]] * 5)
+    agree = Sample("agree", tmp_path / "a.jpg", (400, 300), np.vstack([left, left]), (left, left))
+    kept, best = crop_quality.human_ceiling([agree], aspects=((1, 1),))
+    assert kept.tolist() == [1.0] and best.tolist() == [1.0]
+    split = Sample("split", tmp_path / "s.jpg", (400, 300), np.vstack([left, right]), (left, right))
+    kept, best = crop_quality.human_ceiling([split], aspects=((1, 1),))
+    assert kept.tolist() == [0.0] and best.tolist() == [1.0]
+    assert crop_quality.ceiling_note([Sample("g", tmp_path / "g.jpg", (400, 300), left)]) is None
+
+
+def test_fixation_map_peaks_where_people_looked():
+    m = crop_quality.fixation_map(np.array([[700, 100]] * 3), (800, 600))
+    assert m.shape == (96, 128) and abs(float(m.sum()) - 1) < 1e-5
+    r, c = np.unravel_index(int(np.argmax(m)), m.shape)
+    assert (c, r) == (700 * 128 // 800, 100 * 96 // 600)
