@@ -19,6 +19,7 @@ import contextlib
 import functools
 import io
 import os
+import re
 import warnings
 from dataclasses import dataclass
 
@@ -159,9 +160,11 @@ def _opened(fp, *, max_pixels: int):
             raise ImageError(
                 "not an image in a supported format "
                 f"({', '.join(_formats())})") from None
-        except Image.DecompressionBombError:  # Pillow's own guard, before ours
+        except Image.DecompressionBombError as exc:  # Pillow's own guard, before ours
             limit = min(max_pixels, 2 * (Image.MAX_IMAGE_PIXELS or 0) or max_pixels)
-            raise ImageError(f"the image is over the pixel limit of {limit:,} pixels") from None
+            size = re.search(r"\((\d+) pixels\)", str(exc))
+            count = f" ({int(size.group(1)):,} pixels)" if size else ""
+            raise ImageError(f"the image{count} is over the limit of {limit:,} pixels") from None
         except _DECODE_ERRORS as exc:
             raise ImageError(f"the image header is unreadable ({exc})") from None
         _check_pixels(im, max_pixels)
