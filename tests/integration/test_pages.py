@@ -70,6 +70,14 @@ def test_stable_url_serves_the_current_file(client, processed):
     assert client.get(reverse("deliver", args=[processed.uid, "nope"])).status_code == 404
 
 
+def test_stable_url_answers_not_modified_to_a_known_etag(client, processed):
+    url = reverse("deliver", args=[processed.uid, "hero"])
+    etag = client.get(url)["ETag"]
+    assert etag == f'"{processed.renditions.get(profile__slug="hero").key}"'
+    assert client.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 304
+    assert client.get(url, HTTP_IF_NONE_MATCH='"stale"').status_code == 200
+
+
 def test_json_api_describes_renditions(client, processed):
     data = client.get(reverse("asset-json", args=[processed.uid])).json()
     assert data["status"] == "ready" and data["width"] == 1200
