@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 ADDR ?= 127.0.0.1:8000
+TRAIN_ARGS ?= all
 
 .PHONY: setup run test bench train clean
 
