@@ -256,8 +256,9 @@ def human_ceiling(samples: list[Sample], aspects=ASPECTS) -> tuple[np.ndarray, n
             best.append([fraction_inside(target, oracle_box(target, sample.size,
                                                             largest_box(a, sample.size)))
                          for a in aspects])
-    return np.asarray(kept).mean(0) if kept else np.array([]), \
-        np.asarray(best).mean(0) if best else np.array([])
+    if not kept:
+        return np.array([]), np.array([])
+    return np.asarray(kept).mean(0), np.asarray(best).mean(0)
 
 
 def ceiling_note(samples: list[Sample], aspects=ASPECTS) -> str | None:
