@@ -39,7 +39,7 @@ def choose(model: SalientNet) -> tuple[int, bool]:
             sc = holdout.score(FlipAverage(model) if flip else model)
             scores[n, flip] = sc["score"]
             print(f"holdout at {n} px, mirror averaging {flip}: NSS {sc['nss']:.3f} "
-                  f"AUC-Judd {sc['auc_judd']:.4f}")
+                  f"AUC-Judd {sc['auc_judd']:.4f} crop {100 * sc['crop']:.2f}% of oracle")
     return max(scores, key=scores.get)
 
 

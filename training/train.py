@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from training import data, losses, metrics, views
+from training import crop_quality, data, losses, metrics, views
 from training.model import SalientNet
 from renditions.engine.preprocess import to_model_input
 
@@ -78,18 +78,22 @@ class Holdout:
         self.items = []
         for i in data.HOLDOUT:
             x = torch.from_numpy(to_model_input(data.open_rgb(data.osie_path(i)), longest))
-            self.items.append((x, *data.fixation_maps(i)))
+            self.items.append((x, *data.fixation_maps(i), crop_quality.Holder(i)))
 
     @torch.no_grad()
     def score(self, model: SalientNet) -> dict[str, float]:
+        """NSS, AUC-Judd and ``crop``, the share of the oracle's fixations that
+        the engine's largest crops keep (logged; ``score`` selects on the first two)."""
         model.eval()
         rows = []
-        for x, fix, _ in self.items:
+        for x, fix, _, holder in self.items:
             prob = data.upsample(data.softmax2d(model(x)[0, 0].numpy()))
-            rows.append((metrics.nss(prob, fix), metrics.auc_judd(prob, fix)))
+            rows.append((metrics.nss(prob, fix), metrics.auc_judd(prob, fix), *holder.kept(prob)))
         model.train()
-        nss_, auc = np.mean(rows, 0)
-        return {"nss": float(nss_), "auc_judd": float(auc), "score": float(nss_ + 5 * auc)}
+        nss_, auc, kept, best = np.mean(rows, 0)
+        crop = kept / best
+        return {"nss": float(nss_), "auc_judd": float(auc), "crop": float(crop),
+                "score": float(nss_ + 5 * auc)}
 
 
 def _stop_on_signal() -> threading.Event:
@@ -168,7 +172,7 @@ def train(out: Path, cfg: Config) -> None:
             for name, net in (("raw", model), ("ema", ema)):
                 sc = holdout.score(net)
                 log(out, f"holdout step {step} {name} NSS {sc['nss']:.3f} "
-                    f"AUC-Judd {sc['auc_judd']:.4f}")
+                    f"AUC-Judd {sc['auc_judd']:.4f} crop {100 * sc['crop']:.2f}% of oracle")
                 if sc["score"] > best:
                     best = sc["score"]
                     save(out / "best.pt", model=net.state_dict(), step=step, holdout=sc,

@@ -153,6 +153,9 @@ class OnnxSaliency(SaliencyBackend):
         options = ort.SessionOptions()
         options.intra_op_num_threads = self.threads
         options.inter_op_num_threads = 1
+        # Idle pool threads would otherwise spin after each run and take the
+        # cores from the face detector and the renders that run next.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         session = ort.InferenceSession(
             str(self.path), options, providers=["CPUExecutionProvider"])
         self._meta = dict(session.get_modelmeta().custom_metadata_map or {})

@@ -132,3 +132,40 @@ def test_boxes_are_in_pixels_of_a_large_source():
     for face in POOL_PLAYERS:
         scaled = tuple(v * 3.75 for v in face)
         assert max(iou(scaled, box) for box in found) >= 0.5, scaled
+
+
+@needs_weights
+@needs_osie
+def test_boxes_do_not_depend_on_the_pyramid_thread_count(monkeypatch):
+    photo = Image.open(OSIE_IMAGES / "1023.jpg").convert("RGB")
+    found = {}
+    for threads in (1, 2, 3):
+        monkeypatch.setattr(faces, "PNET_THREADS", threads)
+        faces._pool.cache_clear()
+        found[threads] = faces.detect(photo)
+    faces._pool.cache_clear()
+    assert len(found[1]) >= 3
+    assert found[1] == found[2] == found[3]
+
+
+def _detect_into(queue, photo):
+    queue.put(faces.detect(photo))
+
+
+@needs_weights
+@needs_osie
+def test_a_forked_worker_detects_after_its_parent_did():
+    """Celery's prefork children inherit the parent's modules but not its threads."""
+    import multiprocessing
+
+    photo = Image.open(OSIE_IMAGES / "1023.jpg").convert("RGB")
+    in_parent = faces.detect(photo)  # the parent's pool now has threads
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+    child = ctx.Process(target=_detect_into, args=(queue, photo))
+    child.start()
+    child.join(timeout=60)
+    if child.is_alive():
+        child.kill()
+    assert child.exitcode == 0, "the child hung or failed"
+    assert queue.get(timeout=5) == in_parent

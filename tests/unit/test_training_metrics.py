@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 from training import metrics
+from training.data import OSIE
 
 
 @pytest.fixture
@@ -57,3 +58,18 @@ def test_blur_keeps_mass_away_from_edges():
     a = np.zeros((50, 50))
     a[25, 25] = 1.0
     assert metrics.blur(a, 2.0).sum() == pytest.approx(1.0)
+
+
+@pytest.mark.skipif(not (OSIE / "fixations.json").is_file(), reason="../shared/data/osie is absent")
+def test_crop_retention_ranks_the_true_density_above_a_wrong_corner():
+    from training import crop_quality, data
+
+    image_id = data.HOLDOUT[0]
+    holder = crop_quality.Holder(image_id)
+    _, density = data.fixation_maps(image_id)
+    kept, best = holder.kept(density)
+    corner = np.zeros_like(density)
+    corner[-5:, -5:] = 1.0
+    wrong, _ = holder.kept(corner)
+    assert 0 < wrong < kept <= best <= 1
+    assert kept >= 0.95 * best  # people's own gaze places crops near the oracle
