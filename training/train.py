@@ -78,7 +78,7 @@ class Holdout:
         self.items = []
         for i in data.HOLDOUT:
             x = torch.from_numpy(to_model_input(data.open_rgb(data.osie_path(i)), longest))
-            self.items.append((x, *data.fixation_maps(i), crop_quality.Holder(i)))
+            self.items.append((x, *data.fixation_maps(i), crop_quality.CropCheck(i)))
 
     @torch.no_grad()
     def score(self, model: SalientNet) -> dict[str, float]:
@@ -86,9 +86,9 @@ class Holdout:
         the engine's largest crops keep (logged; ``score`` selects on the first two)."""
         model.eval()
         rows = []
-        for x, fix, _, holder in self.items:
+        for x, fix, _, check in self.items:
             prob = data.upsample(data.softmax2d(model(x)[0, 0].numpy()))
-            rows.append((metrics.nss(prob, fix), metrics.auc_judd(prob, fix), *holder.kept(prob)))
+            rows.append((metrics.nss(prob, fix), metrics.auc_judd(prob, fix), *check.kept(prob)))
         model.train()
         nss_, auc, kept, best = np.mean(rows, 0)
         crop = kept / best

@@ -65,11 +65,11 @@ def test_crop_retention_ranks_the_true_density_above_a_wrong_corner():
     from training import crop_quality, data
 
     image_id = data.HOLDOUT[0]
-    holder = crop_quality.Holder(image_id)
+    check = crop_quality.CropCheck(image_id)
     _, density = data.fixation_maps(image_id)
-    kept, best = holder.kept(density)
+    kept, best = check.kept(density)
     corner = np.zeros_like(density)
     corner[-5:, -5:] = 1.0
-    wrong, _ = holder.kept(corner)
+    wrong, _ = check.kept(corner)
     assert 0 < wrong < kept <= best <= 1
     assert kept >= 0.95 * best  # people's own gaze places crops near the oracle
