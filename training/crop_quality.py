@@ -13,7 +13,7 @@ from functools import lru_cache
 import numpy as np
 
 from bench import ASPECTS
-from bench.crop_quality import Sample, fraction_inside, largest_box, oracle_box, osie_samples
+from bench.crop_quality import Sample, fraction_inside, oracle_boxes, osie_samples
 from renditions.engine import planning
 from training import data
 
@@ -23,17 +23,15 @@ class CropCheck:
 
     def __init__(self, image_id: int):
         self.sample = _samples()[image_id]
-        points, size = self.sample.points, self.sample.size
-        self.best = float(np.mean([fraction_inside(points, oracle_box(points, size,
-                                                                      largest_box(a, size)))
-                                   for a in ASPECTS]))
+        self.best = self._share(oracle_boxes(self.sample, ASPECTS).values())
 
-    def kept(self, prob: np.ndarray) -> tuple[float, float]:
-        """(mean share of fixations the planner's boxes on ``prob`` keep, the oracle's)."""
-        shares = [fraction_inside(self.sample.points,
-                                  planning.plan_crop(prob, self.sample.size, aspect=a).box)
-                  for a in ASPECTS]
-        return float(np.mean(shares)), self.best
+    def kept(self, prob: np.ndarray) -> float:
+        """Mean share of fixations that the planner's boxes on ``prob`` keep."""
+        return self._share(planning.plan_crop(prob, self.sample.size, aspect=a).box
+                           for a in ASPECTS)
+
+    def _share(self, boxes) -> float:
+        return float(np.mean([fraction_inside(self.sample.points, box) for box in boxes]))
 
 
 @lru_cache(maxsize=1)

@@ -88,7 +88,8 @@ class Holdout:
         rows = []
         for x, fix, _, check in self.items:
             prob = data.upsample(data.softmax2d(model(x)[0, 0].numpy()))
-            rows.append((metrics.nss(prob, fix), metrics.auc_judd(prob, fix), *check.kept(prob)))
+            rows.append((metrics.nss(prob, fix), metrics.auc_judd(prob, fix),
+                         check.kept(prob), check.best))
         model.train()
         nss_, auc, kept, best = np.mean(rows, 0)
         crop = kept / best
