@@ -15,6 +15,8 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test,bench]'
 	touch $@
 
+# The embedded default serves plain HTTP on loopback: SALIENT_HTTPS=0 (see dam/settings.py).
+run: export SALIENT_HTTPS ?= 0
 run: setup
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py ensure_editor

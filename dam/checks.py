@@ -9,7 +9,7 @@ from django.core.checks import Error, register
 from .conf import DEFAULTS
 
 POSITIVE_INTEGERS = ("MAX_PIXELS", "MAX_UPLOAD_BYTES", "ANALYSIS_LONGEST", "PAGE_SIZE",
-                     "RENDER_THREADS")
+                     "RENDER_THREADS", "TASK_RETRIES", "RETRY_BACKOFF_MAX", "STUCK_AFTER")
 
 
 @register()

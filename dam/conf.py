@@ -25,6 +25,14 @@ DEFAULTS = {
     "SALIENCY_PREFIX": "saliency",
     # Assets per page in the library grid.
     "PAGE_SIZE": 24,
+    # Reliability. A task that meets a transient error (database, broker or
+    # storage unavailable) retries with exponential backoff, capped at
+    # RETRY_BACKOFF_MAX seconds, up to TASK_RETRIES times before the asset fails.
+    "TASK_RETRIES": 8,
+    "RETRY_BACKOFF_MAX": 300,
+    # Seconds an asset may stay queued or processing before the periodic sweep
+    # (CELERY_BEAT_SCHEDULE) queues it again; longer than CELERY_TASK_TIME_LIMIT.
+    "STUCK_AFTER": 900,
 }
 
 

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 
 from .conf import dam_setting
+from .storage import get_private_storage
 
 
 def original_upload_to(asset: "Asset", filename: str) -> str:
@@ -24,7 +25,9 @@ class Asset(models.Model):
         FAILED = "failed", "Failed"
 
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    file = models.FileField(upload_to=original_upload_to, max_length=255)
+    # Originals are private: no URL serves them (see dam.storage).
+    file = models.FileField(upload_to=original_upload_to, max_length=255,
+                            storage=get_private_storage)
     original_filename = models.CharField(max_length=255)
     sha256 = models.CharField(max_length=64, db_index=True)
     size_bytes = models.PositiveBigIntegerField()

@@ -1,7 +1,11 @@
-"""The two roles: editors upload and edit, reviewers approve."""
+"""The roles: viewers read, editors upload and edit, reviewers approve.
+
+A user with none of them sees nothing but the login page (and public delivery URLs).
+"""
 from django.contrib.auth.models import Group, Permission
 
 ROLE_PERMISSIONS = {
+    "Viewers": ["dam.view_asset", "renditions.view_rendition"],
     "Editors": ["dam.add_asset", "dam.change_asset", "dam.view_asset",
                 "renditions.change_saliency", "renditions.view_rendition"],
     "Reviewers": ["dam.view_asset", "renditions.view_rendition",

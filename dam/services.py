@@ -7,6 +7,7 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
+from django.utils import timezone
 
 from renditions.engine import loading
 
@@ -45,18 +46,33 @@ def asset_check(*, file: File) -> loading.ImageInfo:
         raise ValidationError(f"{name}: {exc}") from exc
 
 
-def asset_create(*, file: File, uploaded_by=None, title: str = "", alt_text: str = "") -> Asset:
+class DuplicateAsset(ValidationError):
+    """The same bytes are already in the library; ``existing`` is that asset."""
+
+    def __init__(self, name: str, existing: Asset):
+        super().__init__(f"{name}: this file is already in the library as “{existing}”.")
+        self.existing = existing
+
+
+def asset_create(*, file: File, uploaded_by=None, title: str = "", alt_text: str = "",
+                 allow_duplicate: bool = True) -> Asset:
     """Validate and store an uploaded original, then queue its processing.
 
     Raises ValidationError with a message naming the file and the problem; in
-    that case nothing is stored. The file is written to storage under its
-    checksum before the row is committed, and removed again if the commit fails.
+    that case nothing is stored. Without ``allow_duplicate``, a file whose bytes
+    are already in the library raises DuplicateAsset. The file is written to
+    storage under its checksum before the row is committed, and removed again
+    if the commit fails.
     """
     name = Path(file.name or "upload").name[:255]
     info = asset_check(file=file)
+    digest = _sha256(file)
+    existing = None if allow_duplicate else Asset.objects.filter(sha256=digest).first()
+    if existing is not None:
+        raise DuplicateAsset(name, existing)
     fmt = info.format.lower()
     asset = Asset(
-        original_filename=name, sha256=_sha256(file), size_bytes=file.size,
+        original_filename=name, sha256=digest, size_bytes=file.size,
         width=info.width, height=info.height, format=FORMAT_EXTENSIONS.get(fmt, fmt),
         title=title or Path(name).stem, alt_text=alt_text, uploaded_by=uploaded_by,
     )
@@ -86,9 +102,9 @@ def _store_original(asset: Asset, file: File) -> bool:
 
 def asset_enqueue(*, asset: Asset) -> None:
     """Queue (re)processing of an asset once the current transaction commits."""
-    from renditions.tasks import process_asset
+    from renditions.services import enqueue_processing
 
     Asset.objects.filter(pk=asset.pk).update(
-        status=Asset.Status.QUEUED, error_message="", attempts=0
+        status=Asset.Status.QUEUED, error_message="", attempts=0, updated_at=timezone.now()
     )
-    transaction.on_commit(lambda: process_asset.delay(asset.pk))
+    enqueue_processing(asset.pk)

@@ -10,12 +10,33 @@ Environment:
     SALIENT_STORAGE         "local" (default) or "s3"
     AWS_STORAGE_BUCKET_NAME, AWS_S3_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
     AWS_S3_REGION_NAME      for SALIENT_STORAGE=s3 (any S3-compatible store)
+    AWS_QUERYSTRING_AUTH    "0" when renditions are public in the bucket (default: signed URLs)
+    AWS_PRIVATE_BUCKET_NAME, AWS_PRIVATE_LOCATION  where originals and saliency maps go
+                            (default: the same bucket, under "private/"; always signed)
     SALIENT_VAR_DIR         where embedded data lives (default: ./var)
-    DJANGO_SECRET_KEY, DJANGO_DEBUG ("1"/"0"), DJANGO_ALLOWED_HOSTS (comma separated)
+    DJANGO_SECRET_KEY       default: generated on first run and kept in var/secret-key
+    DJANGO_DEBUG            "1" turns debug pages on (default off)
+    DJANGO_ALLOWED_HOSTS    comma separated (default: localhost,127.0.0.1,[::1])
+
+Security (the defaults pass ``manage.py check --deploy``; each of these weakens or
+adapts them, and only on purpose):
+    SALIENT_HTTPS           "0" for plain HTTP (``make run`` on loopback): no HTTPS
+                            redirect, no HSTS, cookies not marked Secure (default "1")
+    DJANGO_SECURE_PROXY_SSL_HEADER  "1" behind a TLS-terminating proxy that sets
+                            X-Forwarded-Proto (trust it only when the proxy strips it)
+    DJANGO_CSRF_TRUSTED_ORIGINS     comma separated, e.g. https://dam.example.com
+    DJANGO_HSTS_SECONDS     HSTS max-age (default one year when SALIENT_HTTPS is on)
+    DJANGO_HSTS_PRELOAD     "0" leaves the HSTS preload flag off (default on)
+
+Reliability:
+    SALIENT_SWEEP_INTERVAL  seconds between sweeps for stuck assets (default 60)
+    SALIENT_STUCK_AFTER     DAM["STUCK_AFTER"]: seconds before a queued/processing
+                            asset counts as stuck (default 900)
 """
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import dj_database_url
@@ -28,9 +49,47 @@ def _flag(name: str, default: str = "0") -> bool:
     return os.environ.get(name, default).lower() in {"1", "true", "yes", "on"}
 
 
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "salient-insecure-development-key")
-DEBUG = _flag("DJANGO_DEBUG", "1")
+def _secret_key() -> str:
+    """The key from the environment, else one generated once and kept under var/."""
+    if os.environ.get("DJANGO_SECRET_KEY"):
+        return os.environ["DJANGO_SECRET_KEY"]
+    from django.core.management.utils import get_random_secret_key
+
+    path = VAR_DIR / "secret-key"
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    try:  # O_EXCL: the web server and the worker start together; one writes, both read
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        for _ in range(50):
+            key = path.read_text().strip()
+            if key:
+                return key
+            time.sleep(0.02)  # the other process is writing it right now
+        raise RuntimeError(f"{path} is empty; delete it to generate a new key")
+    key = get_random_secret_key()
+    with os.fdopen(fd, "w") as f:
+        f.write(key + "\n")
+    return key
+
+
+SECRET_KEY = _secret_key()
+DEBUG = _flag("DJANGO_DEBUG", "0")
 ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",")
+
+# --- Transport security: on unless SALIENT_HTTPS=0 says the site is plain HTTP.
+HTTPS = _flag("SALIENT_HTTPS", "1")
+SECURE_SSL_REDIRECT = HTTPS
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
+SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", 31_536_000)) if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+SECURE_HSTS_PRELOAD = HTTPS and _flag("DJANGO_HSTS_PRELOAD", "1")
+if _flag("DJANGO_SECURE_PROXY_SSL_HEADER"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("DJANGO_CSRF_TRUSTED_ORIGINS", "").split(",")
+                        if o]
+SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -39,12 +98,17 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "csp",
     "dam",
     "renditions",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files with DEBUG off, from the app's own process (no separate server).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    # 413 for a body over DAM["MAX_UPLOAD_BYTES"], before anything reads it
+    "dam.middleware.UploadLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     # 304 Not Modified for a delivery URL fetched again with its ETag
@@ -53,6 +117,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
 ]
 
 ROOT_URLCONF = "dam.urls"
@@ -79,9 +144,15 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    # The web server and the worker write to the same file: wait for the lock
-    # instead of failing with "database is locked".
-    DATABASES["default"]["OPTIONS"] = {"timeout": 20}
+    # The web server and the worker processes write to the same file. WAL lets
+    # readers go on while one writes; IMMEDIATE takes the write lock when a
+    # transaction begins, so a writer waits (up to the timeout) instead of
+    # failing at once with "database is locked" when it upgrades a read lock.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 30,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
 
@@ -102,6 +173,10 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "static"
+# WhiteNoise serves what the finders see, so `make run` needs no collectstatic;
+# production runs collectstatic into STATIC_ROOT, which it serves as well.
+WHITENOISE_USE_FINDERS = True
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_URL = "/media/"
 MEDIA_ROOT = VAR_DIR / "media"
 
@@ -111,25 +186,34 @@ DATA_UPLOAD_MAX_NUMBER_FILES = 200
 
 
 def _storages() -> dict:
+    """``default`` holds renditions (public); ``private`` holds originals and analyses."""
     backend = os.environ.get("SALIENT_STORAGE", "local").lower()
-    static = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+    static = {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"}
     if backend == "s3":
+        def s3(location: str, bucket: str, signed: bool) -> dict:
+            return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {
+                "bucket_name": bucket, "location": location,
+                "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+                "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+                "file_overwrite": False, "default_acl": None, "querystring_auth": signed,
+                "querystring_expire": 600,
+            }}
+        bucket = os.environ.get("AWS_STORAGE_BUCKET_NAME", "salient")
         return {
-            "default": {
-                "BACKEND": "storages.backends.s3.S3Storage",
-                "OPTIONS": {
-                    "bucket_name": os.environ.get("AWS_STORAGE_BUCKET_NAME", "salient"),
-                    "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
-                    "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
-                    "file_overwrite": False,
-                    "default_acl": None,
-                    "querystring_auth": _flag("AWS_QUERYSTRING_AUTH", "1"),
-                },
-            },
+            # Renditions: signed URLs unless the bucket (or its CDN) serves them
+            # publicly, which AWS_QUERYSTRING_AUTH=0 says.
+            "default": s3("", bucket, _flag("AWS_QUERYSTRING_AUTH", "1")),
+            # Originals and saliency maps: always signed, short-lived, and under
+            # their own prefix (or bucket) that no public policy covers.
+            "private": s3(os.environ.get("AWS_PRIVATE_LOCATION", "private"),
+                          os.environ.get("AWS_PRIVATE_BUCKET_NAME", bucket), True),
             "staticfiles": static,
         }
     return {
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "private": {"BACKEND": "django.core.files.storage.FileSystemStorage",
+                    "OPTIONS": {"location": str(VAR_DIR / "private"),
+                                "base_url": "/private/"}},  # dam.views.original_file
         "staticfiles": static,
     }
 
@@ -139,6 +223,9 @@ STORAGES = _storages()
 # --- Celery -----------------------------------------------------------------
 BROKER_DIR = VAR_DIR / "broker"
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")
+# Redis gives a dead worker's unacknowledged tasks back after this many seconds;
+# the sweep (below) usually finds them first.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 if CELERY_BROKER_URL.startswith("filesystem://"):
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(BROKER_DIR / "queue"),
@@ -156,10 +243,38 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_DEFAULT_QUEUE = "salient"
 CELERY_TASK_TIME_LIMIT = 600
 CELERY_TASK_SOFT_TIME_LIMIT = 540
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Celery beat runs the sweep for assets whose task was lost (a killed worker, a
+# broker down at upload time); `make run` starts beat, production runs
+# `celery -A dam beat` once (see the README).
+CELERY_BEAT_SCHEDULE = {
+    "sweep-stuck-assets": {"task": "renditions.tasks.sweep_stuck_assets",
+                           "schedule": float(os.environ.get("SALIENT_SWEEP_INTERVAL", 60))},
+}
 
 # --- Salient ----------------------------------------------------------------
 # One namespaced dict; defaults live in dam.conf.DEFAULTS (documented there).
 DAM = {}
+if os.environ.get("SALIENT_STUCK_AFTER"):
+    DAM["STUCK_AFTER"] = int(os.environ["SALIENT_STUCK_AFTER"])
+
+# --- Content-Security-Policy: no inline scripts or styles anywhere (django-csp).
+_IMG_SOURCES = ["'self'", "data:", "blob:"]
+if os.environ.get("AWS_S3_ENDPOINT_URL"):
+    _IMG_SOURCES.append(os.environ["AWS_S3_ENDPOINT_URL"])
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": _IMG_SOURCES,
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 LOGGING = {
     "version": 1,

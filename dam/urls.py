@@ -1,8 +1,6 @@
-from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path, re_path
-from django.views.static import serve
+from django.urls import include, path
 
 from . import views
 
@@ -11,6 +9,7 @@ dam_patterns = [
     path("upload/", views.upload, name="upload"),
     path("assets/<uuid:uid>/", views.asset_detail, name="asset"),
     path("assets/<uuid:uid>/reprocess/", views.asset_reprocess, name="reprocess"),
+    path("private/<path:name>", views.original_file, name="original"),
 ]
 
 urlpatterns = [
@@ -21,7 +20,3 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
-if settings.STORAGES["default"]["BACKEND"].endswith("FileSystemStorage"):
-    # The embedded default serves its own media; production puts files on S3.
-    urlpatterns.append(re_path(r"^media/(?P<path>.*)$", serve,
-                               {"document_root": settings.MEDIA_ROOT}))

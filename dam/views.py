@@ -5,10 +5,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import JsonResponse
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.utils.html import format_html
+from django.views.decorators.http import require_POST, require_safe
 
 from renditions.selectors import current_renditions, profile_cards
 
@@ -25,9 +26,12 @@ def upload(request):
     if request.method == "POST" and "application/json" in request.headers.get("Accept", ""):
         return _upload_json(request, form)
     if request.method == "POST" and form.is_valid():
-        created, errors = _create_all(request, form)
+        created, errors, duplicates = _create_all(request, form)
         for error in errors:
             messages.error(request, error)
+        for asset in duplicates:
+            messages.info(request, format_html('Open the existing “<a href="{}">{}</a>”.',
+                                               reverse("dam:asset", args=[asset.uid]), asset))
         if created:
             messages.success(request, f"{len(created)} uploaded; renditions are being made.")
             return redirect("dam:library")
@@ -39,26 +43,34 @@ def _upload_json(request, form) -> JsonResponse:
     if not form.is_valid():
         errors = [e for field_errors in form.errors.values() for e in field_errors]
         return JsonResponse({"created": [], "errors": errors}, status=400)
-    created, errors = _create_all(request, form)
+    created, errors, duplicates = _create_all(request, form)
     return JsonResponse({
         "created": [{"id": str(a.uid), "title": a.title,
                      "url": reverse("dam:asset", args=[a.uid])} for a in created],
         "errors": errors,
+        "duplicates": [{"id": str(a.uid), "title": a.title,
+                        "url": reverse("dam:asset", args=[a.uid])} for a in duplicates],
     }, status=201 if created else 400)
 
 
-def _create_all(request, form) -> tuple[list[Asset], list[str]]:
-    created, errors = [], []
+def _create_all(request, form) -> tuple[list[Asset], list[str], list[Asset]]:
+    """Store each file on its own; one bad or duplicate file leaves the others."""
+    created, errors, duplicates = [], [], []
     for file in form.cleaned_data["files"]:
         try:
             created.append(services.asset_create(
-                file=file, uploaded_by=request.user, title=form.cleaned_data["title"]))
+                file=file, uploaded_by=request.user, title=form.cleaned_data["title"],
+                allow_duplicate=False))
+        except services.DuplicateAsset as exc:
+            errors.extend(exc.messages)
+            duplicates.append(exc.existing)
         except ValidationError as exc:
             errors.extend(exc.messages)
-    return created, errors
+    return created, errors, duplicates
 
 
 @login_required
+@permission_required("dam.view_asset", raise_exception=True)
 def library(request):
     query = request.GET.get("q", "").strip()
     status = request.GET.get("status", "")
@@ -70,6 +82,7 @@ def library(request):
 
 
 @login_required
+@permission_required("dam.view_asset", raise_exception=True)
 def asset_detail(request, uid):
     asset = get_object_or_404(Asset, uid=uid)
     renditions = current_renditions(asset.renditions.select_related("profile"))
@@ -88,3 +101,21 @@ def asset_reprocess(request, uid):
     services.asset_enqueue(asset=asset)
     messages.info(request, "Processing queued again.")
     return redirect("dam:asset", uid=asset.uid)
+
+
+@require_safe
+@login_required
+@permission_required("dam.change_asset", raise_exception=True)
+def original_file(request, name):
+    """An original from the private storage, for editors: it keeps its GPS EXIF.
+
+    Only the names of stored originals are served; remote private storages
+    give signed URLs of their own and never reach this view.
+    """
+    asset = Asset.objects.filter(file=name).first()
+    if asset is None:
+        raise Http404("No such original.")
+    response = FileResponse(asset.file.open("rb"), as_attachment=True,
+                            filename=asset.original_filename)
+    response["Cache-Control"] = "private, no-store"
+    return response

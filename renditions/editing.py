@@ -15,6 +15,10 @@ from dam.services import asset_enqueue
 from .models import CropDecision, EditEvent, RenditionProfile, Saliency
 
 
+class Conflict(ValidationError):
+    """The change collides with the state it would change (answered with 409)."""
+
+
 def parse_point(value) -> list[float] | None:
     if value is None:
         return None
@@ -61,9 +65,16 @@ def _focal_state(analysis: Saliency) -> dict:
 
 @transaction.atomic
 def crop_set(*, asset: Asset, profile: RenditionProfile, box, user) -> CropDecision:
-    """Set the editor's crop for one profile, or None to reset it to automatic."""
+    """Set the editor's crop for one profile, or None to reset it to automatic.
+
+    Reviewers own approval: an approved crop is refused until a reviewer sets it
+    back to review, so the delivered file never changes behind their back.
+    """
     box = parse_box(box)
     decision = _decision(asset, profile)
+    if decision.review == CropDecision.Review.APPROVED:
+        raise Conflict(f"A reviewer approved the {profile.name} crop; ask a reviewer to set it "
+                       "back to review before changing it.")
     before = decision.box
     decision.box = box
     decision.review, decision.approved_box = CropDecision.Review.PENDING, None

@@ -21,6 +21,7 @@ from .engine import heatmap, loading
 from .models import CropDecision, EditEvent, RenditionProfile
 from .services import load_map
 
+VIEW = "dam.view_asset"
 EDIT = "renditions.change_saliency"
 REVIEW = "renditions.change_rendition"
 
@@ -35,7 +36,7 @@ def _json_body(request) -> dict:
     return body
 
 
-class NotAnalysed(ValidationError):
+class NotAnalysed(editing.Conflict):
     """The asset has no saliency analysis yet (queued, processing or failed)."""
 
 
@@ -57,7 +58,7 @@ def _action(func):
         try:
             return func(request, *args, **kwargs)
         except ValidationError as exc:
-            status = 409 if isinstance(exc, NotAnalysed) else 400
+            status = 409 if isinstance(exc, editing.Conflict) else 400
             return JsonResponse({"error": " ".join(exc.messages)}, status=status)
     wrapper.__name__ = func.__name__
     return wrapper
@@ -65,6 +66,7 @@ def _action(func):
 
 @require_GET
 @login_required
+@permission_required(VIEW, raise_exception=True)
 @_action
 def plans(request, uid):
     """Where each profile would crop for a focal point ?x=&y= (or the stored one)."""
@@ -138,6 +140,7 @@ def revert(request, event_id):
 
 @require_GET
 @login_required
+@permission_required(VIEW, raise_exception=True)
 @_action
 def heatmap_png(request, uid):
     """The saliency map as a transparent colour layer, to lay over the photo."""
@@ -148,6 +151,7 @@ def heatmap_png(request, uid):
 
 @require_GET
 @login_required
+@permission_required(VIEW, raise_exception=True)
 def preview_jpg(request, uid):
     """The whole photo, oriented, at most 1600 px: the editor's canvas."""
     from dam.conf import dam_setting
@@ -171,6 +175,7 @@ def _png(image) -> HttpResponse:
 
 @require_GET
 @login_required
+@permission_required(VIEW, raise_exception=True)
 def review_queue(request):
     profile = request.GET.get("profile", "")
     state = request.GET.get("review", "pending")

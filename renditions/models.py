@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from dam.models import Asset
+from dam.storage import get_private_storage
 
 
 class RenditionProfile(models.Model):
@@ -94,7 +95,8 @@ class Saliency(models.Model):
         EDITOR = "editor", "Editor"
 
     asset = models.OneToOneField(Asset, on_delete=models.CASCADE, related_name="saliency")
-    map_file = models.FileField(max_length=255, help_text="float32 .npy, sums to 1.")
+    map_file = models.FileField(max_length=255, storage=get_private_storage,
+                                help_text="float32 .npy, sums to 1; private.")
     model_name = models.CharField(max_length=64)
     model_version = models.CharField(max_length=64)
     compute_ms = models.PositiveIntegerField()

@@ -25,27 +25,27 @@ def rendition_current(*, asset: Asset, profile_slug: str) -> Rendition | None:
             .select_related("profile").order_by("-created_at", "-id").first())
 
 
-def asset_payload(*, asset: Asset, build_url) -> dict:
-    """The JSON description of an asset and its renditions (delivery API)."""
+def asset_payload(*, asset: Asset, build_url, absolute=str, private: bool = True) -> dict:
+    """The JSON description of an asset and its renditions (delivery API).
+
+    ``build_url(asset, slug)`` gives a stable URL, ``absolute(url)`` makes a file
+    URL absolute. Without ``private`` the original's checksum, file name and
+    format, the error and the analysis are left out: they are for logged-in viewers.
+    """
     renditions = current_renditions(asset.renditions.select_related("profile"))
-    return {
+    payload = {
         "id": str(asset.uid),
         "title": asset.title,
         "alt_text": asset.alt_text,
-        "filename": asset.original_filename,
         "width": asset.width,
         "height": asset.height,
-        "format": asset.format,
-        "sha256": asset.sha256,
         "status": asset.status,
-        "error": asset.error_message or None,
         "created_at": asset.created_at.isoformat(),
         "progress": _progress(asset),
-        "saliency": _saliency_payload(asset),
         "renditions": {
             r.profile.slug: {
                 "url": build_url(asset, r.profile.slug),
-                "file_url": r.file.url,
+                "file_url": absolute(r.file.url),
                 "width": r.width,
                 "height": r.height,
                 "format": r.profile.format,
@@ -57,6 +57,12 @@ def asset_payload(*, asset: Asset, build_url) -> dict:
             for r in renditions
         },
     }
+    if private:
+        payload.update({
+            "filename": asset.original_filename, "format": asset.format, "sha256": asset.sha256,
+            "error": asset.error_message or None, "saliency": _saliency_payload(asset),
+        })
+    return payload
 
 
 def plans_preview(*, asset: Asset, focal_point=None) -> dict[str, dict]:

@@ -10,11 +10,15 @@ import io
 import json
 import logging
 import time
+from datetime import timedelta
 
 import numpy as np
+from django import db
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.utils import timezone
+from kombu.exceptions import OperationalError as KombuOperationalError
 
 from dam.conf import dam_setting
 from dam.models import Asset
@@ -24,42 +28,150 @@ from .models import CropDecision, Rendition, RenditionProfile, Saliency
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 3
+MAX_ATTEMPTS = 3  # starts that never finished (a killed worker) before we give up
 ENGINE_VERSION = "2"  # bump when planning or rendering changes the pixels
 
 
-def asset_process(*, asset_id: int) -> None:
+class TransientError(Exception):
+    """The database, broker or storage failed in a way that a retry may cure.
+
+    The asset is back in the queue state; the task retries it with backoff.
+    """
+
+
+def asset_process(*, asset_id: int, profile_ids: list[int] | None = None) -> None:
     """Analyse an asset once and store a rendition for every active profile.
 
     Moves the asset queued -> processing -> ready, or failed with a message an
-    editor can act on. Never raises for a bad file, so a task never retries a
-    hopeless input; a file that killed the worker repeatedly is given up on.
+    editor can act on. A bad file never raises (retrying cannot help it); a
+    transient outage raises TransientError for the task to retry; a file that
+    killed the worker MAX_ATTEMPTS times is given up on. ``profile_ids``
+    limits the work to those profiles (a new profile, bulk regeneration).
     """
+    try:
+        _process(asset_id, profile_ids)
+    except Exception as exc:
+        if not is_transient(exc):
+            raise
+        log.warning("Asset %s: transient %s (%s); will retry", asset_id,
+                    type(exc).__name__, exc)
+        _release(asset_id)
+        raise TransientError(f"{type(exc).__name__}: {exc}") from exc
+
+
+def _process(asset_id: int, profile_ids: list[int] | None) -> None:
     asset = Asset.objects.filter(pk=asset_id).first()
     if asset is None:
         return
+    profiles = None
+    if profile_ids is not None:
+        profiles = RenditionProfile.objects.filter(pk__in=profile_ids, is_active=True)
     if asset.attempts >= MAX_ATTEMPTS:
-        _finish(asset, Asset.Status.FAILED,
-                f"Processing stopped after {MAX_ATTEMPTS} attempts that did not finish.")
+        _finish(asset.pk, Asset.Status.FAILED,
+                f"Processing stopped after {MAX_ATTEMPTS} attempts that did not finish: the "
+                "worker stopped while working on this file. Press Process again to retry; if "
+                "it stops again, the file is probably too large or damaged.")
         return
     Asset.objects.filter(pk=asset.pk).update(
-        status=Asset.Status.PROCESSING, attempts=F("attempts") + 1, error_message=""
-    )
+        status=Asset.Status.PROCESSING, attempts=F("attempts") + 1, error_message="",
+        updated_at=timezone.now())
     try:
         result = saliency_ensure(asset=asset)
-        renditions_ensure(asset=asset, analysis=result)
+        renditions_ensure(asset=asset, analysis=result, profiles=profiles)
     except loading.ImageError as exc:
-        _finish(asset, Asset.Status.FAILED, str(exc))
-    except Exception as exc:  # a bug or an outage: report it, don't loop
-        log.exception("Processing asset %s failed", asset.pk)
-        _finish(asset, Asset.Status.FAILED, f"Processing failed ({type(exc).__name__}: {exc}).")
+        _finish(asset.pk, Asset.Status.FAILED, str(exc))
+    except Exception as exc:
+        if is_transient(exc):
+            raise
+        log.exception("Processing asset %s failed", asset.pk)  # a bug: report it, don't loop
+        _finish(asset.pk, Asset.Status.FAILED,
+                f"Processing failed ({type(exc).__name__}: {exc}).")
     else:
-        _finish(asset, Asset.Status.READY, "")
+        _finish(asset.pk, Asset.Status.READY, "")
 
 
-def _finish(asset: Asset, status: str, message: str) -> None:
-    Asset.objects.filter(pk=asset.pk).update(status=status, error_message=message[:2000],
-                                             attempts=0)
+def is_transient(exc: BaseException) -> bool:
+    """Whether a retry may cure ``exc``: an unavailable database, broker or store."""
+    if isinstance(exc, (db.OperationalError, db.InterfaceError, ConnectionError, TimeoutError,
+                        KombuOperationalError)):
+        return True
+    if isinstance(exc, OSError):  # disk full, I/O error; not a missing or forbidden file
+        return not isinstance(exc, (FileNotFoundError, IsADirectoryError, PermissionError))
+    return _is_transient_s3(exc)
+
+
+def _is_transient_s3(exc: BaseException) -> bool:
+    try:
+        from botocore.exceptions import BotoCoreError, ClientError
+    except ImportError:  # pragma: no cover - django-storages[s3] is a dependency
+        return False
+    if isinstance(exc, ClientError):
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+        return status >= 500 or status in (408, 429)
+    return isinstance(exc, BotoCoreError)
+
+
+def asset_give_up(*, asset_id: int, reason: str) -> None:
+    """Fail an asset whose retries ran out, saying what happened and what to do."""
+    _finish(asset_id, Asset.Status.FAILED,
+            f"Processing failed after {dam_setting('TASK_RETRIES')} retries because a service "
+            f"was unavailable ({reason}). Press Process again once it is back.")
+
+
+def _release(asset_id: int) -> None:
+    """Put an asset back in the queue state after a transient error (best effort:
+    with the database down this fails too, and the sweep finds the asset later)."""
+    try:
+        Asset.objects.filter(pk=asset_id, status=Asset.Status.PROCESSING).update(
+            status=Asset.Status.QUEUED, attempts=F("attempts") - 1, updated_at=timezone.now())
+    except Exception as exc:  # noqa: BLE001 - already handling an outage
+        log.warning("Asset %s: could not release it (%s)", asset_id, exc)
+
+
+def _finish(asset_id: int, status: str, message: str) -> None:
+    Asset.objects.filter(pk=asset_id).update(status=status, error_message=message[:2000],
+                                             attempts=0, updated_at=timezone.now())
+
+
+def assets_sweep(*, older_than: float | None = None) -> list[int]:
+    """Queue again every asset stuck in queued/processing for over STUCK_AFTER s
+    (or ``older_than`` s: 0 after the only worker restarted, when all of it is lost).
+
+    Work is lost when a worker dies with a task (the filesystem broker drops
+    unacknowledged messages; Redis gives them back only after its visibility
+    timeout) or when the broker was down at upload time. Each start counts as
+    an attempt, so a file that kills its worker ends failed, not in a loop.
+    Returns the ids queued.
+    """
+    now = timezone.now()
+    cutoff = now - timedelta(seconds=dam_setting("STUCK_AFTER") if older_than is None
+                             else older_than)
+    stuck = Asset.objects.filter(status__in=(Asset.Status.QUEUED, Asset.Status.PROCESSING),
+                                 updated_at__lt=cutoff)
+    queued = []
+    for asset_id, status, attempts in stuck.values_list("pk", "status", "attempts")[:1000]:
+        # The update claims the asset, so two sweeps at once queue it once.
+        if Asset.objects.filter(pk=asset_id, updated_at__lt=cutoff).update(updated_at=now):
+            log.warning("Sweep: asset %s was %s since before %s (attempt %s of %s); queued again",
+                        asset_id, status, cutoff.isoformat(timespec="seconds"), attempts,
+                        MAX_ATTEMPTS)
+            enqueue_processing(asset_id)
+            queued.append(asset_id)
+    return queued
+
+
+def enqueue_processing(asset_id: int, profile_ids: list[int] | None = None) -> None:
+    """Send the processing task once the transaction commits; a broker outage is
+    logged and left to the sweep instead of failing the request."""
+    def send():
+        from .tasks import process_asset
+
+        try:
+            process_asset.delay(asset_id, profile_ids)
+        except Exception as exc:  # noqa: BLE001 - kombu raises many kinds
+            log.warning("Asset %s: could not reach the broker (%s); the sweep will queue it",
+                        asset_id, exc)
+    transaction.on_commit(send)
 
 
 def saliency_ensure(*, asset: Asset) -> Saliency:
@@ -133,6 +245,11 @@ def rendition_key(*, asset: Asset, profile: RenditionProfile, analysis: Saliency
         inputs = [focal_input, analysis.model_version, analysis.faces]
     payload = [asset.sha256, profile.spec_hash, inputs, ENGINE_VERSION]
     return hashlib.sha256(json.dumps(payload).encode()).hexdigest()
+
+
+def rendition_keys(*, asset_id: int) -> set[str]:
+    """The keys of an asset's stored renditions."""
+    return set(Rendition.objects.filter(asset_id=asset_id).values_list("key", flat=True))
 
 
 def decided_boxes(asset: Asset) -> dict[int, list[float]]:
@@ -226,9 +343,7 @@ def _delete_stale(asset: Asset, wanted: dict[int, str]) -> None:
 
 def profile_backfill(*, profile: RenditionProfile) -> int:
     """Queue processing of every asset so it gains this profile's rendition."""
-    from .tasks import process_asset
-
     ids = list(Asset.objects.exclude(status=Asset.Status.FAILED).values_list("pk", flat=True))
     for asset_id in ids:
-        transaction.on_commit(lambda i=asset_id: process_asset.delay(i))
+        enqueue_processing(asset_id, [profile.pk])
     return len(ids)

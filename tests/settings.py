@@ -6,6 +6,7 @@ import os
 import tempfile
 
 os.environ.setdefault("SALIENT_VAR_DIR", tempfile.mkdtemp(prefix="salient-test-"))
+os.environ.setdefault("SALIENT_HTTPS", "0")  # the test client and live servers speak HTTP
 
 from dam.settings import *  # noqa: E402,F401,F403
 

@@ -63,19 +63,25 @@ class ImageInfo:
 
 
 def probe(fp, *, max_pixels: int) -> ImageInfo:
-    """Validate ``fp`` fully and return its oriented size, format and mode.
+    """Check ``fp`` from its headers and structure, without decoding pixels.
 
-    The pixels are decoded once (JPEGs at 1/8 scale through DCT scaling, which
-    still reads every byte of the entropy-coded data), so truncated or corrupt
-    files are caught here. Raises ``ImageError``.
+    Reads what Pillow's ``Image.open`` reads (format, mode, size, EXIF
+    orientation), applies ``max_pixels`` and walks the file's structure to
+    refuse the common broken files: a JPEG with no end-of-image marker after
+    its image data, a PNG whose chunks stop before IEND, a GIF whose first
+    frame stops short, TIFF strips, BMP pixels or AVIF/HEIF boxes that run past
+    the end of the file (a cut WebP fails to open). Memory stays at a few MB
+    whatever the pixel count; the file is read in 1 MB blocks at most.
+    Damage inside the compressed data is found only when the worker decodes
+    (``open_for_analysis``, ``open_full``), which raises ``ImageError`` too.
+    Returns the oriented size in px. Raises ``ImageError``.
     """
-    with _opened(fp, max_pixels=max_pixels) as im:
-        width, height = oriented_size(im)
-        info = ImageInfo(width, height, im.format, im.mode)
-        if im.format in ("JPEG", "MPO"):
-            im.draft("RGB", (max(1, im.width // 8), max(1, im.height // 8)))
-        _load(im)
-    return info
+    with _binary(fp) as f:
+        im = _open_image(f, max_pixels)
+        size = _file_size(f)
+        _check_complete(im, f, size)
+        width, height = _oriented(im.size, _probe_orientation(im, f, size))
+        return ImageInfo(width, height, im.format, im.mode)
 
 
 def open_for_analysis(fp, *, longest: int = 640, max_pixels: int
@@ -122,13 +128,18 @@ def analysis_image(img: Image.Image, longest: int = 640) -> Image.Image:
 
 def oriented_size(im: Image.Image) -> tuple[int, int]:
     """Return (W, H) in px after the EXIF orientation of ``im`` is applied."""
+    return _oriented(im.size, _orientation(im.getexif))
+
+
+def _oriented(size: tuple[int, int], orientation: int) -> tuple[int, int]:
+    return (size[1], size[0]) if orientation in _SWAPS_AXES else size
+
+
+def _orientation(getexif) -> int:
     try:
-        orientation = im.getexif().get(_ORIENTATION, 1)
+        return int(getexif().get(_ORIENTATION, 1))
     except Exception:  # a broken EXIF block must not hide a good image
-        orientation = 1
-    if orientation in _SWAPS_AXES:
-        return im.height, im.width
-    return im.width, im.height
+        return 1
 
 
 def flatten(im: Image.Image, colour=(255, 255, 255)) -> Image.Image:
@@ -152,23 +163,28 @@ def srgb_profile() -> bytes:
 def _opened(fp, *, max_pixels: int):
     """Open ``fp`` with Pillow, check the pixel limit, map errors to ImageError."""
     with _binary(fp) as f:
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-                im = Image.open(f, formats=_formats())
-        except Image.UnidentifiedImageError:
-            raise ImageError(
-                "not an image in a supported format "
-                f"({', '.join(_formats())})") from None
-        except Image.DecompressionBombError as exc:  # Pillow's own guard, before ours
-            limit = min(max_pixels, 2 * (Image.MAX_IMAGE_PIXELS or 0) or max_pixels)
-            size = re.search(r"\((\d+) pixels\)", str(exc))
-            count = f" ({int(size.group(1)):,} pixels)" if size else ""
-            raise ImageError(f"the image{count} is over the limit of {limit:,} pixels") from None
-        except _DECODE_ERRORS as exc:
-            raise ImageError(f"the image header is unreadable ({exc})") from None
-        _check_pixels(im, max_pixels)
-        yield im
+        yield _open_image(f, max_pixels)
+
+
+def _open_image(f, max_pixels: int) -> Image.Image:
+    """``Image.open`` (headers only) with the pixel limit; errors as ImageError."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            im = Image.open(f, formats=_formats())
+    except Image.UnidentifiedImageError:
+        raise ImageError(
+            "not an image in a supported format "
+            f"({', '.join(_formats())})") from None
+    except Image.DecompressionBombError as exc:  # Pillow's own guard, before ours
+        limit = min(max_pixels, 2 * (Image.MAX_IMAGE_PIXELS or 0) or max_pixels)
+        size = re.search(r"\((\d+) pixels\)", str(exc))
+        count = f" ({int(size.group(1)):,} pixels)" if size else ""
+        raise ImageError(f"the image{count} is over the limit of {limit:,} pixels") from None
+    except _DECODE_ERRORS as exc:
+        raise ImageError(f"the image header is unreadable ({exc})") from None
+    _check_pixels(im, max_pixels)
+    return im
 
 
 @functools.cache
@@ -234,11 +250,11 @@ def _normalise(im: Image.Image) -> Image.Image:
 
 def _orient(im: Image.Image) -> Image.Image:
     """Apply the EXIF orientation (no copy when there is nothing to do)."""
-    try:
-        if im.getexif().get(_ORIENTATION, 1) in (2, 3, 4, 5, 6, 7, 8):
+    if _orientation(im.getexif) in (2, 3, 4, 5, 6, 7, 8):
+        try:
             return ImageOps.exif_transpose(im)
-    except Exception:  # a broken EXIF block must not hide a good image
-        pass
+        except Exception:  # a broken EXIF block must not hide a good image
+            pass
     return im
 
 
@@ -314,3 +330,163 @@ def _icc_convert(im: Image.Image, icc: bytes) -> Image.Image | None:
             outputMode="RGB")
     except (ImageCms.PyCMSError, OSError, ValueError):
         return None
+
+
+# -- structure: is the file whole? Offsets in bytes from its start ------------------
+
+_BLOCK = 1 << 20
+_MAX_PNG_EXIF = 1 << 20
+
+
+def _file_size(f) -> int:
+    f.seek(0, os.SEEK_END)
+    return f.tell()
+
+
+def _check_complete(im: Image.Image, f, size: int) -> None:
+    """Raise ImageError when the file visibly stops before its image data ends."""
+    check = _COMPLETE.get(im.format)
+    problem = check(im, f, size) if check else None
+    if problem:
+        raise ImageError(f"the {im.format} file is truncated or corrupt ({problem})")
+
+
+def _jpeg_problem(im, f, size) -> str | None:
+    """EOI (FF D9) must follow the first scan: entropy-coded data cannot hold
+    FF D9, and walking the segments skips an EXIF thumbnail's own EOI. Data
+    after the EOI (a trailer, another MPO frame) is left alone."""
+    start = _jpeg_scan_start(f, size)
+    if start is None or _contains(f, start, b"\xff\xd9"):
+        return None  # a layout Pillow tolerates and we cannot walk: the worker decides
+    return "its image data has no end marker"
+
+
+def _jpeg_scan_start(f, size: int) -> int | None:
+    """Offset just after the first SOS segment's header, or None if unclear."""
+    pos = 2  # after SOI
+    while pos + 4 <= size:
+        f.seek(pos)
+        head = f.read(4)
+        if head[0] != 0xFF:
+            return None
+        marker = head[1]
+        if marker == 0xFF:  # fill byte
+            pos += 1
+        elif marker == 0x01 or 0xD0 <= marker <= 0xD7:  # segments without a length
+            pos += 2
+        elif marker == 0xDA:
+            return pos + 2 + int.from_bytes(head[2:], "big")
+        else:
+            pos += 2 + int.from_bytes(head[2:], "big")
+    return None
+
+
+def _contains(f, start: int, needle: bytes) -> bool:
+    """Whether ``needle`` (2 bytes) occurs at or after ``start``, read in blocks."""
+    f.seek(start)
+    tail = b""
+    while block := f.read(_BLOCK):
+        if needle in tail + block[:1] or needle in block:
+            return True
+        tail = block[-1:]
+    return False
+
+
+def _png_problem(im, f, size) -> str | None:
+    """The chunk chain must reach IEND (the spec requires it; a cut file breaks it)."""
+    chunks = _png_chunks(f, size)
+    if chunks and chunks[-1][0] == b"IEND":
+        return None
+    return "its chunks stop before the end marker (IEND)"
+
+
+def _png_chunks(f, size: int) -> list[tuple[bytes, int, int]]:
+    """(type, data offset, data length) of each chunk, up to IEND or the break."""
+    pos, chunks = 8, []
+    while pos + 8 <= size:
+        f.seek(pos)
+        head = f.read(8)
+        kind, length = head[4:], int.from_bytes(head[:4], "big")
+        chunks.append((kind, pos + 8, length))
+        if kind == b"IEND":
+            break
+        pos += 12 + length
+    return chunks
+
+
+def _gif_problem(im, f, size) -> str | None:
+    """The first frame's data sub-blocks (the only frame we use) must not run past
+    the end. A chain cut exactly at a sub-block's end passes: Pillow decodes a
+    frame whose LZW end code came before its missing terminator."""
+    pos = im.tile[0].offset if im.tile else size
+    while pos < size:
+        f.seek(pos)
+        length = f.read(1)[0]
+        if length == 0:
+            return None
+        pos += 1 + length
+    return "its first frame stops short" if pos > size else None
+
+
+def _tiff_problem(im, f, size) -> str | None:
+    """Every strip or tile of the first page must lie inside the file."""
+    for offsets, counts in ((273, 279), (324, 325)):
+        pairs = zip(_values(im.tag_v2.get(offsets)), _values(im.tag_v2.get(counts)))
+        if any(o + c > size for o, c in pairs):
+            return "its image data runs past the end of the file"
+    return None
+
+
+def _values(tag) -> tuple[int, ...]:
+    if tag is None:
+        return ()
+    return tuple(tag) if isinstance(tag, (tuple, list)) else (tag,)
+
+
+def _bmp_problem(im, f, size) -> str | None:
+    """Uncompressed rows (stride x height bytes from the pixel offset) must fit."""
+    tile = im.tile[0] if im.tile else None
+    if tile is None or tile.codec_name != "raw" or not tile.args[1]:
+        return None
+    if tile.offset + tile.args[1] * (tile.extents[3] - tile.extents[1]) <= size:
+        return None
+    return "its pixel rows run past the end of the file"
+
+
+def _isobmff_problem(im, f, size) -> str | None:
+    """AVIF/HEIF: the top-level 'mdat' box (the coded pixels) must end in the file.
+
+    The walk stops at anything that is not a box header (trailing data)."""
+    pos = 0
+    while pos + 8 <= size:
+        f.seek(pos)
+        head = f.read(16)
+        length, kind = int.from_bytes(head[:4], "big"), head[4:8]
+        if length == 1 and len(head) == 16:
+            length = int.from_bytes(head[8:], "big")
+        if length < 8 or not all(32 <= c < 127 for c in kind):
+            return None  # size 0 runs to the end of the file by definition
+        if kind == b"mdat" and pos + length > size:
+            return "its image data runs past the end of the file"
+        pos += length
+    return None
+
+
+def _probe_orientation(im: Image.Image, f, size: int) -> int:
+    """EXIF orientation from the headers; for PNG also an eXIf chunk after the pixels."""
+    if im.format != "PNG":
+        return _orientation(im.getexif)
+    if "exif" not in im.info:
+        exif = [c for c in _png_chunks(f, size) if c[0] == b"eXIf"]
+        if exif and exif[0][2] > _MAX_PNG_EXIF:
+            raise ImageError(f"the PNG file's EXIF block is over {_MAX_PNG_EXIF // 2**20} MB")
+        if exif:
+            f.seek(exif[0][1])
+            im.info["exif"] = b"Exif\x00\x00" + f.read(exif[0][2])
+    # the base class's getexif: PngImageFile's decodes the pixels to look for eXIf
+    return _orientation(lambda: Image.Image.getexif(im))
+
+
+_COMPLETE = {"JPEG": _jpeg_problem, "MPO": _jpeg_problem, "PNG": _png_problem,
+             "GIF": _gif_problem, "TIFF": _tiff_problem, "BMP": _bmp_problem,
+             "AVIF": _isobmff_problem, "HEIF": _isobmff_problem}

@@ -21,9 +21,9 @@ from typing import Sequence
 
 import numpy as np
 
-from . import grid
+from . import grid, sizing
 from . import confidence as _confidence
-from .sizing import box_size, output_size, profile_aspect
+from .sizing import box_size, profile_aspect
 
 Box = tuple[int, int, int, int]
 __all__ = ["CropPlan", "plan_crop", "output_size", "profile_aspect", "box_size"]
@@ -119,6 +119,33 @@ def plan_crop(saliency_map: np.ndarray, image_size: tuple[int, int], *,
     if faces and _cuts(box, faces):
         box = _avoid_faces(field, ratio, faces, focal_px, floor, scale) or box
     return _plan(field, box, faces, "auto" if focal is None else "focal")
+
+
+def output_size(box_size: tuple[int, int], *, width: int | None, height: int | None,
+                max_width: int | None, allow_upscale: bool,
+                aspect: tuple[int, int] | None = None) -> tuple[int, int]:
+    """The rendition's size in px for a crop of ``box_size`` (w, h) px.
+
+    ``sizing.output_size``'s rules, plus the promise of ``allow_upscale=False``:
+    no side of the rendition is ever longer than the crop's. When the crop is
+    smaller than what the profile asks for (its exact ``width`` x ``height``,
+    or the a:b partner of the width, which overshoots a crop of a few px: a
+    6x10 crop of 9:16 would become 6x11), the rendition is the crop at its own
+    size, the largest box of the aspect, never enlarged; only ``max_width``
+    still shrinks it.
+    """
+    size = sizing.output_size(box_size, width=width, height=height, max_width=max_width,
+                              allow_upscale=allow_upscale, aspect=aspect)
+    if allow_upscale or not _short_of(box_size, size, width, height):
+        return size
+    return sizing.output_size(box_size, width=None, height=None, max_width=max_width,
+                              allow_upscale=False)
+
+
+def _short_of(box_size, size, width, height) -> bool:
+    """Whether a crop of ``box_size`` px is smaller than ``size`` or the exact size."""
+    bw, bh = box_size
+    return size[0] > bw or size[1] > bh or bool(width and height and (bw < width or bh < height))
 
 
 # -- geometry helpers ---------------------------------------------------------

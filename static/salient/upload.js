@@ -106,6 +106,12 @@
     }
     if (!body.created || !body.created.length) {
       fail(row, (body.errors || []).join(" ") || "The file was refused.");
+      (body.duplicates || []).forEach((asset) => {
+        const link = document.createElement("a");
+        link.href = asset.url;
+        link.textContent = "Open the existing asset";
+        row.state.append(" ", link);
+      });
       return;
     }
     counts.done += 1;

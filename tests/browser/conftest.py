@@ -1,6 +1,7 @@
 """Browser fixtures: Debian's headless Chromium driven by Playwright, against a live server.
 
 When the CI variable is set, a missing Chromium fails the browser tests; elsewhere it skips them.
+Every page a test opens reports Content-Security-Policy violations, and any one fails the test.
 """
 from __future__ import annotations
 
@@ -21,6 +22,12 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 DESKTOP = {"width": 1280, "height": 800}
 TABLET = {"width": 768, "height": 1024}
 PASSWORD = "pw-for-tests"
+# Runs before any script of every page and frame: each violation goes straight to the test
+# through a binding, so one on a page the test has since navigated away from still counts.
+CSP_PROBE = """document.addEventListener("securitypolicyviolation", (e) => {
+  window.__cspViolation({directive: e.effectiveDirective, blocked: e.blockedURI,
+                         source: `${e.sourceFile}:${e.lineNumber}`, sample: e.sample,
+                         page: location.href}); });"""
 
 
 @pytest.fixture(scope="package")
@@ -43,14 +50,24 @@ def browser():
 
 @pytest.fixture
 def page(browser):
+    """A page in a fresh context; fails the test on a JavaScript error or a CSP violation."""
     context = browser.new_context(viewport=DESKTOP)
     context.set_default_timeout(10_000)
+    violations = []
+    context.expose_function("__cspViolation", lambda report: violations.append(report))
+    context.add_init_script(CSP_PROBE)
+    # Chromium also logs each refusal to the console: a second witness for the same thing.
+    context.on("console", lambda msg: "Content Security Policy" in msg.text
+               and violations.append({"console": msg.text, "page": msg.page and msg.page.url}))
     page = context.new_page()
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     yield page
+    for open_page in context.pages:
+        open_page.evaluate("0")  # a round trip, so that pending reports have arrived
     context.close()
     assert not errors, f"JavaScript errors: {errors}"
+    assert not violations, f"Content-Security-Policy violations: {violations}"
 
 
 @pytest.fixture

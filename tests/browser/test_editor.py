@@ -16,7 +16,7 @@ from dam import services as dam_services
 from dam.models import Asset
 from renditions import editing, services
 from renditions.models import EditEvent, Saliency
-from tests.browser.conftest import TABLET, log_in
+from tests.browser.conftest import PASSWORD, TABLET, log_in
 from tests.conftest import make_photo
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -323,3 +323,49 @@ def test_library_and_asset_pages_follow_processing(page, live_server, editor, de
     expect(detail.locator(".crop-box:not([hidden])")).to_have_count(7)
     expect(detail.locator("#asset-status")).to_have_text("Ready")
     shot("00-library-updated")
+
+
+def _strict_policy(response) -> str:
+    """The response's enforced Content-Security-Policy, checked for the directives that matter."""
+    policy = response.headers.get("content-security-policy", "")
+    directives = dict((d.split() + [""])[:2] for d in policy.split(";") if d.strip())
+    assert directives.get("script-src") == "'self'" and directives.get("style-src") == "'self'", \
+        f"{response.url}: {policy!r}"
+    assert "unsafe-inline" not in policy and "unsafe-eval" not in policy, policy
+    assert directives.get("object-src") == "'none'", policy
+    return policy
+
+
+def test_every_page_carries_the_policy_and_keeps_it(page, live_server, processed,
+                                                    django_user_model):
+    """The site's pages and the admin (a list, a change form) send the policy and break none of it.
+
+    The ``page`` fixture fails the test on any violation these pages report.
+    """
+    admin = django_user_model.objects.create_superuser("boss", password=PASSWORD)
+    base = live_server.url
+    _strict_policy(page.goto(f"{base}/login/"))
+    log_in(page, base, admin.username)
+    profile = processed.renditions.first().profile
+    pages = [
+        ("/", ".grid .tile"),
+        ("/upload/", "#dropzone"),
+        (f"/assets/{processed.uid}/", "#workspace[data-ready='1']"),
+        ("/review/", "#review-grid"),
+        ("/assets/0d2c5bcb-0000-4000-8000-000000000000/", "h1"),  # the 404 page
+        ("/admin/", "#content-main"),
+        ("/admin/dam/asset/", "#result_list"),
+        ("/admin/renditions/renditionprofile/", "#result_list"),
+        (f"/admin/renditions/renditionprofile/{profile.pk}/change/", "#renditionprofile_form"),
+        ("/admin/renditions/renditionprofile/add/", "#renditionprofile_form"),
+    ]
+    for path, ready in pages:
+        _strict_policy(page.goto(f"{base}{path}"))
+        expect(page.locator(ready).first).to_be_attached()
+    page.get_by_role("button", name="Save", exact=True).click()  # empty: the form's errors
+    expect(page.locator(".errornote")).to_be_visible()
+    # The stage's aspect, no longer a style attribute, still comes from the photo (3:2 here).
+    page.goto(f"{base}/assets/{processed.uid}/")
+    expect(page.locator("#workspace")).to_have_attribute("data-ready", "1")
+    box = page.locator("#stage").bounding_box()
+    assert box["width"] / box["height"] == pytest.approx(1200 / 800, abs=0.01)

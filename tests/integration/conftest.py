@@ -52,5 +52,10 @@ def wait_for(predicate, *, timeout: float = 120.0, interval: float = 0.2):
 
 @pytest.fixture(autouse=True)
 def fresh_media(settings, tmp_path):
-    """Each test stores files in its own folder, so leftovers cannot hide a leak."""
+    """Each test stores files in its own folders, so leftovers cannot hide a leak."""
     settings.MEDIA_ROOT = str(tmp_path / "media")
+    if settings.STORAGES["private"]["BACKEND"].endswith("FileSystemStorage"):
+        private = {**settings.STORAGES["private"],
+                   "OPTIONS": {**settings.STORAGES["private"]["OPTIONS"],
+                               "location": str(tmp_path / "private")}}
+        settings.STORAGES = {**settings.STORAGES, "private": private}

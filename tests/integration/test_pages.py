@@ -87,7 +87,10 @@ def test_json_api_describes_renditions(client, processed):
 
 def test_error_pages_explain_themselves(client, settings, django_user_model):
     settings.DEBUG = False
+    from dam.roles import ensure_roles
+
     user = django_user_model.objects.create_user("visitor2", password="x")
+    user.groups.add(ensure_roles()["Viewers"])  # may read assets, may not upload
     client.force_login(user)
     missing = client.get("/assets/00000000-0000-0000-0000-000000000000/")
     assert missing.status_code == 404 and "Back to the library" in missing.content.decode()

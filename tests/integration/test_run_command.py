@@ -51,8 +51,8 @@ def running_app(tmp_path):
 
 def _up(base: str) -> bool:
     try:
-        return requests.get(f"{base}/login/", timeout=2).status_code == 200
-    except requests.ConnectionError:
+        return requests.get(f"{base}/login/", timeout=5).status_code == 200
+    except (requests.ConnectionError, requests.Timeout):  # not listening, or still booting
         return False
 
 

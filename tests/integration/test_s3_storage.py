@@ -41,9 +41,11 @@ def s3_endpoint(monkeypatch):
 
 def test_pipeline_stores_everything_in_the_bucket(client, editor, default_profiles,
                                                   s3_endpoint, monkeypatch):
+    s3 = {"bucket_name": BUCKET, "endpoint_url": s3_endpoint, "file_overwrite": False}
     storages = {
-        "default": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {
-            "bucket_name": BUCKET, "endpoint_url": s3_endpoint, "file_overwrite": False}},
+        "default": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": s3},
+        "private": {"BACKEND": "storages.backends.s3.S3Storage",
+                    "OPTIONS": {**s3, "location": "private", "querystring_auth": True}},
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     monkeypatch.setattr(dam_services, "asset_enqueue", lambda asset: None)
@@ -55,8 +57,11 @@ def test_pipeline_stores_everything_in_the_bucket(client, editor, default_profil
         assert asset.status == "ready", asset.error_message
         keys = {o["Key"] for o in boto3.client("s3", endpoint_url=s3_endpoint)
                 .list_objects_v2(Bucket=BUCKET)["Contents"]}
-        assert asset.file.name in keys
+        # Originals and analyses under the private prefix, renditions outside it.
+        assert f"private/{asset.file.name}" in keys
         assert {r.file.name for r in asset.renditions.all()} <= keys
-        assert asset.saliency.map_file.name in keys
+        assert f"private/{asset.saliency.map_file.name}" in keys
+        assert not any(r.file.name.startswith("private/") for r in asset.renditions.all())
+        assert "Signature=" in asset.file.url or "X-Amz-Signature=" in asset.file.url
         response = client.get(reverse("deliver", args=[asset.uid, "square"]))
         assert response.status_code == 302 and response["Location"].startswith(s3_endpoint)

@@ -6,12 +6,12 @@ import struct
 import zlib
 
 import pytest
-from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from django.urls import reverse
 
 from dam.models import Asset
+from dam.storage import private_storage
 from tests.conftest import make_photo
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -36,9 +36,9 @@ BAD_FILES = {
 
 
 def _stored_files(folder: str = "originals") -> list[str]:
-    """Every file under ``folder`` in the default storage, recursively."""
+    """Every file under ``folder`` in the private storage (originals), recursively."""
     try:
-        dirs, files = default_storage.listdir(folder)
+        dirs, files = private_storage.listdir(folder)
     except FileNotFoundError:
         return []
     nested = [f for d in dirs for f in _stored_files(f"{folder}/{d}")]
@@ -98,4 +98,4 @@ def test_same_bytes_twice_share_one_stored_original(editor):
     second = services.asset_create(file=SimpleUploadedFile("b.jpg", data), uploaded_by=editor)
     assert first.file.name == second.file.name
     assert len(_stored_files()) == 1
-    assert io.BytesIO(data).getvalue() == default_storage.open(first.file.name).read()
+    assert io.BytesIO(data).getvalue() == private_storage.open(first.file.name).read()

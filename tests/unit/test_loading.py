@@ -195,3 +195,112 @@ def test_heif_opens_when_the_plugin_is_installed():
     assert (info.width, info.height, info.format) == (64, 64, "HEIF")
     img = loading.open_full(io.BytesIO(data), max_pixels=LIMIT)
     assert close(img.getpixel((5, 5)), RED) and close(img.getpixel((60, 5)), GREEN)
+
+
+# -- the upload check reads headers and structure, never pixels ---------------------------
+
+def noisy(size=(120, 90), seed=3) -> Image.Image:
+    rng = np.random.default_rng(seed)
+    return Image.fromarray(rng.integers(0, 255, (size[1], size[0], 3), dtype=np.uint8))
+
+
+WHOLE = {  # format -> a complete file of noise (so the pixel data is most of it)
+    "JPEG": lambda: encoded(noisy(), "JPEG", quality=90, exif=exif_block(6)),
+    "PNG": lambda: encoded(noisy(), "PNG"),
+    "GIF": lambda: encoded(noisy(), "GIF"),
+    "TIFF": lambda: encoded(noisy(), "TIFF"),
+    "BMP": lambda: encoded(noisy(), "BMP"),
+    "AVIF": lambda: encoded(noisy(), "AVIF"),
+    "WEBP": lambda: encoded(noisy(), "WEBP"),
+}
+
+
+@pytest.mark.parametrize("fmt", sorted(WHOLE))
+def test_probe_never_decodes_pixels(fmt, monkeypatch):
+    from PIL import ImageFile
+
+    decoded = []
+
+    def no_decoding(self, *args):
+        decoded.append(self.format)  # recorded: probe may swallow the error below
+        raise AssertionError("probe decoded the pixels")
+
+    data = WHOLE[fmt]()
+    monkeypatch.setattr(ImageFile.ImageFile, "load", no_decoding)
+    monkeypatch.setattr(Image.Image, "load", no_decoding)
+    assert loading.probe(io.BytesIO(data), max_pixels=LIMIT).format == fmt
+    assert decoded == []
+
+
+@pytest.mark.parametrize("fmt", sorted(WHOLE))
+@pytest.mark.parametrize("keep", [0.5, 0.9])
+def test_probe_refuses_a_file_cut_in_its_pixel_data(fmt, keep):
+    data = WHOLE[fmt]()
+    with pytest.raises(loading.ImageError, match="truncated|unreadable|not an image") as err:
+        loading.probe(io.BytesIO(data[: int(len(data) * keep)]), max_pixels=LIMIT)
+    assert "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize("fmt", sorted(WHOLE))
+def test_probe_accepts_trailing_data(fmt):
+    """Data after the image (a camera trailer, a ZIP polyglot's archive) is not damage."""
+    data = WHOLE[fmt]() + b"PK\x03\x04" + bytes(range(256)) * 8
+    assert loading.probe(io.BytesIO(data), max_pixels=LIMIT).format == fmt
+    assert loading.open_full(io.BytesIO(data), max_pixels=LIMIT).size[0] in (90, 120)
+
+
+def test_jpeg_cut_after_its_exif_thumbnail_is_refused():
+    """The EXIF thumbnail has its own end marker; only the main image's counts."""
+    thumb = encoded(Image.new("RGB", (16, 12), RED), "JPEG")
+    exif = exif_block(1)
+    exif.get_ifd(0x8769)  # an Exif IFD, as cameras write
+    data = encoded(noisy((400, 300)), "JPEG", quality=90, exif=_with_thumbnail(exif, thumb))
+    assert data.count(b"\xff\xd9") >= 2  # the thumbnail's EOI is in there
+    assert loading.probe(io.BytesIO(data), max_pixels=LIMIT).width == 400
+    with pytest.raises(loading.ImageError, match="no end marker"):
+        loading.probe(io.BytesIO(data[: len(data) * 3 // 4]), max_pixels=LIMIT)
+
+
+def _with_thumbnail(exif: Image.Exif, thumb: bytes) -> bytes:
+    """EXIF bytes with IFD1 pointing at ``thumb`` (JPEGInterchangeFormat)."""
+    raw = exif.tobytes()  # b"Exif\0\0" + TIFF header + IFD0 (+ sub-IFDs)
+    tiff = bytearray(raw[6:])
+    ifd1_at = len(tiff)
+    entries = [(0x0201, 4, 1, ifd1_at + 2 + 2 * 12 + 4), (0x0202, 4, 1, len(thumb))]
+    ifd1 = len(entries).to_bytes(2, "little")
+    for tag, kind, count, value in entries:
+        ifd1 += tag.to_bytes(2, "little") + kind.to_bytes(2, "little")
+        ifd1 += count.to_bytes(4, "little") + value.to_bytes(4, "little")
+    ifd1 += bytes(4)
+    # IFD0's "next IFD" offset is the 4 bytes after its entries
+    ifd0_at = int.from_bytes(tiff[4:8], "little")
+    count = int.from_bytes(tiff[ifd0_at:ifd0_at + 2], "little")
+    next_at = ifd0_at + 2 + 12 * count
+    tiff[next_at:next_at + 4] = ifd1_at.to_bytes(4, "little")
+    return b"Exif\x00\x00" + bytes(tiff) + ifd1 + thumb
+
+
+def test_gif_without_its_trailer_and_png_without_iend_crc_still_pass():
+    gif, png = WHOLE["GIF"](), WHOLE["PNG"]()
+    assert gif.endswith(b"\x00;") and png.endswith(b"IEND\xaeB`\x82")
+    for data in (gif[:-2], png[:-4]):  # Pillow decodes both
+        assert loading.probe(io.BytesIO(data), max_pixels=LIMIT).width == 120
+        assert loading.open_full(io.BytesIO(data), max_pixels=LIMIT).width == 120
+
+
+def test_png_exif_after_the_pixels_sets_the_orientation_without_decoding():
+    """eXIf may follow IDAT; Pillow's own getexif would decode the image to find it."""
+    data = _move_chunk_to_end(encoded(noisy((40, 20)), "PNG", exif=exif_block(6)), b"eXIf")
+    assert data.index(b"eXIf") > data.index(b"IDAT")
+    assert loading.probe(io.BytesIO(data), max_pixels=LIMIT).width == 20
+    assert loading.open_full(io.BytesIO(data), max_pixels=LIMIT).size == (20, 40)
+
+
+def _move_chunk_to_end(png: bytes, kind: bytes) -> bytes:
+    """The PNG with chunk ``kind`` moved to just before IEND."""
+    start = png.index(kind) - 4
+    length = int.from_bytes(png[start:start + 4], "big")
+    chunk = png[start:start + 12 + length]
+    rest = png[:start] + png[start + 12 + length:]
+    iend = rest.index(b"IEND") - 4
+    return rest[:iend] + chunk + rest[iend:]

@@ -300,3 +300,45 @@ def test_five_aspects_on_a_12_megapixel_image_are_fast():
 def test_output_size_follows_the_profile_aspect_exactly(box, kwargs, expected):
     args = dict(width=None, height=None, max_width=None, allow_upscale=False) | kwargs
     assert planning.output_size(box, **args) == expected
+
+
+# -- never enlarged where the profile forbids upscaling --------------------------------
+
+@pytest.mark.parametrize("box, kwargs, expected", [
+    # a 10000x10 photo's 9:16 crop is 6x10; the exact 9:16 partner of 6 px is 11 px
+    ((6, 10), dict(max_width=1080, aspect=(9, 16)), (6, 10)),
+    ((6, 10), dict(max_width=1080, aspect=(9, 16), allow_upscale=True), (6, 11)),
+    ((2, 3), dict(max_width=1080, aspect=(9, 16)), (2, 3)),
+    ((1, 1), dict(max_width=1080, aspect=(9, 16)), (1, 1)),
+    # smaller than the exact size: the crop at its own size, not 337x599
+    ((337, 600), dict(width=1080, height=1920), (337, 600)),
+    ((337, 600), dict(width=1080, height=1920, allow_upscale=True), (1080, 1920)),
+    ((600, 400), dict(width=1200, height=800), (600, 400)),
+    ((1500, 500), dict(width=1200, height=800), (1500, 500)),
+    ((1500, 500), dict(width=1200, height=800, max_width=1000), (1000, 333)),
+    # crops big enough are unchanged
+    ((1687, 3000), dict(max_width=1080, aspect=(9, 16)), (1080, 1920)),
+    ((2400, 1600), dict(width=1200, height=800), (1200, 800)),
+])
+def test_output_size_never_enlarges_without_allow_upscale(box, kwargs, expected):
+    args = dict(width=None, height=None, max_width=None, allow_upscale=False) | kwargs
+    assert planning.output_size(box, **args) == expected
+
+
+PROFILES = [  # aspect, exact (w, h), max width: the shipped defaults
+    ((16, 9), None, 1600), ((1, 1), None, 600), ((4, 5), None, 1080), ((9, 16), None, 1080),
+    ((3, 1), None, 1500), ((4, 3), None, 800), (None, (200, 200), None),
+]
+
+
+@pytest.mark.parametrize("size", [(10000, 10), (10, 10000), (3, 3), (1, 1), (7, 5),
+                                  (150, 100), (1080, 1921), (4000, 3000)])
+@pytest.mark.parametrize("aspect, exact, max_width", PROFILES)
+def test_no_rendition_is_larger_than_its_crop(size, aspect, exact, max_width):
+    ratio = planning.profile_aspect(aspect=aspect, width=exact and exact[0],
+                                    height=exact and exact[1])
+    plan = planning.plan_crop(UNIFORM, size, aspect=ratio, output_size=exact)
+    crop = box_wh(plan)
+    out = planning.output_size(crop, width=exact and exact[0], height=exact and exact[1],
+                               max_width=max_width, allow_upscale=False, aspect=aspect)
+    assert out[0] <= crop[0] and out[1] <= crop[1]

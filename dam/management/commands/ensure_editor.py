@@ -1,4 +1,8 @@
-"""Create the first editor login (once) and print how to log in."""
+"""Create the first editor login (once) and print how to log in.
+
+The login is an editor and a reviewer, not a superuser: an administrator is made
+on purpose with ``manage.py createsuperuser``.
+"""
 import secrets
 
 from django.contrib.auth import get_user_model
@@ -22,8 +26,7 @@ class Command(BaseCommand):
         user = User.objects.filter(username=username).first()
         if user is None:
             password = secrets.token_urlsafe(12)
-            user = User.objects.create_user(username, password=password, is_staff=True,
-                                            is_superuser=True)
+            user = User.objects.create_user(username, password=password)
             user.groups.add(roles["Editors"], roles["Reviewers"])
             secret_file.parent.mkdir(parents=True, exist_ok=True)
             secret_file.write_text(password + "\n")

@@ -1,39 +1,58 @@
-"""Run the web server and a Celery worker together (the embedded default)."""
-import os
+"""Run the embedded default: a gunicorn web server, a Celery worker and Celery beat,
+supervised (see dam.supervisor); Ctrl-C or TERM stops them all."""
+import logging
 import signal
-import subprocess
 import sys
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
+
+from dam.celery import app
+from dam.supervisor import Child, supervise
 
 
 class Command(BaseCommand):
-    help = "Start the development web server and a Celery worker; Ctrl-C stops both."
+    help = ("Start the web server (gunicorn), a Celery worker and Celery beat, and restart "
+            "any of them that dies; Ctrl-C stops all.")
 
     def add_arguments(self, parser):
         parser.add_argument("addrport", nargs="?", default="127.0.0.1:8000")
-        parser.add_argument("--concurrency", type=int, default=2)
+        parser.add_argument("--concurrency", type=int, default=2,
+                            help="Worker pool processes (default 2).")
+        parser.add_argument("--web-workers", type=int, default=2)
 
-    def handle(self, *args, addrport, concurrency, **options):
+    def handle(self, *args, addrport, concurrency, web_workers, **options):
+        logging.basicConfig(level=logging.INFO, format="[%(asctime)s: %(levelname)s/serve] "
+                                                       "%(message)s")
         # Stop the children on Ctrl-C and TERM alike, even where the shell that
         # started us in the background set SIGINT to be ignored.
         signal.signal(signal.SIGINT, signal.default_int_handler)
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         python = [sys.executable, "-m"]
-        procs = [subprocess.Popen(python + [
-            "celery", "-A", "dam", "worker", "--loglevel", "INFO",
-            "--concurrency", str(concurrency), "-Q", "salient",
-        ], env=os.environ.copy())]
+        var = settings.VAR_DIR
+        children = [
+            Child("web", python + [
+                "gunicorn", "dam.wsgi:application", "--bind", addrport,
+                "--workers", str(web_workers), "--threads", "4", "--worker-class", "gthread",
+                "--timeout", "300", "--graceful-timeout", "10", "--access-logfile", "-"]),
+            Child("worker", python + [
+                "celery", "-A", "dam", "worker", "--loglevel", "INFO", "-Q", "salient",
+                "--concurrency", str(concurrency), "--hostname", "salient@%h"],
+                watch_pool=settings.CELERY_BROKER_URL.startswith("filesystem://"),
+                after_restart=_queue_orphans),
+            Child("beat", python + [
+                "celery", "-A", "dam", "beat", "--loglevel", "INFO",
+                "--schedule", str(var / "celerybeat-schedule")]),
+        ]
         self.stdout.write(self.style.SUCCESS(
-            f"Salient at http://{addrport}/  (worker pid {procs[0].pid}); Ctrl-C stops both."))
+            f"Salient at http://{addrport}/  (web, worker and beat supervised); "
+            "Ctrl-C stops all."))
         try:
-            procs.append(subprocess.Popen(python + ["django", "runserver", "--noreload",
-                                                    addrport], env=os.environ.copy()))
-            procs[-1].wait()
+            supervise(children)
         except KeyboardInterrupt:
             pass
-        finally:
-            for proc in procs:
-                proc.terminate()
-            for proc in procs:
-                proc.wait(timeout=30)
+
+
+def _queue_orphans() -> None:
+    """The restarted worker was the only one: what it held is lost; queue it again."""
+    app.send_task("renditions.tasks.sweep_stuck_assets", kwargs={"older_than": 0})

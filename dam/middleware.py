@@ -1,0 +1,79 @@
+"""Guard upload bodies before anything reads them.
+
+``UploadLimitMiddleware`` must come before the session, CSRF and view code,
+which read (and spool to disk) the whole body on first touch of
+``request.POST``; ``dam.settings`` puts it right after WhiteNoise.
+"""
+from __future__ import annotations
+
+import os
+
+from django.core.files.uploadhandler import TemporaryFileUploadHandler
+from django.http import HttpResponse, JsonResponse
+from django.utils.html import escape
+
+from .conf import dam_setting
+
+#: Bytes allowed on top of ``MAX_UPLOAD_BYTES`` for the multipart envelope
+#: and the form's other fields (title, CSRF token).
+ENVELOPE_BYTES = 1024 * 1024
+
+
+class UploadLimitMiddleware:
+    """Refuse an over-limit body unread; spool uploads under safe temporary names.
+
+    A request whose Content-Length is over ``DAM["MAX_UPLOAD_BYTES"]`` plus
+    ``ENVELOPE_BYTES`` gets 413 (JSON when its Accept asks for it, as the
+    upload page's script does) naming the limit in MB. A missing or malformed
+    Content-Length is left alone: Django then reads no body at all.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        limit = dam_setting("MAX_UPLOAD_BYTES")
+        declared = _content_length(request)
+        if declared > limit + ENVELOPE_BYTES:
+            return _too_large(request, declared, limit)
+        if declared and request.content_type == "multipart/form-data":
+            request.upload_handlers = [_safe(h, request) for h in request.upload_handlers]
+        return self.get_response(request)
+
+
+class ShortSuffixUploadHandler(TemporaryFileUploadHandler):
+    """Django's handler, without the HTTP 500 on a long extension.
+
+    Django names the temporary file ``tmpXXXX.upload<ext>`` with the upload's
+    own extension, so a name like ``photo.jjj…`` (250 characters after the
+    dot) is too long for the file system: OSError while parsing the body. The
+    temporary file gets at most 16 characters of it; the upload keeps its name.
+    """
+
+    def new_file(self, field_name, file_name, *args, **kwargs):
+        ext = os.path.splitext(file_name)[1]
+        super().new_file(field_name, "upload" + ext[:16], *args, **kwargs)
+        self.file_name = self.file.name = file_name
+
+
+def _safe(handler, request):
+    if type(handler) is TemporaryFileUploadHandler:
+        return ShortSuffixUploadHandler(request)
+    return handler
+
+
+def _content_length(request) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
+def _too_large(request, declared: int, limit: int) -> HttpResponse:
+    message = (f"The upload is {declared / 2**20:.1f} MB, over the limit of "
+               f"{limit / 2**20:.0f} MB per file; send a smaller file, or fewer files at once.")
+    if "application/json" in request.headers.get("Accept", ""):
+        return JsonResponse({"created": [], "errors": [message]}, status=413)
+    return HttpResponse(
+        f"<!doctype html><title>Upload too large</title><p>{escape(message)}</p>",
+        status=413, content_type="text/html; charset=utf-8")

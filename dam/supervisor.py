@@ -1,0 +1,112 @@
+"""Keep the embedded default's processes running: the web server, the worker, beat.
+
+Each child runs in its own process group, so a stop or restart reaches the
+worker's pool processes too. A child that exits is started again (with a pause
+when it keeps dying). The worker gets one more rule: on a broker without an
+event loop (the filesystem broker of the embedded default) Celery's prefork pool
+hands out tasks through one queue guarded by a lock that an idle pool process
+holds while it waits; a pool process killed then takes the lock with it and the
+pool never runs another task, while ``celery inspect ping`` still answers. So
+when a pool process dies there, the whole worker is restarted, and the work it
+held is queued again (``after_restart``).
+"""
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import time
+from dataclasses import dataclass, field
+
+import psutil
+
+log = logging.getLogger("dam.supervisor")
+
+FAST_EXIT = 10.0  # seconds: a child that dies sooner than this counts as a crash loop
+BACKOFF_MAX = 30.0
+
+
+@dataclass
+class Child:
+    """One supervised command. ``watch_pool``: restart it when a pool process dies."""
+
+    name: str
+    argv: list[str]
+    watch_pool: bool = False
+    after_restart: object = None  # callable run once a restarted child is up
+    proc: subprocess.Popen | None = None
+    started: float = 0.0
+    crashes: int = 0
+    pool: set[int] = field(default_factory=set)
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(self.argv, env=os.environ.copy(), start_new_session=True)
+        self.started, self.pool = time.monotonic(), set()
+        log.info("%s started (pid %s)", self.name, self.proc.pid)
+
+    def stop(self, timeout: float = 20.0) -> None:
+        """TERM the child's process group, then KILL it if it has not gone."""
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        _signal_group(self.proc.pid, signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            log.warning("%s did not stop in %.0f s; killing it", self.name, timeout)
+        _signal_group(self.proc.pid, signal.SIGKILL)  # pool processes left behind, too
+        self.proc.wait()
+
+    def trouble(self) -> str | None:
+        """Why the child needs a restart, or None while it is healthy."""
+        code = self.proc.poll()
+        if code is not None:
+            return f"exited with status {code}"
+        if self.watch_pool:
+            return self._pool_lost()
+        return None
+
+    def _pool_lost(self) -> str | None:
+        try:
+            current = {p.pid for p in psutil.Process(self.proc.pid).children()}
+        except psutil.Error:
+            return None
+        lost, self.pool = self.pool - current, current
+        if lost:
+            return f"pool process {', '.join(map(str, sorted(lost)))} died"
+        return None
+
+    def restart(self, reason: str) -> None:
+        fast = time.monotonic() - self.started < FAST_EXIT
+        self.crashes = self.crashes + 1 if fast else 0
+        pause = min(BACKOFF_MAX, 2.0 ** self.crashes - 1) if fast else 0.0
+        log.warning("%s %s; restarting it%s", self.name, reason,
+                    f" in {pause:.0f} s" if pause else "")
+        self.stop()
+        time.sleep(pause)
+        self.start()
+        if self.after_restart is not None:
+            self.after_restart()
+
+
+def supervise(children: list[Child], *, interval: float = 1.0) -> None:
+    """Start the children and keep them up until KeyboardInterrupt or SystemExit."""
+    for child in children:
+        child.start()
+    try:
+        while True:
+            time.sleep(interval)
+            for child in children:
+                reason = child.trouble()
+                if reason:
+                    child.restart(reason)
+    finally:
+        for child in children:
+            child.stop()
+
+
+def _signal_group(pid: int, sig: int) -> None:
+    try:
+        os.killpg(pid, sig)
+    except ProcessLookupError:
+        pass

@@ -1,0 +1,409 @@
+"""Security: who reaches which URL, CSRF, response headers, private originals and analyses.
+
+The access matrix walks the URLconf itself, so a new URL fails here until it is
+given a row in ``EXPECTED`` (and, if it takes a new converter, a filler).
+"""
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import stat
+import subprocess
+import sys
+import types
+import uuid
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import URLResolver, get_resolver, path, reverse
+
+from dam import services as dam_services
+from dam import urls as dam_urls
+from dam import views as dam_views
+from dam.models import Asset
+from dam.roles import ensure_roles
+from renditions import editing, services
+from renditions.models import EditEvent
+from tests.conftest import make_photo
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ROLES = ("anonymous", "no_role", "viewer", "editor", "reviewer")
+BASE_DIR = Path(settings.BASE_DIR)
+
+
+def _roles(anonymous, no_role, viewer, editor, reviewer) -> dict[str, set[int]]:
+    return dict(zip(ROLES, (anonymous, no_role, viewer, editor, reviewer)))
+
+
+PUBLIC = _roles({200}, {200}, {200}, {200}, {200})
+VIEWERS = _roles({302}, {403}, {200}, {200}, {200})  # needs dam.view_asset
+NOT_ALLOWED = _roles({405}, {405}, {405}, {405}, {405})  # a POST-only view, fetched
+
+
+def _only(role: str, ok: set[int], anonymous=frozenset({302})) -> dict[str, set[int]]:
+    """One role may, the others get 403; anonymous goes to the login page."""
+    return {r: set(ok) if r == role else ({*anonymous} if r == "anonymous" else {403})
+            for r in ROLES}
+
+
+JSON_ANONYMOUS = {302, 403}  # a JSON action may redirect to the login page or refuse
+
+# URL name -> method -> role -> allowed statuses. POST rows are the mutating views.
+EXPECTED: dict[str, dict[str, dict[str, set[int]]]] = {
+    "dam:library": {"GET": VIEWERS},
+    "dam:upload": {"GET": _only("editor", {200}), "POST": _only("editor", {200})},
+    "dam:asset": {"GET": VIEWERS},
+    "dam:reprocess": {"GET": NOT_ALLOWED, "POST": _only("editor", {302})},
+    "dam:original": {"GET": _only("editor", {200})},
+    "deliver": {"GET": PUBLIC},
+    "rendition-file": {"GET": PUBLIC},
+    "asset-json": {"GET": PUBLIC},
+    "asset-plans": {"GET": VIEWERS},
+    "asset-focal": {"GET": NOT_ALLOWED, "POST": _only("editor", {200}, JSON_ANONYMOUS)},
+    "asset-crop": {"GET": NOT_ALLOWED, "POST": _only("editor", {200}, JSON_ANONYMOUS)},
+    "asset-review": {"GET": NOT_ALLOWED, "POST": _only("reviewer", {200}, JSON_ANONYMOUS)},
+    "asset-heatmap": {"GET": VIEWERS},
+    "asset-preview": {"GET": VIEWERS},
+    "edit-revert": {"GET": NOT_ALLOWED, "POST": _only("editor", {200}, JSON_ANONYMOUS)},
+    "review-queue": {"GET": VIEWERS},
+    "login": {"GET": PUBLIC, "POST": PUBLIC},  # an empty form: shown again with errors
+    "logout": {"GET": NOT_ALLOWED, "POST": _roles({302}, {302}, {302}, {302}, {302})},
+}
+
+# The JSON actions' bodies; the other mutating views get an empty form post.
+POST_BODIES = {
+    "asset-focal": {"x": 0.4, "y": 0.6},
+    "asset-crop": {"box": [0.1, 0.1, 0.9, 0.9]},
+    "asset-review": {"review": "needs_work"},  # never "approved": that would lock the crop
+    "edit-revert": {},
+}
+
+
+def url_patterns(patterns=None, prefix="", namespace="", kwargs=frozenset()):
+    """(name or None, route, converter names) for every URL outside the admin."""
+    for p in get_resolver().url_patterns if patterns is None else patterns:
+        names = kwargs | set(p.pattern.regex.groupindex)
+        if isinstance(p, URLResolver):
+            if p.namespace == "admin":
+                continue
+            ns = f"{namespace}{p.namespace}:" if p.namespace else namespace
+            yield from url_patterns(p.url_patterns, prefix + str(p.pattern), ns, names)
+        else:
+            yield (f"{namespace}{p.name}" if p.name else None), prefix + str(p.pattern), names
+
+
+@pytest.fixture(autouse=True)
+def no_queue(monkeypatch):
+    """Enqueueing does nothing: the pipeline runs synchronously where a test needs it."""
+    monkeypatch.setattr(dam_services, "asset_enqueue", lambda asset: None)
+    monkeypatch.setattr(editing, "asset_enqueue", lambda asset: None)
+
+
+UPLOAD = make_photo(1200, 800)
+
+
+@pytest.fixture
+def processed(editor, default_profiles):
+    """A processed asset with one recorded edit (the worker path is covered elsewhere)."""
+    asset = dam_services.asset_create(
+        file=SimpleUploadedFile("lighthouse.jpg", UPLOAD), uploaded_by=editor)
+    services.asset_process(asset_id=asset.pk)
+    asset.refresh_from_db()
+    assert asset.status == Asset.Status.READY, asset.error_message
+    editing.focal_set(asset=asset, point=(0.3, 0.3), user=editor)
+    return asset
+
+
+@pytest.fixture
+def users(editor, django_user_model):
+    groups = ensure_roles()
+
+    def user(name, group=None):
+        created = django_user_model.objects.create_user(name, password="pw-for-tests")
+        if group:
+            created.groups.add(groups[group])
+        return created
+    return {"anonymous": None, "no_role": user("nobody"), "viewer": user("vi", "Viewers"),
+            "editor": editor, "reviewer": user("rev", "Reviewers")}
+
+
+def _client(user, **kwargs) -> Client:
+    client = Client(**kwargs)
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def _fillers(asset) -> dict:
+    """Converter values, by (URL name, converter) first, then by converter alone."""
+    return {
+        "uid": asset.uid,
+        "profile": "hero",
+        "event_id": EditEvent.objects.filter(asset=asset).latest("pk").pk,
+        ("dam:original", "name"): asset.file.name,
+        ("rendition-file", "name"): asset.renditions.get(profile__slug="hero").file.name,
+    }
+
+
+def _send(client, method, name, url, headers=None):
+    if method == "GET":
+        return client.get(url, headers=headers)
+    if name in POST_BODIES:
+        return client.post(url, json.dumps(POST_BODIES[name]), content_type="application/json",
+                           headers=headers)
+    return client.post(url, {}, headers=headers)
+
+
+def _routes(fillers) -> tuple[dict[str, str], list[str]]:
+    """A concrete URL per URL name, and every pattern the table or the fillers miss."""
+    problems, routes, seen = [], {}, set()
+    for name, route, converters in url_patterns():
+        seen.add(name)
+        missing = sorted(c for c in converters if (name, c) not in fillers and c not in fillers)
+        if name not in EXPECTED:
+            problems.append(f"{route!r} ({name or 'unnamed'}) has no row in EXPECTED")
+        if missing:
+            problems.append(f"{name} ({route!r}): no filler for {', '.join(missing)}")
+        if name in EXPECTED and not missing:
+            routes[name] = reverse(name, kwargs={
+                c: fillers.get((name, c), fillers.get(c)) for c in converters})
+    problems += [f"{name} is in EXPECTED but not in the URLconf"
+                 for name in sorted(EXPECTED.keys() - seen)]
+    return routes, problems
+
+
+def test_a_new_url_fails_the_matrix_until_it_is_given_a_row(settings, monkeypatch):
+    urlconf = types.ModuleType("security_test_urls")
+    urlconf.urlpatterns = [*dam_urls.urlpatterns,
+                           path("new/<int:thing>", dam_views.library, name="brand-new"),
+                           path("unnamed/", dam_views.library)]
+    monkeypatch.setitem(sys.modules, urlconf.__name__, urlconf)
+    settings.ROOT_URLCONF = urlconf.__name__
+    routes, problems = _routes({"uid": uuid.uuid4(), "profile": "hero", "event_id": 1,
+                                "name": "x"})
+    assert problems == ["'new/<int:thing>' (brand-new) has no row in EXPECTED",
+                        "brand-new ('new/<int:thing>'): no filler for thing",
+                        "'unnamed/' (unnamed) has no row in EXPECTED"]
+    assert routes.keys() == EXPECTED.keys()
+
+
+def test_every_url_answers_each_role_as_the_table_says(processed, users):
+    routes, problems = _routes(_fillers(processed))
+    login = reverse("login")
+    for name, url in routes.items():
+        for method, allowed in EXPECTED[name].items():
+            for role in ROLES:
+                # A fresh login for each request: a logout must not end the others.
+                response = _send(_client(users[role]), method, name, url)
+                status = response.status_code
+                if status not in allowed[role]:
+                    problems.append(f"{method} {name} ({url}) as {role}: {status}, "
+                                    f"expected {sorted(allowed[role])}")
+                elif role == "anonymous" and status == 302 \
+                        and not response["Location"].startswith(login):
+                    problems.append(f"{method} {name} as anonymous redirects to "
+                                    f"{response['Location']}, not to the login page")
+    assert not problems, "\n".join(problems)
+
+
+def test_the_admin_wants_staff(client, users):
+    anonymous = client.get("/admin/")
+    assert anonymous.status_code == 302
+    assert anonymous["Location"].startswith(reverse("admin:login"))
+    for role in ("no_role", "viewer", "editor", "reviewer"):
+        assert _client(users[role]).get("/admin/").status_code != 200, role
+
+
+# --- CSRF -------------------------------------------------------------------
+
+# Who posts to each mutating view in the CSRF test: a role the table lets through.
+POSTER = {"asset-review": "reviewer", "login": "anonymous"}  # the others: "editor"
+
+
+def test_every_mutating_view_wants_a_csrf_token(processed, users):
+    routes, _ = _routes(_fillers(processed))
+    problems = []
+    for name in (n for n, row in EXPECTED.items() if "POST" in row):
+        role = POSTER.get(name, "editor")
+        client = _client(users[role], enforce_csrf_checks=True)
+        without = _send(client, "POST", name, routes[name])
+        if without.status_code != 403:
+            problems.append(f"{name} as {role} without a token: {without.status_code}")
+        client.get(reverse("login"))  # the form sets the CSRF cookie
+        token = client.cookies["csrftoken"].value
+        with_token = _send(client, "POST", name, routes[name], {"X-CSRFToken": token})
+        if with_token.status_code not in EXPECTED[name]["POST"][role]:
+            problems.append(f"{name} as {role} with a token: {with_token.status_code}")
+    assert not problems, "\n".join(problems)
+
+
+# --- Response headers ---------------------------------------------------------
+
+def test_pages_json_and_files_carry_the_security_headers(client, processed, users):
+    viewer = _client(users["viewer"])
+    responses = {
+        "login page": client.get(reverse("login")),
+        "library page": viewer.get(reverse("dam:library")),
+        "asset JSON": client.get(reverse("asset-json", args=[processed.uid])),
+        "delivery": client.get(reverse("deliver", args=[processed.uid, "hero"])),
+        "original download": _client(users["editor"]).get(processed.file.url),
+    }
+    for what, response in responses.items():
+        assert response.status_code == 200, what
+        csp = response["Content-Security-Policy"]
+        assert "unsafe-inline" not in csp and "unsafe-eval" not in csp, (what, csp)
+        for directive in ("default-src 'self'", "script-src 'self'", "style-src 'self'",
+                          "object-src 'none'", "frame-ancestors 'none'"):
+            assert directive in csp, (what, directive, csp)
+        assert response["X-Content-Type-Options"] == "nosniff", what
+        assert response["X-Frame-Options"] == "DENY", what
+        assert response["Referrer-Policy"] == "same-origin", what
+        assert response["Cross-Origin-Opener-Policy"] == "same-origin", what
+
+
+def test_session_and_csrf_cookies_are_locked_down(client, users):
+    form = client.get(reverse("login"))
+    csrf = form.cookies["csrftoken"]
+    # common.js reads the token from this cookie, so it cannot be HttpOnly; SameSite still holds.
+    assert csrf["samesite"] == "Lax"
+    logged_in = client.post(reverse("login"), {"username": "vi", "password": "pw-for-tests"})
+    assert logged_in.status_code == 302
+    session = logged_in.cookies[settings.SESSION_COOKIE_NAME]
+    assert session["httponly"] is True and session["samesite"] == "Lax"
+
+
+def _settings_env(var_dir: Path, **extra) -> dict:
+    """A production-like environment: dam.settings, no SALIENT_HTTPS, data under var_dir."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("SALIENT_", "DJANGO_"))}
+    env.update(DJANGO_SETTINGS_MODULE="dam.settings", SALIENT_VAR_DIR=str(var_dir), **extra)
+    return env
+
+
+def _deploy_check(var_dir: Path, **extra) -> tuple[int, str]:
+    env = _settings_env(var_dir, DJANGO_DEBUG="0", DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+                        DJANGO_ALLOWED_HOSTS="dam.example.com", **extra)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=120)
+    return result.returncode, result.stdout + result.stderr
+
+
+def test_the_defaults_pass_the_deploy_check(tmp_path):
+    returncode, output = _deploy_check(tmp_path)
+    assert returncode == 0, output
+    assert "no issues" in output, output
+    # The check does see weakened transport security (so passing above means something).
+    returncode, output = _deploy_check(tmp_path, SALIENT_HTTPS="0")
+    assert returncode != 0 and "security.W008" in output, output
+
+
+READ_SETTINGS = """
+import json
+from django.conf import settings
+print(json.dumps({name: getattr(settings, name) for name in (
+    "SECRET_KEY", "DEBUG", "SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE",
+    "CSRF_COOKIE_SECURE", "SECURE_HSTS_SECONDS", "SESSION_COOKIE_HTTPONLY")}))
+"""
+
+
+def _read_settings(env) -> dict:
+    result = subprocess.run([sys.executable, "-c", READ_SETTINGS], cwd=BASE_DIR, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_https_is_on_debug_off_and_the_key_is_kept_by_default(tmp_path):
+    first = _read_settings(_settings_env(tmp_path))
+    key_file = tmp_path / "secret-key"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert key_file.read_text().strip() == first["SECRET_KEY"] and len(first["SECRET_KEY"]) >= 50
+    assert _read_settings(_settings_env(tmp_path))["SECRET_KEY"] == first["SECRET_KEY"]
+    assert first["DEBUG"] is False
+    assert first["SECURE_SSL_REDIRECT"] and first["SESSION_COOKIE_SECURE"]
+    assert first["CSRF_COOKIE_SECURE"] and first["SESSION_COOKIE_HTTPONLY"]
+    assert first["SECURE_HSTS_SECONDS"] >= 31_536_000
+
+
+# --- Originals and analyses ---------------------------------------------------
+
+def _private_urls(asset) -> dict[str, str]:
+    original, sal_map = asset.file.name, asset.saliency.map_file.name
+    return {
+        "original's URL": asset.file.url,
+        "map's URL": asset.saliency.map_file.url,
+        "original under /media/": f"/media/{original}",
+        "map under /media/": f"/media/{sal_map}",
+        "map under /private/": f"/private/{sal_map}",  # the map's URL too, on local storage
+    }
+
+
+def test_originals_and_maps_reach_no_one_but_editors(processed, users):
+    urls = _private_urls(processed)
+    problems = []
+    for role in ("anonymous", "no_role", "viewer", "reviewer", "editor"):
+        client = _client(users[role])
+        for what, url in urls.items():
+            if role == "editor" and what == "original's URL":
+                continue
+            status = client.get(url).status_code
+            if status == 200:
+                problems.append(f"{role} got the {what} ({url})")
+    assert not problems, "\n".join(problems)
+
+
+def test_editors_download_the_original_as_a_private_attachment(processed, users):
+    response = _client(users["editor"]).get(processed.file.url)
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment")
+    assert "lighthouse.jpg" in response["Content-Disposition"]
+    assert b"".join(response.streaming_content) == UPLOAD
+    assert "private" in response["Cache-Control"] and "no-store" in response["Cache-Control"]
+
+
+@pytest.mark.parametrize("debug", [False, True], ids=["debug-off", "debug-on"])
+def test_path_traversal_reaches_nothing(processed, users, settings, debug):
+    settings.DEBUG = debug  # WhiteNoise looks files up afresh for each request with DEBUG on
+    original, sal_map = processed.file.name, processed.saliency.map_file.name
+    attempts = [
+        f"/media/../private/{original}",
+        f"/media/..%2Fprivate%2F{original}",
+        f"/media/%2e%2e/private/{original}",
+        f"/media/%2e%2e/%2e%2e/private/{sal_map}",
+        "/private/..%2F..%2Fetc/passwd",
+        "/private/../../etc/passwd",
+        f"/private/x/../{original}",
+        f"/private/./{original}",
+        f"/private//{original}",
+        f"/private/{original}%00",
+        "/media/..%2F..%2F..%2Fdam/settings.py",
+        f"/static/../private/{original}",
+        "/static/..%2F..%2Fdam/settings.py",
+        "/static/..%2Fsecret-key",
+        "/static/../secret-key",
+        f"/static/..%2Fprivate%2F{original}",
+        f"/d/{processed.uid}/..%2F..%2Fprivate",
+    ]
+    # A NUL byte may raise in the database driver (PostgreSQL): a 500 is no leak.
+    problems = [f"{role} got {url}" for role in ("anonymous", "editor") for url in attempts
+                if _client(users[role], raise_request_exception=False).get(url).status_code
+                == 200]
+    assert not problems, "\n".join(problems)
+
+
+def test_anonymous_asset_json_leaves_out_the_private_fields(client, processed, users):
+    url = reverse("asset-json", args=[processed.uid])
+    private = {"sha256", "filename", "format", "error", "saliency"}
+    anonymous = client.get(url).json()
+    assert not private & anonymous.keys()
+    assert processed.sha256 not in json.dumps(anonymous)
+    assert processed.file.name not in json.dumps(anonymous)
+    viewer = _client(users["viewer"]).get(url).json()
+    assert private <= viewer.keys()
+    assert viewer["sha256"] == processed.sha256 and viewer["filename"] == "lighthouse.jpg"
