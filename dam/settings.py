@@ -222,7 +222,7 @@ STORAGES = _storages()
 
 # --- Celery -----------------------------------------------------------------
 BROKER_DIR = VAR_DIR / "broker"
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://localhost/")
 # Redis gives a dead worker's unacknowledged tasks back after this many seconds;
 # the sweep (below) usually finds them first.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}

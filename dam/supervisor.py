@@ -82,7 +82,7 @@ class Child:
         pause = min(BACKOFF_MAX, 2.0 ** self.crashes - 1) if fast else 0.0
         log.warning("%s %s; restarting it%s", self.name, reason,
                     f" in {pause:.0f} s" if pause else "")
-        self.stop()
+        self.stop(timeout=5.0)  # a wedged pool ignores TERM: do not wait long
         time.sleep(pause)
         self.start()
         if self.after_restart is not None:

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_POST
 
 from dam.models import Asset
@@ -65,6 +66,7 @@ def _action(func):
 
 
 @require_GET
+@cache_control(private=True, no_cache=True)  # per-user data: no shared cache
 @login_required
 @permission_required(VIEW, raise_exception=True)
 @_action
@@ -128,17 +130,22 @@ def review(request, uid, profile):
 
 @require_POST
 @login_required
-@permission_required(EDIT, raise_exception=True)
 @_action
 def revert(request, event_id):
+    """Undo one change: reviews are reviewers' to undo, the rest editors'."""
+    if not (request.user.has_perm(EDIT) or request.user.has_perm(REVIEW)):
+        raise PermissionDenied
     event = get_object_or_404(EditEvent, pk=event_id)
     if event.kind == EditEvent.Kind.REVIEW and not request.user.has_perm(REVIEW):
         raise PermissionDenied("Only reviewers can undo a review.")
+    if event.kind != EditEvent.Kind.REVIEW and not request.user.has_perm(EDIT):
+        raise PermissionDenied("Only editors can undo a focal point or crop change.")
     editing.edit_revert(event=event, user=request.user)
     return JsonResponse({"reverted": event.pk})
 
 
 @require_GET
+@cache_control(private=True, no_cache=True)  # per-user data: no shared cache
 @login_required
 @permission_required(VIEW, raise_exception=True)
 @_action

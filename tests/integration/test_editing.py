@@ -176,3 +176,33 @@ def test_json_shows_the_newest_file_and_counts_only_fresh_ones(client, editor, a
     services.renditions_ensure(asset=asset, analysis=analysis,
                                profiles=RenditionProfile.objects.filter(slug="square"))
     assert client.get(url).json()["progress"]["renditions"] == 1
+
+
+def test_an_approved_crop_refuses_an_editors_change_until_reopened(client, editor, reviewer,
+                                                                   asset, process):
+    client.force_login(reviewer)
+    _post(client, reverse("asset-review", args=[asset.uid, "hero"]), {"review": "approved"})
+    delivered = asset.renditions.get(profile__slug="hero")
+    client.force_login(editor)
+    url = reverse("asset-crop", args=[asset.uid, "hero"])
+    refused = _post(client, url, {"box": [0.0, 0.0, 0.5, 0.28125]})
+    assert refused.status_code == 409 and "reviewer approved" in refused.json()["error"]
+    assert _post(client, url, {"reset": True}).status_code == 409
+    assert asset.renditions.get(profile__slug="hero").key == delivered.key  # file untouched
+    client.force_login(reviewer)
+    _post(client, reverse("asset-review", args=[asset.uid, "hero"]), {"review": "pending"})
+    client.force_login(editor)
+    assert _post(client, url, {"box": [0.0, 0.0, 0.5, 0.28125]}).status_code == 200
+
+
+def test_a_reviewer_undoes_a_review_and_not_a_focal_change(client, editor, reviewer, asset,
+                                                           process):
+    client.force_login(editor)
+    _post(client, reverse("asset-focal", args=[asset.uid]), {"x": 0.3, "y": 0.5})
+    client.force_login(reviewer)
+    _post(client, reverse("asset-review", args=[asset.uid, "hero"]), {"review": "approved"})
+    review = EditEvent.objects.get(kind="review")
+    focal = EditEvent.objects.get(kind="focal")
+    assert _post(client, reverse("edit-revert", args=[focal.pk]), {}).status_code == 403
+    assert _post(client, reverse("edit-revert", args=[review.pk]), {}).status_code == 200
+    assert CropDecision.objects.get(asset=asset, profile__slug="hero").review == "pending"

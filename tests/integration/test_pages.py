@@ -111,3 +111,85 @@ def test_generate_renditions_command_fills_in_a_new_profile(processed, capsys):
     assert "1 renditions made" in capsys.readouterr().out
     call_command("generate_renditions")
     assert "0 renditions made" in capsys.readouterr().out
+
+
+def test_delivery_answers_head_and_if_modified_since(client, processed):
+    url = reverse("deliver", args=[processed.uid, "hero"])
+    hero = processed.renditions.get(profile__slug="hero")
+    head = client.head(url)
+    assert head.status_code == 200 and head.content == b""
+    assert int(head["Content-Length"]) == hero.file.size and head["ETag"] == f'"{hero.key}"'
+    assert client.get(url, HTTP_IF_MODIFIED_SINCE=head["Last-Modified"]).status_code == 304
+    assert head["Cache-Control"] == "public, max-age=60"
+
+
+def test_rendition_files_are_immutable_and_nothing_else_is_served(client, processed):
+    hero = processed.renditions.get(profile__slug="hero")
+    data = client.get(processed.renditions.get(profile__slug="hero").file.url)
+    assert data.status_code == 200 and data["Cache-Control"].endswith("immutable")
+    assert b"".join(data.streaming_content) == hero.file.open("rb").read()
+    for private in (processed.file.name, processed.saliency.map_file.name, "secret-key"):
+        assert client.get(f"/media/{private}").status_code == 404
+    data = client.get(reverse("asset-json", args=[processed.uid])).json()
+    assert data["renditions"]["hero"]["file_url"].startswith("http://testserver/media/")
+
+
+def test_the_same_file_twice_is_flagged_with_a_link(client, editor, processed):
+    client.force_login(editor)
+    same = SimpleUploadedFile("again.jpg", processed.file.open("rb").read(), "image/jpeg")
+    response = client.post(reverse("dam:upload"), {"files": [same]}, follow=True)
+    text = response.content.decode()
+    assert "again.jpg: this file is already in the library" in text
+    assert reverse("dam:asset", args=[processed.uid]) in text
+    assert Asset.objects.count() == 1
+    same.seek(0)
+    refused = client.post(reverse("dam:upload"), {"files": [same]},
+                          HTTP_ACCEPT="application/json")
+    assert refused.status_code == 400
+    assert refused.json()["duplicates"][0]["id"] == str(processed.uid)
+
+
+def test_editors_download_the_original_and_others_do_not(client, editor, processed,
+                                                         django_user_model):
+    from dam.roles import ensure_roles
+
+    url = processed.file.url
+    client.force_login(editor)
+    response = client.get(url)
+    assert response.status_code == 200 and "attachment" in response["Content-Disposition"]
+    assert b"".join(response.streaming_content) == processed.file.open("rb").read()
+    viewer = django_user_model.objects.create_user("viewer", password="x")
+    viewer.groups.add(ensure_roles()["Viewers"])
+    client.force_login(viewer)
+    assert client.get(url).status_code == 403
+    assert client.get(reverse("dam:asset", args=[processed.uid])).status_code == 200
+    client.logout()
+    assert client.get(url).status_code == 302
+
+
+def test_generate_renditions_runs_the_pipeline_and_resumes(processed, settings, capsys):
+    import json
+
+    from django.core.management import call_command
+
+    from renditions.management.commands.generate_renditions import _Checkpoint
+    from renditions.models import RenditionProfile
+
+    RenditionProfile.objects.create(slug="wide", name="Wide 21:9", aspect_width=21,
+                                    aspect_height=9, max_width=1260)
+    checkpoints = lambda: sorted(settings.VAR_DIR.glob("generate-renditions-*.json"))  # noqa: E731
+    for path in checkpoints():
+        path.unlink()
+    Asset.objects.filter(pk=processed.pk).update(status=Asset.Status.QUEUED, attempts=1)
+    call_command("generate_renditions", profile="wide", chunk=1)
+    assert not checkpoints()  # a finished run leaves no checkpoint
+    # The pipeline's own status handling ran: queued -> ready, attempts reset.
+    assert Asset.objects.filter(pk=processed.pk, status="ready", attempts=0).exists()
+    assert "1 renditions made for 1 assets; 0 failed" in capsys.readouterr().out
+    # An interrupted run left a checkpoint past this asset: the next run resumes after it.
+    stale = _Checkpoint(None, False, False)
+    stale.path.write_text(json.dumps({"last_pk": processed.pk, "done": 1, "made": 0,
+                                      "failed": []}))
+    call_command("generate_renditions")
+    out = capsys.readouterr().out
+    assert f"Resuming after asset {processed.pk}" in out and "0 renditions made" in out
