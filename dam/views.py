@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import DatabaseError, connection
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -119,3 +120,14 @@ def original_file(request, name):
                             filename=asset.original_filename)
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@require_safe
+def healthz(request):
+    """For load balancers and supervisors: 200 when the database answers, else 503."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError as exc:
+        return JsonResponse({"ok": False, "database": str(exc)}, status=503)
+    return JsonResponse({"ok": True})

@@ -193,3 +193,15 @@ def test_generate_renditions_runs_the_pipeline_and_resumes(processed, settings, 
     call_command("generate_renditions")
     out = capsys.readouterr().out
     assert f"Resuming after asset {processed.pk}" in out and "0 renditions made" in out
+
+
+def test_health_check_reports_the_database(client, monkeypatch):
+    assert client.get(reverse("healthz")).json() == {"ok": True}
+    from django.db import OperationalError
+    from django.db.backends.utils import CursorWrapper
+
+    def down(*args, **kwargs):
+        raise OperationalError("connection refused")
+    monkeypatch.setattr(CursorWrapper, "execute", down)
+    response = client.get(reverse("healthz"))
+    assert response.status_code == 503 and "refused" in response.json()["database"]

@@ -72,6 +72,7 @@ EXPECTED: dict[str, dict[str, dict[str, set[int]]]] = {
     "edit-revert": {"GET": NOT_ALLOWED, "POST": _only("editor", {200}, JSON_ANONYMOUS)},
     "review-queue": {"GET": VIEWERS},
     "login": {"GET": PUBLIC, "POST": PUBLIC},  # an empty form: shown again with errors
+    "healthz": {"GET": PUBLIC},  # says only whether the database answers
     "logout": {"GET": NOT_ALLOWED, "POST": _roles({302}, {302}, {302}, {302}, {302})},
 }
 
