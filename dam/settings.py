@@ -106,19 +106,20 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Headers for every response, the short-circuits below included.
+    "csp.middleware.CSPMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Static files with DEBUG off, from the app's own process (no separate server).
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # 413 for a body over DAM["MAX_UPLOAD_BYTES"], before anything reads it
-    "dam.middleware.UploadLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     # 304 Not Modified for a delivery URL fetched again with its ETag
     "django.middleware.http.ConditionalGetMiddleware",
+    # 413 for a body over DAM["MAX_UPLOAD_BYTES"], before anything reads it (CSRF does)
+    "dam.middleware.UploadLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
 ]
 
 ROOT_URLCONF = "dam.urls"

@@ -29,7 +29,7 @@ from .models import CropDecision, Rendition, RenditionProfile, Saliency
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3  # starts that never finished (a killed worker) before we give up
-ENGINE_VERSION = "2"  # bump when planning or rendering changes the pixels
+ENGINE_VERSION = "3"  # bump when planning or rendering changes the pixels (3: no upscaling)
 
 
 class TransientError(Exception):
