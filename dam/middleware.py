@@ -1,16 +1,20 @@
-"""Guard upload bodies before anything reads them.
+"""Guard upload bodies before anything reads them; answer 503, not 500, to an outage.
 
-``UploadLimitMiddleware`` must come before the session, CSRF and view code,
-which read (and spool to disk) the whole body on first touch of
-``request.POST``; ``dam.settings`` puts it right after WhiteNoise.
+``UploadLimitMiddleware`` must come before the CSRF and view code, which read
+(and spool to disk) the whole body on first touch of ``request.POST``.
 """
 from __future__ import annotations
 
+import logging
 import os
 
+from django import db
 from django.core.files.uploadhandler import TemporaryFileUploadHandler
 from django.http import HttpResponse, JsonResponse
+from django.template.loader import render_to_string
 from django.utils.html import escape
+
+log = logging.getLogger(__name__)
 
 from .conf import dam_setting
 
@@ -77,3 +81,33 @@ def _too_large(request, declared: int, limit: int) -> HttpResponse:
     return HttpResponse(
         f"<!doctype html><title>Upload too large</title><p>{escape(message)}</p>",
         status=413, content_type="text/html; charset=utf-8")
+
+
+class ServiceUnavailableMiddleware:
+    """A database that is down or busy past its timeout gets 503 with Retry-After.
+
+    Nothing was written (the request's transaction rolled back), so the client
+    may simply try again; the upload page's script and the API read the JSON.
+    """
+
+    RETRY_AFTER = 5  # seconds
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, (db.OperationalError, db.InterfaceError)):
+            return None
+        log.warning("503 for %s %s: %s", request.method, request.path, exception)
+        message = "The database is busy or unavailable; nothing was changed. Try again in a moment."
+        if "application/json" in request.headers.get("Accept", "") \
+                or request.content_type == "application/json":
+            response = JsonResponse({"error": message, "errors": [message]}, status=503)
+        else:
+            response = HttpResponse(render_to_string("503.html", {"message": message}),
+                                    status=503)
+        response["Retry-After"] = str(self.RETRY_AFTER)
+        return response

@@ -120,6 +120,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "dam.middleware.ServiceUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "dam.urls"

@@ -205,3 +205,22 @@ def test_health_check_reports_the_database(client, monkeypatch):
     monkeypatch.setattr(CursorWrapper, "execute", down)
     response = client.get(reverse("healthz"))
     assert response.status_code == 503 and "refused" in response.json()["database"]
+
+
+def test_a_database_outage_in_a_view_is_a_503_that_says_try_again(client, editor, processed,
+                                                                   monkeypatch):
+    from django.db import OperationalError
+
+    from renditions import editing
+
+    def down(**kwargs):
+        raise OperationalError("database is locked")
+    monkeypatch.setattr(editing, "focal_set", down)
+    client.force_login(editor)
+    response = client.post(reverse("asset-focal", args=[processed.uid]), {"x": 0.5, "y": 0.5},
+                           content_type="application/json")
+    assert response.status_code == 503 and response["Retry-After"] == "5"
+    assert "Try again" in response.json()["error"]
+    monkeypatch.setattr(dam_services, "asset_enqueue", down)
+    page = client.post(reverse("dam:reprocess", args=[processed.uid]))
+    assert page.status_code == 503 and "Try again in a moment" in page.content.decode()
