@@ -1,5 +1,9 @@
 """``python -m bench``: crop quality, then speed. ``make bench BENCH_ARGS=...``.
 
+``python -m bench load [--uploads N ...]`` (``make bench BENCH_ARGS=load``) runs
+the load benchmark instead (bench/load.py: the app under a burst of uploads; about
+15 minutes for the default 200 uploads, so a plain ``make bench`` leaves it out).
+
 Options: ``--only quality|speed``, ``--limit N`` (quality: first N photos;
 speed: a quick run with fewer repeats and no memory children), ``--all`` (all
 700 OSIE photos), ``--repeats N`` (speed, default 7), ``--synthetic`` (use
@@ -8,12 +12,19 @@ generated images even when ../shared is there), ``--shared PATH``.
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from . import SHARED, crop_quality, speed
 
 
 def main(argv=None) -> None:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["load"]:
+        from . import load
+
+        load.main(argv[1:])
+        return
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--only", choices=("quality", "speed"))
     parser.add_argument("--limit", type=int, help="quick run: first N photos, fewer repeats")

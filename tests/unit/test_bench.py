@@ -120,3 +120,23 @@ def test_fixation_map_peaks_where_people_looked():
     assert m.shape == (96, 128) and abs(float(m.sum()) - 1) < 1e-5
     r, c = np.unravel_index(int(np.argmax(m)), m.shape)
     assert (c, r) == (700 * 128 // 800, 100 * 96 // 600)
+
+
+def test_load_photos_are_distinct_files_with_the_same_pixels():
+    """Every load-bench upload must pass the duplicate check yet decode to its base photo."""
+    import hashlib
+    import io
+
+    from bench import load
+
+    base = load.make_photo(0, (400, 300))
+    copies = [load.distinct(base, i) for i in range(3)]
+    assert len({hashlib.sha256(c).digest() for c in [base, *copies]}) == 4
+    pixels = np.asarray(Image.open(io.BytesIO(base)))
+    for data in copies:
+        with Image.open(io.BytesIO(data)) as im:
+            assert im.format == "JPEG" and im.size == (400, 300)
+            assert np.array_equal(np.asarray(im), pixels)
+    assert not np.array_equal(np.asarray(Image.open(io.BytesIO(load.make_photo(1, (400, 300))))),
+                              pixels)
+    assert load.percentile([4, 1, 3, 2], 50) == 2.5 and load.percentile([7], 95) == 7
