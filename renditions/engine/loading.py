@@ -101,14 +101,18 @@ def open_for_analysis(fp, *, longest: int = 640, max_pixels: int
     return analysis_image(small, longest), full
 
 
-def open_full(fp, *, max_pixels: int) -> Image.Image:
+def open_full(fp, *, max_pixels: int, reduce: int = 1) -> Image.Image:
     """Decode at full resolution, oriented and in sRGB, mode RGB or RGBA.
 
     CMYK, 16-bit, palette, grey and grey+alpha sources are converted; only
     the first frame of animations is used. See the module docstring for what
-    ``info`` keeps.
+    ``info`` keeps. ``reduce`` (1, 2, 4 or 8) lets a JPEG decode at that
+    fraction of its size through DCT scaling (about 1/reduce² of the memory);
+    other formats ignore it, so callers scale by the returned image's size.
     """
     with _opened(fp, max_pixels=max_pixels) as im:
+        if reduce > 1 and im.format in ("JPEG", "MPO"):
+            im.draft(im.mode, (max(1, im.width // reduce), max(1, im.height // reduce)))
         _load(im)
         return _normalise(im)
 

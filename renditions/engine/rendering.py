@@ -55,6 +55,40 @@ class Job(NamedTuple):
     quality: int
 
 
+#: Least downscale a rendition keeps from a reduced decode: the resize still
+#: low-passes what the decoder's DCT scaling left.
+MIN_SHRINK_AFTER_REDUCE = 2.0
+
+
+def decode_reduction(jobs: Sequence[Job]) -> int:
+    """The largest JPEG decode reduction (1, 2, 4, 8) that every job allows.
+
+    A job allows ``r`` when its box (source px) is still at least
+    ``MIN_SHRINK_AFTER_REDUCE`` times its output size after shrinking by ``r``.
+    A 12 MP photo's 1600 px hero allows none; a 100 MP photo's allows 2.
+    """
+    shrink = min((min((j.box[2] - j.box[0]) / j.size[0], (j.box[3] - j.box[1]) / j.size[1])
+                  for j in jobs), default=1.0)
+    reduce = 1
+    while reduce < 8 and reduce * 2 * MIN_SHRINK_AFTER_REDUCE <= shrink:
+        reduce *= 2
+    return reduce
+
+
+def scale_jobs(jobs: Sequence[Job], source: tuple[int, int],
+               decoded: tuple[int, int]) -> list[Job]:
+    """The jobs with their boxes moved from ``source`` px to ``decoded`` px."""
+    fx, fy = decoded[0] / source[0], decoded[1] / source[1]
+    if (fx, fy) == (1.0, 1.0):
+        return list(jobs)
+
+    def scaled(box):
+        x0, y0 = round(box[0] * fx), round(box[1] * fy)
+        return (x0, y0, min(decoded[0], max(x0 + 1, round(box[2] * fx))),
+                min(decoded[1], max(y0 + 1, round(box[3] * fy))))
+    return [j._replace(box=scaled(j.box)) for j in jobs]
+
+
 def render_many(img: Image.Image, jobs: Sequence[Job], *, threads: int = 2) -> list[bytes]:
     """Render ``jobs`` from one decoded ``img``, in order, on ``threads`` threads.
 

@@ -58,6 +58,7 @@ CHECK_EXTRA_MB = 60
 #: of which the decoded image is 381 MB (Pillow keeps RGB at 4 bytes a pixel);
 #: the issue measured 671 MB for a 99.96 MP photo.
 WORKER_PEAK_MB = 900
+JPEG_WORKER_PEAK_MB = 400
 
 
 # -- making the files ------------------------------------------------------------------
@@ -538,7 +539,8 @@ def test_100_megapixel_jpeg_is_processed_in_bounded_memory(uploader, tmp_path):
     result = run_child(PROCESS, str(asset.pk))
     asset.refresh_from_db()
     assert asset.status == Asset.Status.READY, asset.error_message
-    assert result["peak"] < WORKER_PEAK_MB, result
+    # A JPEG this large decodes at 1/2 (every rendition still shrinks 2x): 290 MB measured.
+    assert result["peak"] < JPEG_WORKER_PEAK_MB, result
     hero = asset.renditions.get(profile__slug="hero")
     assert (hero.width, hero.height) == (1600, 900)
 

@@ -130,3 +130,55 @@ def test_render_many_matches_one_by_one_in_order():
     alone = [rendering.render(img, j.box, j.size, fmt=j.fmt, quality=j.quality) for j in jobs]
     assert rendering.render_many(img, jobs, threads=2) == alone
     assert rendering.render_many(img, jobs, threads=1) == alone
+
+
+def _job(box, size):
+    return rendering.Job(box, size, "jpeg", 85)
+
+
+@pytest.mark.parametrize("jobs, reduce", [
+    ([_job((0, 0, 4000, 2250), (1600, 900))], 1),                 # 12 MP hero: 2.5x
+    ([_job((0, 0, 12240, 6885), (1600, 900))], 2),                # 100 MP hero: 7.6x
+    ([_job((0, 0, 8000, 8000), (200, 200))], 8),                  # 40x, capped at 1/8
+    ([_job((0, 0, 8000, 8000), (200, 200)),
+      _job((0, 0, 6000, 3000), (2000, 1000))], 1),                # the least shrunk (3x) decides
+    ([_job((0, 0, 3000, 2000), (750, 500))], 2),                  # exactly 4x: 2, then 2x left
+    ([], 1),
+])
+def test_decode_reduction_leaves_every_rendition_a_2x_shrink(jobs, reduce):
+    assert rendering.decode_reduction(jobs) == reduce
+
+
+def test_scale_jobs_moves_boxes_into_the_decoded_pixels():
+    jobs = [_job((100, 50, 4100, 2300), (1600, 900))]
+    assert rendering.scale_jobs(jobs, (12240, 8160), (12240, 8160)) == jobs
+    (scaled,) = rendering.scale_jobs(jobs, (12240, 8160), (6120, 4080))
+    assert scaled.box == (50, 25, 2050, 1150) and scaled.size == (1600, 900)
+    (edge,) = rendering.scale_jobs([_job((0, 0, 12239, 8159), (10, 10))], (12239, 8159),
+                                   (1530, 1020))
+    assert edge.box == (0, 0, 1530, 1020)
+
+
+def test_a_reduced_decode_renders_nearly_the_same_pixels(tmp_path):
+    import numpy as np
+
+    yy, xx = np.mgrid[0:3000, 0:4000]
+    rgb = np.stack([xx * 255 // 4000, yy * 255 // 3000, (xx // 50 + yy // 50) % 2 * 200], -1)
+    path = tmp_path / "big.jpg"
+    Image.fromarray(rgb.astype(np.uint8)).save(path, quality=92)
+    jobs = [_job((400, 300, 3600, 2100), (400, 225))]  # 8x: decodes at 1/4
+    assert rendering.decode_reduction(jobs) == 4
+    full = loading.open_full(path, max_pixels=10**8)
+    small = loading.open_full(path, max_pixels=10**8, reduce=4)
+    assert small.size == (1000, 750)
+    a = np.asarray(decode(rendering.render_many(full, jobs)[0]), dtype=np.float64)
+    b = np.asarray(decode(rendering.render_many(
+        small, rendering.scale_jobs(jobs, full.size, small.size))[0]), dtype=np.float64)
+    ideal = np.asarray(Image.fromarray(rgb.astype(np.uint8)).crop(jobs[0].box).resize(
+        (400, 225), Image.Resampling.BOX), dtype=np.float64)
+
+    def psnr(x, y):
+        return 10 * np.log10(255 ** 2 / ((x - y) ** 2).mean())
+    assert a.shape == b.shape == (225, 400, 3)
+    assert psnr(a, b) > 32  # measured 34.6 dB: the same picture
+    assert psnr(b, ideal) > psnr(a, ideal) - 0.5  # and no further from the exact area average
