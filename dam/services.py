@@ -13,6 +13,7 @@ from renditions.engine import loading
 
 from .conf import dam_setting
 from .models import Asset, original_upload_to
+from .storage import store_content_addressed
 
 FORMAT_EXTENSIONS = {"jpeg": "jpg", "tiff": "tif"}
 
@@ -90,14 +91,8 @@ def asset_create(*, file: File, uploaded_by=None, title: str = "", alt_text: str
 
 def _store_original(asset: Asset, file: File) -> bool:
     """Put the original in storage; return False if identical bytes were already there."""
-    target = original_upload_to(asset, asset.original_filename)
-    storage = asset.file.storage
-    if storage.exists(target):
-        asset.file.name = target
-        return False
-    file.seek(0)
-    asset.file.save(asset.original_filename, file, save=False)
-    return True
+    asset.file.name = original_upload_to(asset, asset.original_filename)
+    return store_content_addressed(asset.file.storage, asset.file.name, file)
 
 
 def asset_enqueue(*, asset: Asset) -> None:

@@ -143,7 +143,8 @@ TEMPLATES = [
 
 DATABASES = {
     "default": dj_database_url.config(
-        default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}", conn_max_age=60
+        default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}", conn_max_age=60,
+        conn_health_checks=True,  # a connection broken by a database restart is replaced
     )
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
@@ -285,9 +286,11 @@ CONTENT_SECURITY_POLICY = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    # One handler, on the root: Celery's worker puts its own there, so nothing twice.
     "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
-        "dam": {"handlers": ["console"], "level": "INFO"},
-        "renditions": {"handlers": ["console"], "level": "INFO"},
+        "dam": {"level": "INFO"},
+        "renditions": {"level": "INFO"},
     },
 }

@@ -18,6 +18,7 @@ import signal
 import subprocess
 import time
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 
 import psutil
 
@@ -34,7 +35,7 @@ class Child:
     name: str
     argv: list[str]
     watch_pool: bool = False
-    after_restart: object = None  # callable run once a restarted child is up
+    after_restart: object = None  # called with the time it died, once restarted
     proc: subprocess.Popen | None = None
     started: float = 0.0
     crashes: int = 0
@@ -46,10 +47,10 @@ class Child:
         log.info("%s started (pid %s)", self.name, self.proc.pid)
 
     def stop(self, timeout: float = 20.0) -> None:
-        """TERM the child's process group, then KILL it if it has not gone."""
+        """TERM the child, then KILL its process group (pool processes left behind, too)."""
         if self.proc is None or self.proc.poll() is not None:
             return
-        _signal_group(self.proc.pid, signal.SIGTERM)
+        self.proc.terminate()  # the main process only: a Celery pool TERMed too hangs its shutdown
         try:
             self.proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -77,16 +78,18 @@ class Child:
         return None
 
     def restart(self, reason: str) -> None:
+        died_at = datetime.now(timezone.utc)
         fast = time.monotonic() - self.started < FAST_EXIT
         self.crashes = self.crashes + 1 if fast else 0
         pause = min(BACKOFF_MAX, 2.0 ** self.crashes - 1) if fast else 0.0
         log.warning("%s %s; restarting it%s", self.name, reason,
                     f" in {pause:.0f} s" if pause else "")
-        self.stop(timeout=5.0)  # a wedged pool ignores TERM: do not wait long
+        # A pool that lost a process is wedged and ignores TERM: do not wait for it.
+        self.stop(timeout=1.0 if self.watch_pool else 5.0)
         time.sleep(pause)
         self.start()
         if self.after_restart is not None:
-            self.after_restart()
+            self.after_restart(died_at)
 
 
 def supervise(children: list[Child], *, interval: float = 1.0) -> None:

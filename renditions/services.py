@@ -10,7 +10,7 @@ import io
 import json
 import logging
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import numpy as np
 from django import db
@@ -22,6 +22,7 @@ from kombu.exceptions import OperationalError as KombuOperationalError
 
 from dam.conf import dam_setting
 from dam.models import Asset
+from dam.storage import store_content_addressed
 
 from .engine import focal, loading, planning, rendering, saliency
 from .models import CropDecision, Rendition, RenditionProfile, Saliency
@@ -61,8 +62,8 @@ def asset_process(*, asset_id: int, profile_ids: list[int] | None = None) -> Non
 
 def _process(asset_id: int, profile_ids: list[int] | None) -> None:
     asset = Asset.objects.filter(pk=asset_id).first()
-    if asset is None:
-        return
+    if asset is None or asset.status == Asset.Status.FAILED:
+        return  # failed stays failed until an editor presses Process again (it queues)
     profiles = None
     if profile_ids is not None:
         profiles = RenditionProfile.objects.filter(pk__in=profile_ids, is_active=True)
@@ -133,9 +134,10 @@ def _finish(asset_id: int, status: str, message: str) -> None:
                                              attempts=0, updated_at=timezone.now())
 
 
-def assets_sweep(*, older_than: float | None = None) -> list[int]:
-    """Queue again every asset stuck in queued/processing for over STUCK_AFTER s
-    (or ``older_than`` s: 0 after the only worker restarted, when all of it is lost).
+def assets_sweep(*, before: datetime | None = None) -> list[int]:
+    """Queue again every asset stuck in queued/processing since before ``before``
+    (default: STUCK_AFTER seconds ago; the moment it died, after the only worker
+    restarted, when everything it held is lost).
 
     Work is lost when a worker dies with a task (the filesystem broker drops
     unacknowledged messages; Redis gives them back only after its visibility
@@ -144,8 +146,7 @@ def assets_sweep(*, older_than: float | None = None) -> list[int]:
     Returns the ids queued.
     """
     now = timezone.now()
-    cutoff = now - timedelta(seconds=dam_setting("STUCK_AFTER") if older_than is None
-                             else older_than)
+    cutoff = before or now - timedelta(seconds=dam_setting("STUCK_AFTER"))
     stuck = Asset.objects.filter(status__in=(Asset.Status.QUEUED, Asset.Status.PROCESSING),
                                  updated_at__lt=cutoff)
     queued = []
@@ -217,9 +218,8 @@ def _store_map(asset: Asset, sal_map: np.ndarray, version: str) -> str:
     np.save(buf, sal_map.astype(np.float32), allow_pickle=False)
     digest = hashlib.sha256(buf.getvalue()).hexdigest()[:16]
     name = f"{dam_setting('SALIENCY_PREFIX')}/{asset.uid}/{digest}.npy"
-    storage = Saliency._meta.get_field("map_file").storage
-    if not storage.exists(name):
-        name = storage.save(name, ContentFile(buf.getvalue()))
+    store_content_addressed(Saliency._meta.get_field("map_file").storage, name,
+                            ContentFile(buf.getvalue()))
     return name
 
 
@@ -270,8 +270,31 @@ def renditions_ensure(*, asset: Asset, analysis: Saliency,
     missing = [p for p in profiles if (p.pk, wanted[p.pk]) not in have]
     if missing:
         _render_profiles(asset, analysis, missing, wanted, boxes)
-    _delete_stale(asset, wanted)
+    with transaction.atomic():
+        now = _wanted_now(asset, profiles)
+        if now == wanted:
+            _delete_stale(asset, wanted)
+        else:  # an edit saved meanwhile queued a newer run, which stores what it wants
+            _delete_superseded(asset, wanted, now)
     return list(asset.renditions.filter(profile__in=profiles))
+
+
+def _wanted_now(asset: Asset, profiles) -> dict[int, str]:
+    """The keys the stored focal point and crops call for now, with the analysis row
+    locked as ``editing.focal_set`` locks it, so an edit cannot slip in between."""
+    analysis = Saliency.objects.select_for_update().get(asset=asset)
+    boxes = decided_boxes(asset)
+    return {p.pk: rendition_key(asset=asset, profile=p, analysis=analysis, box=boxes.get(p.pk))
+            for p in profiles}
+
+
+def _delete_superseded(asset: Asset, wanted: dict[int, str], now: dict[int, str]) -> None:
+    """Remove this run's renditions whose inputs changed while it rendered; the
+    ones delivered now stay until the newer run replaces them."""
+    old = {(pk, key) for pk, key in wanted.items() if now.get(pk) != key}
+    for rendition in asset.renditions.filter(profile_id__in={pk for pk, _ in old}):
+        if (rendition.profile_id, rendition.key) in old:
+            _delete_rendition(rendition)
 
 
 def _render_profiles(asset, analysis, profiles, keys, boxes) -> None:
@@ -321,9 +344,7 @@ def plan_profile(asset: Asset, analysis: Saliency, profile: RenditionProfile, sa
 def _store_rendition(asset, profile, key, plan, size, data: bytes) -> None:
     x0, y0, x1, y1 = plan.box
     name = f"{dam_setting('RENDITIONS_PREFIX')}/{asset.uid}/{profile.slug}-{key[:16]}.{profile.extension}"
-    storage = Rendition._meta.get_field("file").storage
-    if not storage.exists(name):
-        name = storage.save(name, ContentFile(data))
+    store_content_addressed(Rendition._meta.get_field("file").storage, name, ContentFile(data))
     try:
         with transaction.atomic():
             Rendition.objects.get_or_create(
@@ -340,9 +361,14 @@ def _delete_stale(asset: Asset, wanted: dict[int, str]) -> None:
     """Remove renditions superseded by a newer key for the same profile."""
     for rendition in asset.renditions.filter(profile_id__in=wanted):
         if rendition.key != wanted[rendition.profile_id]:
-            storage, name = rendition.file.storage, rendition.file.name
-            rendition.delete()
-            transaction.on_commit(lambda s=storage, n=name: s.delete(n))
+            _delete_rendition(rendition)
+
+
+def _delete_rendition(rendition: Rendition) -> None:
+    """Delete the row now and its file once that commits."""
+    storage, name = rendition.file.storage, rendition.file.name
+    rendition.delete()
+    transaction.on_commit(lambda: storage.delete(name))
 
 
 def profile_backfill(*, profile: RenditionProfile) -> int:

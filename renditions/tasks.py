@@ -1,13 +1,15 @@
 """Celery tasks: ids in, one service call each. Idempotent, so acks_late is safe."""
+import random
+from datetime import datetime
+
 from celery import shared_task
-from celery.utils.time import get_exponential_backoff_interval
 
 from dam.conf import dam_setting
 
 from . import services
 
 
-@shared_task(bind=True, acks_late=True)
+@shared_task(bind=True, acks_late=True, max_retries=None)  # DAM TASK_RETRIES counts, not Celery
 def process_asset(self, asset_id: int, profile_ids: list[int] | None = None) -> None:
     """Process one asset; a transient outage is retried with backoff, then given up."""
     try:
@@ -16,13 +18,22 @@ def process_asset(self, asset_id: int, profile_ids: list[int] | None = None) -> 
         if self.request.retries >= dam_setting("TASK_RETRIES"):
             services.asset_give_up(asset_id=asset_id, reason=str(exc))
             return
-        countdown = get_exponential_backoff_interval(
-            factor=1, retries=self.request.retries, maximum=dam_setting("RETRY_BACKOFF_MAX"),
-            full_jitter=True)
-        raise self.retry(countdown=countdown, max_retries=None) from exc
+        raise self.retry(countdown=backoff(self.request.retries)) from exc
+
+
+def backoff(retries: int) -> float:
+    """Seconds before retry number ``retries`` + 1: 2^n capped, the upper half jittered,
+    so retries spread out yet the window never collapses (8 retries span 2 to 4 minutes)."""
+    ceiling = min(dam_setting("RETRY_BACKOFF_MAX"), 2 ** retries)
+    return ceiling / 2 + random.uniform(0, ceiling / 2)
 
 
 @shared_task
-def sweep_stuck_assets(older_than: float | None = None) -> int:
-    """Periodic (Celery beat): queue again the assets that lost their task."""
-    return len(services.assets_sweep(older_than=older_than))
+def sweep_stuck_assets(before: str | None = None) -> int:
+    """Periodic (Celery beat): queue again the assets that lost their task.
+
+    ``before`` (ISO 8601) replaces the STUCK_AFTER cutoff: serve sends the moment
+    it restarted the only worker, so what was queued again since is not sent twice.
+    """
+    cutoff = datetime.fromisoformat(before) if before else None
+    return len(services.assets_sweep(before=cutoff))

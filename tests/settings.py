@@ -14,3 +14,9 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Close connections after each request and task, so the in-process worker's
 # thread leaves no session open when the test database is dropped.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+# tests/integration/test_faults.py: the app processes it starts store renditions
+# through a storage that fails or pauses on cue (no cue: plain FileSystemStorage).
+if os.environ.get("SALIENT_TEST_FAULTS") == "1":
+    STORAGES["default"]["BACKEND"] = "tests.integration._flaky_storage.FaultyStorage"  # noqa: F405
+if os.environ.get("SALIENT_TEST_RETRY_BACKOFF_MAX"):  # seconds; short retries for the fault tests
+    DAM["RETRY_BACKOFF_MAX"] = int(os.environ["SALIENT_TEST_RETRY_BACKOFF_MAX"])  # noqa: F405

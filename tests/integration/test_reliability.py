@@ -136,3 +136,11 @@ def test_the_supervisor_notices_a_dead_pool_process():
     finally:
         child.stop(timeout=2)
     assert child.proc.poll() is not None
+
+
+@pytest.mark.parametrize("retries, low, high", [(0, 0.5, 1), (3, 4, 8), (7, 64, 128),
+                                                (12, 150, 300)])
+def test_backoff_doubles_up_to_the_cap_and_keeps_half_of_it(retries, low, high):
+    waits = [tasks.backoff(retries) for _ in range(200)]
+    assert low <= min(waits) and max(waits) <= high
+    assert max(waits) - min(waits) > (high - low) / 4  # jittered, not in lockstep

@@ -1,6 +1,7 @@
 """Run the embedded default: a gunicorn web server, a Celery worker and Celery beat,
 supervised (see dam.supervisor); Ctrl-C or TERM stops them all."""
 import logging
+from datetime import datetime
 import signal
 import sys
 
@@ -53,6 +54,7 @@ class Command(BaseCommand):
             pass
 
 
-def _queue_orphans() -> None:
+def _queue_orphans(died_at: datetime) -> None:
     """The restarted worker was the only one: what it held is lost; queue it again."""
-    app.send_task("renditions.tasks.sweep_stuck_assets", kwargs={"older_than": 0})
+    app.send_task("renditions.tasks.sweep_stuck_assets",
+                  kwargs={"before": died_at.isoformat()})
