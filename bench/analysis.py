@@ -76,13 +76,16 @@ def plan_target(sal_map, size, faces, target):
 
 def salient_renditions(path, targets: list[dict], *, backend: str | None = None,
                        threads: int = RENDER_THREADS) -> list[bytes]:
-    """One analysis, ``open_full`` once, then every target rendered side by side."""
+    """One analysis, ``open_full`` once (reduced for a huge JPEG, as the worker does),
+    then every target rendered side by side."""
     from renditions.engine import rendering
 
     sal_map, size, faces = analyse(path, backend=backend)
-    image = loading.open_full(path, max_pixels=MAX_PIXELS)
     jobs = []
     for target in targets:
         plan, dims = plan_target(sal_map, size, faces, target)
         jobs.append(rendering.Job(plan.box, dims, target["fmt"], target["quality"]))
+    image = loading.open_full(path, max_pixels=MAX_PIXELS,
+                              reduce=rendering.decode_reduction(jobs))
+    jobs = rendering.scale_jobs(jobs, size, image.size)
     return rendering.render_many(image, jobs, threads=threads)
