@@ -1,9 +1,9 @@
 """Run the embedded default: a gunicorn web server, a Celery worker and Celery beat,
 supervised (see dam.supervisor); Ctrl-C or TERM stops them all."""
 import logging
-from datetime import datetime
 import signal
 import sys
+from datetime import datetime
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
