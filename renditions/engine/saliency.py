@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import logging
 import math
 import threading
 from pathlib import Path
@@ -25,6 +26,8 @@ from .preprocess import to_model_input
 
 #: The model the product ships, written by the project's own training code.
 SHIPPED_MODEL = Path(__file__).with_name("models") / "salient.onnx"
+
+log = logging.getLogger(__name__)
 
 
 class SaliencyBackend:
@@ -46,12 +49,15 @@ def get_backend(name: str | None = None) -> SaliencyBackend:
     """The backend for ``name``, created once per process.
 
     ``None`` or ``"auto"``: the shipped model if its file exists, else the
-    spectral backend; ``"spectral"``: the classical backend (no weights); a path
-    ending in ``.onnx``: ``OnnxSaliency`` on that file. Names that resolve to
-    the same backend share one instance (one ONNX session per model file).
+    spectral backend (with a warning); ``"spectral"``: the classical backend
+    (no weights); a path ending in ``.onnx``: ``OnnxSaliency`` on that file.
+    Names that resolve to the same backend share one instance (one ONNX
+    session per model file).
     """
     if name in (None, "auto"):
         name = str(SHIPPED_MODEL) if SHIPPED_MODEL.is_file() else "spectral"
+        if name == "spectral":
+            log.warning("saliency model %s is missing: using the spectral fallback", SHIPPED_MODEL)
     if name == "spectral":
         return _backend("spectral")
     if str(name).endswith(".onnx"):

@@ -1,17 +1,24 @@
 """Synthetic test images, built in memory: no fixtures on disk, no ../shared."""
 from __future__ import annotations
 
+import functools
 import io
+import os
 import struct
 import zlib
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 TEACHER = SHARED / "models" / "teacher" / "fastgaze.onnx"
 OSIE_IMAGES = SHARED / "data" / "osie" / "images"
+
+#: CI=1 (the convention of tests/conftest.py's ``services_required``): what the
+#: product ships or depends on must be there, so a missing one fails, never skips.
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true"}
 
 RED, GREEN, BLUE, WHITE = (255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 255)
 
@@ -126,3 +133,23 @@ def photo_like(size=(320, 240), seed=0) -> Image.Image:
     disc = (x - size[0] * 0.7) ** 2 + (y - size[1] * 0.35) ** 2 < (size[1] * 0.08) ** 2
     arr[disc] = (250, 40, 40)
     return Image.fromarray(arr)
+
+
+def required(present: bool, reason: str):
+    """Decorator for a test that needs something the product ships or depends on.
+
+    When ``present`` is false the test skips with ``reason`` locally and fails
+    with it under CI=1. Not for optional things (../shared, the train extra):
+    those skip with ``pytest.mark.skipif`` everywhere.
+    """
+    if present:
+        return lambda test: test
+    if not IN_CI:
+        return pytest.mark.skip(reason=reason)
+
+    def failing(test):
+        @functools.wraps(test)  # keeps the signature, so fixtures and parametrize still apply
+        def fail(*args, **kwargs):
+            pytest.fail(f"{reason} (CI=1: required, so this fails instead of skipping)")
+        return fail
+    return failing

