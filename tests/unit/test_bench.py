@@ -127,7 +127,7 @@ def test_load_photos_are_distinct_files_with_the_same_pixels():
     import hashlib
     import io
 
-    from bench import load
+    from bench import load_stages as load
 
     base = load.make_photo(0, (400, 300))
     copies = [load.distinct(base, i) for i in range(3)]
