@@ -85,7 +85,5 @@ def salient_renditions(path, targets: list[dict], *, backend: str | None = None,
     for target in targets:
         plan, dims = plan_target(sal_map, size, faces, target)
         jobs.append(rendering.Job(plan.box, dims, target["fmt"], target["quality"]))
-    image = loading.open_full(path, max_pixels=MAX_PIXELS,
-                              reduce=rendering.decode_reduction(jobs))
-    jobs = rendering.scale_jobs(jobs, size, image.size)
-    return rendering.render_many(image, jobs, threads=threads)
+    return rendering.render_file(path, jobs, source_size=size, max_pixels=MAX_PIXELS,
+                                 threads=threads)

@@ -7,7 +7,12 @@ class DamConfig(AppConfig):
     verbose_name = "Assets"
 
     def ready(self):
+        from django.urls import register_converter
+
         from . import checks  # noqa: F401  (registers system checks)
+        from .converters import StoredNameConverter
+
+        register_converter(StoredNameConverter, "stored")
         from .celery import ensure_broker_folders
 
         ensure_broker_folders()

@@ -9,7 +9,7 @@ dam_patterns = [
     path("upload/", views.upload, name="upload"),
     path("assets/<uuid:uid>/", views.asset_detail, name="asset"),
     path("assets/<uuid:uid>/reprocess/", views.asset_reprocess, name="reprocess"),
-    path("private/<path:name>", views.original_file, name="original"),
+    path("private/<stored:name>", views.original_file, name="original"),
 ]
 
 urlpatterns = [

@@ -113,7 +113,7 @@ def original_file(request, name):
     Only the names of stored originals are served; remote private storages
     give signed URLs of their own and never reach this view.
     """
-    asset = None if "\x00" in name else Asset.objects.filter(file=name).first()
+    asset = Asset.objects.filter(file=name).first()
     if asset is None:
         raise Http404("No such original.")
     response = FileResponse(asset.file.open("rb"), as_attachment=True,

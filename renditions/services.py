@@ -303,13 +303,10 @@ def _render_profiles(asset, analysis, profiles, keys, boxes) -> None:
     plans = [plan_profile(asset, analysis, p, sal_map, box=boxes.get(p.pk)) for p in profiles]
     jobs = [rendering.Job(plan.box, _output_size(profile, plan.box), profile.format,
                           profile.quality) for profile, plan in zip(profiles, plans)]
-    # A huge JPEG decodes at 1/2 to 1/8 when every rendition still shrinks 2x
-    # from there: a 100 MP photo needs 1/4 of the memory, a 12 MP one is as before.
     with asset.file.open("rb") as fp:
-        image = loading.open_full(fp, max_pixels=dam_setting("MAX_PIXELS"),
-                                  reduce=rendering.decode_reduction(jobs))
-    decoded = rendering.scale_jobs(jobs, (asset.width, asset.height), image.size)
-    encoded = rendering.render_many(image, decoded, threads=dam_setting("RENDER_THREADS"))
+        encoded = rendering.render_file(fp, jobs, source_size=(asset.width, asset.height),
+                                        max_pixels=dam_setting("MAX_PIXELS"),
+                                        threads=dam_setting("RENDER_THREADS"))
     for profile, plan, job, data in zip(profiles, plans, jobs, encoded):
         _store_rendition(asset, profile, keys[profile.pk], plan, job.size, data)
 

@@ -4,7 +4,7 @@ from . import editor_views, views
 
 urlpatterns = [
     path("d/<uuid:uid>/<slug:profile>", views.deliver, name="deliver"),
-    path("media/<path:name>", views.rendition_file, name="rendition-file"),
+    path("media/<stored:name>", views.rendition_file, name="rendition-file"),
     path("api/assets/<uuid:uid>/", views.asset_json, name="asset-json"),
     path("api/assets/<uuid:uid>/plans", editor_views.plans, name="asset-plans"),
     path("assets/<uuid:uid>/focal", editor_views.focal, name="asset-focal"),

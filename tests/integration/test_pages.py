@@ -224,3 +224,10 @@ def test_a_database_outage_in_a_view_is_a_503_that_says_try_again(client, editor
     monkeypatch.setattr(dam_services, "asset_enqueue", down)
     page = client.post(reverse("dam:reprocess", args=[processed.uid]))
     assert page.status_code == 503 and "Try again in a moment" in page.content.decode()
+
+
+def test_a_nul_in_a_stored_name_is_a_404_not_a_database_error(client, editor, processed):
+    client.force_login(editor)
+    hero = processed.renditions.get(profile__slug="hero").file.name
+    for url in (f"/media/{hero}%00", f"/private/{processed.file.name}%00.jpg"):
+        assert client.get(url).status_code == 404, url
