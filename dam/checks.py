@@ -5,10 +5,11 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.checks import Error, register
+from django.utils.module_loading import import_string
 
 from .conf import DEFAULTS
 
-POSITIVE_INTEGERS = ("MAX_PIXELS", "MAX_UPLOAD_BYTES", "ANALYSIS_LONGEST", "PAGE_SIZE",
+POSITIVE_INTEGERS = ("MAX_UPLOAD_BYTES", "ANALYSIS_LONGEST", "PAGE_SIZE",
                      "RENDER_THREADS", "TASK_RETRIES", "RETRY_BACKOFF_MAX", "STUCK_AFTER")
 
 
@@ -24,6 +25,14 @@ def check_dam_settings(app_configs, **kwargs):
         value = configured[name]
         if not isinstance(value, int) or value <= 0:
             errors.append(Error(f"DAM['{name}'] must be a positive integer.", id="dam.E002"))
+    pixels = configured["MAX_PIXELS"]
+    if pixels is not None and (not isinstance(pixels, int) or pixels <= 0):
+        errors.append(Error("DAM['MAX_PIXELS'] must be a positive integer or None.",
+                            id="dam.E002"))
+    try:
+        import_string(configured["IMAGE_PROBE"])
+    except ImportError as exc:
+        errors.append(Error(f"DAM['IMAGE_PROBE'] cannot be imported ({exc}).", id="dam.E005"))
     backend = str(configured["SALIENCY_BACKEND"])
     if backend.endswith(".onnx") and not Path(backend).is_file():
         errors.append(Error(f"DAM['SALIENCY_BACKEND'] names a missing file: {backend}",

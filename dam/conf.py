@@ -6,7 +6,11 @@ from django.conf import settings
 DEFAULTS = {
     # Largest image accepted, in pixels (width x height after orientation).
     # Bigger files are refused with a message instead of exhausting a worker.
-    "MAX_PIXELS": 100_000_000,
+    # None: the engine's limit (renditions.engine.loading.DEFAULT_MAX_PIXELS, 100 MP).
+    "MAX_PIXELS": None,
+    # What reads an upload's header: a callable (file, *, max_pixels) returning
+    # width, height and format, raising ValueError with a message an editor can act on.
+    "IMAGE_PROBE": "renditions.engine.loading.probe",
     # Largest upload accepted, in bytes.
     "MAX_UPLOAD_BYTES": 200 * 1024 * 1024,
     # Saliency backend: "auto" (the shipped model, else the classical

@@ -9,10 +9,11 @@ from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 
-from renditions.engine import loading
+from django.utils.module_loading import import_string
 
 from .conf import dam_setting
 from .models import Asset, original_upload_to
+from .signals import processing_requested
 from .storage import store_content_addressed
 
 FORMAT_EXTENSIONS = {"jpeg": "jpg", "tiff": "tif"}
@@ -37,13 +38,18 @@ def _check_size(name: str, size: int) -> None:
         raise ValidationError(f"{name}: the file is empty.")
 
 
-def asset_check(*, file: File) -> loading.ImageInfo:
-    """Validate an upload; raise ValidationError naming the file and the problem."""
+def asset_check(*, file: File):
+    """Validate an upload; raise ValidationError naming the file and the problem.
+
+    Returns what the DAM IMAGE_PROBE found: ``width``, ``height`` (px, oriented)
+    and ``format``.
+    """
     name = Path(file.name or "upload").name
     _check_size(name, file.size)
+    probe = import_string(dam_setting("IMAGE_PROBE"))
     try:
-        return loading.probe(file, max_pixels=dam_setting("MAX_PIXELS"))
-    except loading.ImageError as exc:
+        return probe(file, max_pixels=dam_setting("MAX_PIXELS"))
+    except ValueError as exc:  # the probe's contract: ValueError saying what is wrong
         raise ValidationError(f"{name}: {exc}") from exc
 
 
@@ -97,9 +103,7 @@ def _store_original(asset: Asset, file: File) -> bool:
 
 def asset_enqueue(*, asset: Asset) -> None:
     """Queue (re)processing of an asset once the current transaction commits."""
-    from renditions.services import enqueue_processing
-
     Asset.objects.filter(pk=asset.pk).update(
         status=Asset.Status.QUEUED, error_message="", attempts=0, updated_at=timezone.now()
     )
-    enqueue_processing(asset.pk)
+    processing_requested.send(sender=Asset, asset_id=asset.pk, profile_ids=None)

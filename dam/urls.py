@@ -7,7 +7,6 @@ from . import views
 dam_patterns = [
     path("", views.library, name="library"),
     path("upload/", views.upload, name="upload"),
-    path("assets/<uuid:uid>/", views.asset_detail, name="asset"),
     path("assets/<uuid:uid>/reprocess/", views.asset_reprocess, name="reprocess"),
     path("private/<stored:name>", views.original_file, name="original"),
 ]

@@ -12,8 +12,6 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST, require_safe
 
-from renditions.selectors import current_renditions, profile_cards
-
 from . import selectors, services
 from .conf import dam_setting
 from .forms import UploadForm
@@ -32,7 +30,7 @@ def upload(request):
             messages.error(request, error)
         for asset in duplicates:
             messages.info(request, format_html('Open the existing “<a href="{}">{}</a>”.',
-                                               reverse("dam:asset", args=[asset.uid]), asset))
+                                               reverse("asset", args=[asset.uid]), asset))
         if created:
             messages.success(request, f"{len(created)} uploaded; renditions are being made.")
             return redirect("dam:library")
@@ -47,10 +45,10 @@ def _upload_json(request, form) -> JsonResponse:
     created, errors, duplicates = _create_all(request, form)
     return JsonResponse({
         "created": [{"id": str(a.uid), "title": a.title,
-                     "url": reverse("dam:asset", args=[a.uid])} for a in created],
+                     "url": reverse("asset", args=[a.uid])} for a in created],
         "errors": errors,
         "duplicates": [{"id": str(a.uid), "title": a.title,
-                        "url": reverse("dam:asset", args=[a.uid])} for a in duplicates],
+                        "url": reverse("asset", args=[a.uid])} for a in duplicates],
     }, status=201 if created else 400)
 
 
@@ -82,18 +80,6 @@ def library(request):
     })
 
 
-@login_required
-@permission_required("dam.view_asset", raise_exception=True)
-def asset_detail(request, uid):
-    asset = get_object_or_404(Asset, uid=uid)
-    renditions = current_renditions(asset.renditions.select_related("profile"))
-    return render(request, "dam/asset_detail.html", {
-        "asset": asset, "renditions": renditions.order_by("profile__slug"),
-        "profiles": profile_cards(asset=asset),
-        "edits": asset.edits.select_related("user", "profile")[:50],
-    })
-
-
 @require_POST
 @login_required
 @permission_required("dam.change_asset", raise_exception=True)
@@ -101,7 +87,7 @@ def asset_reprocess(request, uid):
     asset = get_object_or_404(Asset, uid=uid)
     services.asset_enqueue(asset=asset)
     messages.info(request, "Processing queued again.")
-    return redirect("dam:asset", uid=asset.uid)
+    return redirect("asset", uid=asset.uid)
 
 
 @require_safe

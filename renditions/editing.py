@@ -45,7 +45,7 @@ def focal_set(*, asset: Asset, point, user) -> Saliency:
     before = _focal_state(analysis)
     if point is None:
         from .engine.focal import auto_focal
-        from .services import load_map
+        from .derive import load_map
 
         analysis.focal_x, analysis.focal_y = auto_focal(load_map(analysis))
         analysis.focal_origin = Saliency.Origin.AUTO

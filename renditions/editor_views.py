@@ -20,7 +20,7 @@ from dam.models import Asset
 from . import editing, selectors
 from .engine import heatmap, loading
 from .models import CropDecision, EditEvent, RenditionProfile
-from .services import load_map
+from .derive import load_map
 
 VIEW = "dam.view_asset"
 EDIT = "renditions.change_saliency"
@@ -178,6 +178,20 @@ def _png(image) -> HttpResponse:
     buf = io.BytesIO()
     image.save(buf, "PNG")
     return HttpResponse(buf.getvalue(), content_type="image/png")
+
+
+@require_GET
+@login_required
+@permission_required(VIEW, raise_exception=True)
+def asset_detail(request, uid):
+    """The editor's workspace for one asset: renditions, crops, heat map, history."""
+    asset = get_object_or_404(Asset, uid=uid)
+    renditions = selectors.current_renditions(asset.renditions.select_related("profile"))
+    return render(request, "dam/asset_detail.html", {
+        "asset": asset, "renditions": renditions.order_by("profile__slug"),
+        "profiles": selectors.profile_cards(asset=asset),
+        "edits": asset.edits.select_related("user", "profile")[:50],
+    })
 
 
 @require_GET

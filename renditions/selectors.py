@@ -72,7 +72,7 @@ def plans_preview(*, asset: Asset, focal_point=None) -> dict[str, dict]:
     the boxes move while dragging. Boxes are returned normalised 0-1.
     """
     from .models import RenditionProfile
-    from .services import decided_boxes, load_map, plan_profile
+    from .derive import decided_boxes, load_map, plan_profile
 
     analysis = asset.saliency
     sal_map = load_map(analysis)
@@ -112,7 +112,7 @@ def review_queue(*, profile_slug: str = "", review: str = ""):
 def _progress(asset: Asset) -> dict:
     """How many active profiles have an up-to-date rendition; 'done' when processing ended."""
     from .models import RenditionProfile
-    from .services import decided_boxes, rendition_key
+    from .derive import decided_boxes, rendition_key
 
     profiles = list(RenditionProfile.objects.filter(is_active=True))
     analysis = getattr(asset, "saliency", None)

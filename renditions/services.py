@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
 import logging
 import time
 from datetime import datetime, timedelta
@@ -24,13 +23,14 @@ from dam.conf import dam_setting
 from dam.models import Asset
 from dam.storage import store_content_addressed
 
-from .engine import focal, loading, planning, rendering, saliency
-from .models import CropDecision, Rendition, RenditionProfile, Saliency
+from . import enqueue
+from .derive import decided_boxes, load_map, output_size, plan_profile, rendition_key
+from .engine import focal, loading, rendering, saliency
+from .models import Rendition, RenditionProfile, Saliency
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3  # starts that never finished (a killed worker) before we give up
-ENGINE_VERSION = "3"  # bump when planning or rendering changes the pixels (3: no upscaling)
 
 
 class TransientError(Exception):
@@ -156,23 +156,9 @@ def assets_sweep(*, before: datetime | None = None) -> list[int]:
             log.warning("Sweep: asset %s was %s since before %s (attempt %s of %s); queued again",
                         asset_id, status, cutoff.isoformat(timespec="seconds"), attempts,
                         MAX_ATTEMPTS)
-            enqueue_processing(asset_id)
+            enqueue.processing(asset_id)
             queued.append(asset_id)
     return queued
-
-
-def enqueue_processing(asset_id: int, profile_ids: list[int] | None = None) -> None:
-    """Send the processing task once the transaction commits; a broker outage is
-    logged and left to the sweep instead of failing the request."""
-    def send():
-        from .tasks import process_asset
-
-        try:
-            process_asset.delay(asset_id, profile_ids)
-        except Exception as exc:  # noqa: BLE001 - kombu raises many kinds
-            log.warning("Asset %s: could not reach the broker (%s); the sweep will queue it",
-                        asset_id, exc)
-    transaction.on_commit(send)
 
 
 def saliency_ensure(*, asset: Asset) -> Saliency:
@@ -223,39 +209,9 @@ def _store_map(asset: Asset, sal_map: np.ndarray, version: str) -> str:
     return name
 
 
-def load_map(analysis: Saliency) -> np.ndarray:
-    """The stored saliency map as float32, summing to 1."""
-    with analysis.map_file.open("rb") as fp:
-        return np.load(io.BytesIO(fp.read()), allow_pickle=False)
-
-
-def rendition_key(*, asset: Asset, profile: RenditionProfile, analysis: Saliency,
-                  box: list[float] | None = None) -> str:
-    """Content address of a rendition: what went into its pixels, hashed.
-
-    A human's ``box`` (normalised) fixes the crop, so the focal point, faces and
-    model no longer matter and a nudge leaves such renditions alone.
-    """
-    if box:
-        inputs = ["box", [round(v, 5) for v in box]]
-    else:
-        focal_input = "auto"
-        if analysis.focal_origin == Saliency.Origin.EDITOR:
-            focal_input = [round(analysis.focal_x, 4), round(analysis.focal_y, 4)]
-        inputs = [focal_input, analysis.model_version, analysis.faces]
-    payload = [asset.sha256, profile.spec_hash, inputs, ENGINE_VERSION]
-    return hashlib.sha256(json.dumps(payload).encode()).hexdigest()
-
-
 def rendition_keys(*, asset_id: int) -> set[str]:
     """The keys of an asset's stored renditions."""
     return set(Rendition.objects.filter(asset_id=asset_id).values_list("key", flat=True))
-
-
-def decided_boxes(asset: Asset) -> dict[int, list[float]]:
-    """profile id -> the human crop box (normalised) that wins for it."""
-    decisions = CropDecision.objects.filter(asset=asset)
-    return {d.profile_id: d.effective_box for d in decisions if d.effective_box}
 
 
 def renditions_ensure(*, asset: Asset, analysis: Saliency,
@@ -301,7 +257,7 @@ def _render_profiles(asset, analysis, profiles, keys, boxes) -> None:
     """Plan every profile, render them side by side, then store each file."""
     sal_map = load_map(analysis)
     plans = [plan_profile(asset, analysis, p, sal_map, box=boxes.get(p.pk)) for p in profiles]
-    jobs = [rendering.Job(plan.box, _output_size(profile, plan.box), profile.format,
+    jobs = [rendering.Job(plan.box, output_size(profile, plan.box), profile.format,
                           profile.quality) for profile, plan in zip(profiles, plans)]
     with asset.file.open("rb") as fp:
         encoded = rendering.render_file(fp, jobs, source_size=(asset.width, asset.height),
@@ -309,33 +265,6 @@ def _render_profiles(asset, analysis, profiles, keys, boxes) -> None:
                                         threads=dam_setting("RENDER_THREADS"))
     for profile, plan, job, data in zip(profiles, plans, jobs, encoded):
         _store_rendition(asset, profile, keys[profile.pk], plan, job.size, data)
-
-
-def _output_size(profile: RenditionProfile, box) -> tuple[int, int]:
-    x0, y0, x1, y1 = box
-    return planning.output_size((x1 - x0, y1 - y0), width=profile.width, height=profile.height,
-                                max_width=profile.max_width, allow_upscale=profile.allow_upscale,
-                                aspect=profile.aspect)
-
-
-def plan_profile(asset: Asset, analysis: Saliency, profile: RenditionProfile, sal_map, *,
-                 box: list[float] | None = None, focal_point=None) -> planning.CropPlan:
-    """The crop plan for one profile; its box is in pixels of the original.
-
-    ``box`` is a human crop (normalised) that wins; ``focal_point`` (normalised)
-    overrides the stored one, for previews while an editor drags it.
-    """
-    w, h = asset.width, asset.height
-    faces = [(round(x0 * w), round(y0 * h), round(x1 * w), round(y1 * h))
-             for x0, y0, x1, y1 in analysis.faces]
-    if focal_point is None and analysis.focal_origin == Saliency.Origin.EDITOR:
-        focal_point = (analysis.focal_x, analysis.focal_y)
-    aspect = planning.profile_aspect(aspect=profile.aspect, width=profile.width,
-                                     height=profile.height)
-    exact = (profile.width, profile.height) if profile.width and profile.height else None
-    return planning.plan_crop(sal_map, (w, h), aspect=aspect, output_size=exact, faces=faces,
-                              focal=focal_point, editor_box=box, zoom=profile.zoom,
-                              allow_upscale=profile.allow_upscale)
 
 
 def _store_rendition(asset, profile, key, plan, size, data: bytes) -> None:
@@ -372,5 +301,5 @@ def profile_backfill(*, profile: RenditionProfile) -> int:
     """Queue processing of every asset so it gains this profile's rendition."""
     ids = list(Asset.objects.exclude(status=Asset.Status.FAILED).values_list("pk", flat=True))
     for asset_id in ids:
-        enqueue_processing(asset_id, [profile.pk])
+        enqueue.processing(asset_id, [profile.pk])
     return len(ids)

@@ -3,6 +3,7 @@ from django.urls import path
 from . import editor_views, views
 
 urlpatterns = [
+    path("assets/<uuid:uid>/", editor_views.asset_detail, name="asset"),
     path("d/<uuid:uid>/<slug:profile>", views.deliver, name="deliver"),
     path("media/<stored:name>", views.rendition_file, name="rendition-file"),
     path("api/assets/<uuid:uid>/", views.asset_json, name="asset-json"),

@@ -215,7 +215,9 @@ def _binary(fp):
         yield f
 
 
-def _check_pixels(im: Image.Image, max_pixels: int) -> None:
+def _check_pixels(im: Image.Image, max_pixels: int | None) -> None:
+    """``max_pixels`` None: DEFAULT_MAX_PIXELS."""
+    max_pixels = max_pixels or DEFAULT_MAX_PIXELS
     pixels = im.width * im.height
     if pixels > max_pixels:
         raise ImageError(

@@ -24,7 +24,7 @@ from django.conf import settings
 from django.db import connection
 
 from dam.models import Asset
-from renditions import services
+from renditions import derive, services
 from renditions.models import Rendition, RenditionProfile, Saliency
 from renditions.selectors import current_renditions
 from renditions.tasks import process_asset
@@ -143,8 +143,8 @@ def assert_consistent() -> None:
     profiles = list(RenditionProfile.objects.filter(is_active=True))
     for asset in Asset.objects.filter(status="ready"):
         analysis = Saliency.objects.get(asset=asset)
-        boxes = services.decided_boxes(asset)
-        wanted = {(p.pk, services.rendition_key(asset=asset, profile=p, analysis=analysis,
+        boxes = derive.decided_boxes(asset)
+        wanted = {(p.pk, derive.rendition_key(asset=asset, profile=p, analysis=analysis,
                                                 box=boxes.get(p.pk))) for p in profiles}
         rows = set(asset.renditions.values_list("profile_id", "key"))
         assert rows == wanted, (f"asset {asset.pk}: {len(rows - wanted)} renditions for inputs "

@@ -55,7 +55,7 @@ def test_library_pages_newest_first_and_searches(client, editor, settings, monke
 
 def test_asset_page_lists_every_rendition(client, editor, processed):
     client.force_login(editor)
-    page = client.get(reverse("dam:asset", args=[processed.uid])).content.decode()
+    page = client.get(reverse("asset", args=[processed.uid])).content.decode()
     for rendition in processed.renditions.all():
         assert reverse("deliver", args=[processed.uid, rendition.profile.slug]) in page
         assert f"{rendition.width}×{rendition.height}" in page
@@ -140,7 +140,7 @@ def test_the_same_file_twice_is_flagged_with_a_link(client, editor, processed):
     response = client.post(reverse("dam:upload"), {"files": [same]}, follow=True)
     text = response.content.decode()
     assert "again.jpg: this file is already in the library" in text
-    assert reverse("dam:asset", args=[processed.uid]) in text
+    assert reverse("asset", args=[processed.uid]) in text
     assert Asset.objects.count() == 1
     same.seek(0)
     refused = client.post(reverse("dam:upload"), {"files": [same]},
@@ -162,7 +162,7 @@ def test_editors_download_the_original_and_others_do_not(client, editor, process
     viewer.groups.add(ensure_roles()["Viewers"])
     client.force_login(viewer)
     assert client.get(url).status_code == 403
-    assert client.get(reverse("dam:asset", args=[processed.uid])).status_code == 200
+    assert client.get(reverse("asset", args=[processed.uid])).status_code == 200
     client.logout()
     assert client.get(url).status_code == 302
 

@@ -7,7 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from dam.models import Asset
-from renditions import services
+from renditions import enqueue, services
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -22,7 +22,7 @@ def _assets(n: int, start: int = 0) -> None:
 def _queue_peak(monkeypatch, settings) -> tuple[int, list[int]]:
     """Peak Python memory (bytes) of `generate_renditions --queue`, and what it queued."""
     sent = []
-    monkeypatch.setattr(services, "enqueue_processing", lambda pk, profiles=None: sent.append(pk))
+    monkeypatch.setattr(enqueue, "processing", lambda pk, profiles=None: sent.append(pk))
     tracemalloc.start()
     try:
         call_command("generate_renditions", queue=True, chunk=500, restart=True)

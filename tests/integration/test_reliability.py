@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from dam import services as dam_services
 from dam.models import Asset
-from renditions import services, tasks
+from renditions import enqueue, services, tasks
 from tests.conftest import make_photo
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -82,7 +82,7 @@ def test_the_sweep_requeues_stuck_assets_once(queued, settings, caplog):
     Asset.objects.filter(pk=queued.pk).update(status="processing", attempts=1, updated_at=old)
     fresh = dam_services.asset_create(file=SimpleUploadedFile("b.jpg", make_photo(320, 240)))
     sent = []
-    with mock.patch.object(tasks.process_asset, "delay", side_effect=lambda *a: sent.append(a)):
+    with mock.patch.object(enqueue, "send_task", side_effect=lambda name, *a: sent.append(a)):
         with caplog.at_level("WARNING", logger="renditions.services"):
             assert services.assets_sweep() == [queued.pk]
             assert services.assets_sweep() == []  # claimed: not queued twice
@@ -95,8 +95,8 @@ def test_a_broker_outage_at_upload_leaves_the_asset_to_the_sweep(editor, default
                                                                 caplog):
     from kombu.exceptions import OperationalError as BrokerDown
 
-    with mock.patch.object(tasks.process_asset, "delay", side_effect=BrokerDown("refused")):
-        with caplog.at_level("WARNING", logger="renditions.services"):
+    with mock.patch.object(enqueue, "send_task", side_effect=BrokerDown("refused")):
+        with caplog.at_level("WARNING", logger="renditions.enqueue"):
             asset = dam_services.asset_create(
                 file=SimpleUploadedFile("c.jpg", make_photo(320, 240)), uploaded_by=editor)
     assert Asset.objects.get(pk=asset.pk).status == "queued"
@@ -144,3 +144,12 @@ def test_backoff_doubles_up_to_the_cap_and_keeps_half_of_it(retries, low, high):
     waits = [tasks.backoff(retries) for _ in range(200)]
     assert low <= min(waits) and max(waits) <= high
     assert max(waits) - min(waits) > (high - low) / 4  # jittered, not in lockstep
+
+
+def test_the_tasks_enqueue_sends_by_name_are_the_workers_tasks():
+    from dam.celery import app
+
+    app.loader.import_default_modules()
+    assert {enqueue.PROCESS_ASSET, enqueue.SWEEP_STUCK_ASSETS} <= set(app.tasks)
+    assert (tasks.process_asset.name, tasks.sweep_stuck_assets.name) == (
+        enqueue.PROCESS_ASSET, enqueue.SWEEP_STUCK_ASSETS)

@@ -57,7 +57,7 @@ JSON_ANONYMOUS = {302, 403}  # a JSON action may redirect to the login page or r
 EXPECTED: dict[str, dict[str, dict[str, set[int]]]] = {
     "dam:library": {"GET": VIEWERS},
     "dam:upload": {"GET": _only("editor", {200}), "POST": _only("editor", {200})},
-    "dam:asset": {"GET": VIEWERS},
+    "asset": {"GET": VIEWERS},
     "dam:reprocess": {"GET": NOT_ALLOWED, "POST": _only("editor", {302})},
     "dam:original": {"GET": _only("editor", {200})},
     "deliver": {"GET": PUBLIC},

@@ -8,7 +8,7 @@ from datetime import datetime
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from dam.celery import app
+from dam.signals import sweep_requested
 from dam.supervisor import Child, supervise
 
 
@@ -56,5 +56,4 @@ class Command(BaseCommand):
 
 def _queue_orphans(died_at: datetime) -> None:
     """The restarted worker was the only one: what it held is lost; queue it again."""
-    app.send_task("renditions.tasks.sweep_stuck_assets",
-                  kwargs={"before": died_at.isoformat()})
+    sweep_requested.send(sender=Command, before=died_at)

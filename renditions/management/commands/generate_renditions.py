@@ -14,7 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from dam.models import Asset
-from renditions import services
+from renditions import enqueue, services
 from renditions.models import RenditionProfile
 
 
@@ -41,7 +41,7 @@ class Command(BaseCommand):
         for ids in _chunks(todo, chunk):
             for asset_id in ids:
                 if queue:
-                    services.enqueue_processing(asset_id, profile_ids)
+                    enqueue.processing(asset_id, profile_ids)
                 else:
                     self._process(asset_id, profile_ids, checkpoint)
                 bar.update()

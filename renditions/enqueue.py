@@ -1,0 +1,51 @@
+"""The one place that sends work to the workers.
+
+Tasks go by name, after the current transaction commits (Celery's guide: a
+worker must find the rows it is sent). Nothing of the project imports
+``renditions.tasks``: the worker finds them by autodiscovery, so the tasks may
+call the services and the services may enqueue without an import circle.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from celery import current_app
+from django.db import transaction
+
+log = logging.getLogger(__name__)
+
+PROCESS_ASSET = "renditions.tasks.process_asset"
+SWEEP_STUCK_ASSETS = "renditions.tasks.sweep_stuck_assets"
+
+
+def processing(asset_id: int, profile_ids: list[int] | None = None) -> None:
+    """Process an asset (only ``profile_ids``, or every active profile) once the
+    transaction commits; a broker outage is logged and left to the sweep."""
+    def send():
+        try:
+            send_task(PROCESS_ASSET, asset_id, profile_ids)
+        except Exception as exc:  # noqa: BLE001 - kombu raises many kinds
+            log.warning("Asset %s: could not reach the broker (%s); the sweep will queue it",
+                        asset_id, exc)
+    transaction.on_commit(send)
+
+
+def sweep(before: datetime | None = None) -> None:
+    """Queue the sweep of stuck assets now (``before``: see tasks.sweep_stuck_assets)."""
+    send_task(SWEEP_STUCK_ASSETS, before.isoformat() if before else None)
+
+
+def send_task(name: str, *args) -> None:
+    """Send one task by name with positional arguments."""
+    current_app.send_task(name, args=args)
+
+
+def on_processing_requested(sender, *, asset_id: int, profile_ids=None, **kwargs) -> None:
+    """Receiver of ``dam.signals.processing_requested``."""
+    processing(asset_id, profile_ids)
+
+
+def on_sweep_requested(sender, *, before=None, **kwargs) -> None:
+    """Receiver of ``dam.signals.sweep_requested``."""
+    sweep(before)
