@@ -7,7 +7,7 @@ from django.contrib.auth.models import Group, Permission
 ROLE_PERMISSIONS = {
     "Viewers": ["dam.view_asset", "renditions.view_rendition"],
     "Editors": ["dam.add_asset", "dam.change_asset", "dam.view_asset",
-                "renditions.change_saliency", "renditions.view_rendition"],
+                "renditions.change_analysis", "renditions.view_rendition"],
     "Reviewers": ["dam.view_asset", "renditions.view_rendition",
                   "renditions.change_rendition"],
 }

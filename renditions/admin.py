@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.utils.html import format_html
 
 from . import services
-from .models import Rendition, RenditionProfile, Saliency
+from .models import Rendition, RenditionProfile, Analysis
 
 
 @admin.register(RenditionProfile)
@@ -37,8 +37,8 @@ class RenditionAdmin(admin.ModelAdmin):
         return False
 
 
-@admin.register(Saliency)
-class SaliencyAdmin(admin.ModelAdmin):
+@admin.register(Analysis)
+class AnalysisAdmin(admin.ModelAdmin):
     list_display = ("asset", "model_name", "model_version", "compute_ms", "focal_x", "focal_y",
                     "focal_origin")
     readonly_fields = ("asset", "map_file", "model_name", "model_version", "compute_ms", "faces",

@@ -12,18 +12,18 @@ import numpy as np
 from dam.models import Asset
 
 from .engine import planning
-from .models import CropDecision, RenditionProfile, Saliency
+from .models import CropDecision, RenditionProfile, Analysis
 
 ENGINE_VERSION = "3"  # bump when planning or rendering changes the pixels (3: no upscaling)
 
 
-def load_map(analysis: Saliency) -> np.ndarray:
+def load_map(analysis: Analysis) -> np.ndarray:
     """The stored saliency map as float32, summing to 1."""
     with analysis.map_file.open("rb") as fp:
         return np.load(io.BytesIO(fp.read()), allow_pickle=False)
 
 
-def rendition_key(*, asset: Asset, profile: RenditionProfile, analysis: Saliency,
+def rendition_key(*, asset: Asset, profile: RenditionProfile, analysis: Analysis,
                   box: list[float] | None = None) -> str:
     """Content address of a rendition: what went into its pixels, hashed.
 
@@ -34,7 +34,7 @@ def rendition_key(*, asset: Asset, profile: RenditionProfile, analysis: Saliency
         inputs = ["box", [round(v, 5) for v in box]]
     else:
         focal_input = "auto"
-        if analysis.focal_origin == Saliency.Origin.EDITOR:
+        if analysis.focal_origin == Analysis.Origin.EDITOR:
             focal_input = [round(analysis.focal_x, 4), round(analysis.focal_y, 4)]
         inputs = [focal_input, analysis.model_version, analysis.faces]
     payload = [asset.sha256, profile.spec_hash, inputs, ENGINE_VERSION]
@@ -54,7 +54,7 @@ def output_size(profile: RenditionProfile, box) -> tuple[int, int]:
                                 aspect=profile.aspect)
 
 
-def plan_profile(asset: Asset, analysis: Saliency, profile: RenditionProfile, sal_map, *,
+def plan_profile(asset: Asset, analysis: Analysis, profile: RenditionProfile, sal_map, *,
                  box: list[float] | None = None, focal_point=None) -> planning.CropPlan:
     """The crop plan for one profile; its box is in pixels of the original.
 
@@ -64,7 +64,7 @@ def plan_profile(asset: Asset, analysis: Saliency, profile: RenditionProfile, sa
     w, h = asset.width, asset.height
     faces = [(round(x0 * w), round(y0 * h), round(x1 * w), round(y1 * h))
              for x0, y0, x1, y1 in analysis.faces]
-    if focal_point is None and analysis.focal_origin == Saliency.Origin.EDITOR:
+    if focal_point is None and analysis.focal_origin == Analysis.Origin.EDITOR:
         focal_point = (analysis.focal_x, analysis.focal_y)
     aspect = planning.profile_aspect(aspect=profile.aspect, width=profile.width,
                                      height=profile.height)

@@ -12,7 +12,9 @@ from django.utils import timezone
 from dam.models import Asset
 from dam.services import asset_enqueue
 
-from .models import CropDecision, EditEvent, RenditionProfile, Saliency
+from .derive import load_map, rendition_key
+from .models import Analysis, CropDecision, EditEvent, Rendition, RenditionProfile
+from .selectors import rendition_current
 
 
 class Conflict(ValidationError):
@@ -38,27 +40,26 @@ def parse_box(value) -> list[float] | None:
 
 
 @transaction.atomic
-def focal_set(*, asset: Asset, point, user) -> Saliency:
+def focal_set(*, asset: Asset, point, user) -> Analysis:
     """Set the editor's focal point (x, y), or None to return to the automatic one."""
     point = parse_point(point)
-    analysis = Saliency.objects.select_for_update().get(asset=asset)
+    analysis = Analysis.objects.select_for_update().get(asset=asset)
     before = _focal_state(analysis)
     if point is None:
         from .engine.focal import auto_focal
-        from .derive import load_map
 
         analysis.focal_x, analysis.focal_y = auto_focal(load_map(analysis))
-        analysis.focal_origin = Saliency.Origin.AUTO
+        analysis.focal_origin = Analysis.Origin.AUTO
     else:
         analysis.focal_x, analysis.focal_y = point
-        analysis.focal_origin = Saliency.Origin.EDITOR
+        analysis.focal_origin = Analysis.Origin.EDITOR
     analysis.save(update_fields=["focal_x", "focal_y", "focal_origin", "updated_at"])
     _record(asset, None, EditEvent.Kind.FOCAL, before, _focal_state(analysis), user)
     asset_enqueue(asset=asset)
     return analysis
 
 
-def _focal_state(analysis: Saliency) -> dict:
+def _focal_state(analysis: Analysis) -> dict:
     return {"x": round(analysis.focal_x, 4), "y": round(analysis.focal_y, 4),
             "origin": analysis.focal_origin}
 
@@ -88,7 +89,9 @@ def crop_set(*, asset: Asset, profile: RenditionProfile, box, user) -> CropDecis
 def review_set(*, asset: Asset, profile: RenditionProfile, review: str, user) -> CropDecision:
     """Mark one rendition approved, needing work, or back to review.
 
-    Approving pins the crop now stored, so automatic recomputation keeps it.
+    Approving pins the crop now stored and re-keys its rendition to that box, so
+    automatic recomputation keeps it and nothing needs rendering; reopening an
+    approved crop queues the asset, since the automatic crop may differ now.
     """
     if review not in CropDecision.Review.values:
         raise ValidationError(f"Unknown review state {review!r}.")
@@ -98,6 +101,10 @@ def review_set(*, asset: Asset, profile: RenditionProfile, review: str, user) ->
     decision.approved_box = _current_box(asset, profile) if review == "approved" else None
     decision.reviewed_by, decision.reviewed_at = user, timezone.now()
     decision.save()
+    if review == CropDecision.Review.APPROVED:
+        _pin(asset, profile, decision.effective_box)
+    elif before == CropDecision.Review.APPROVED:
+        asset_enqueue(asset=asset)
     _record(asset, profile, EditEvent.Kind.REVIEW, before, review, user)
     return decision
 
@@ -120,9 +127,17 @@ def _decision(asset: Asset, profile: RenditionProfile) -> CropDecision:
     return decision
 
 
-def _current_box(asset: Asset, profile: RenditionProfile) -> list[float] | None:
-    from .selectors import rendition_current
+def _pin(asset: Asset, profile: RenditionProfile, box: list[float] | None) -> None:
+    """Give the current rendition the key of the box that now wins for it."""
+    rendition = rendition_current(asset=asset, profile_slug=profile.slug)
+    if rendition is None or box is None:
+        return
+    key = rendition_key(asset=asset, profile=profile, analysis=asset.analysis, box=box)
+    if not Rendition.objects.filter(asset=asset, profile=profile, key=key).exists():
+        Rendition.objects.filter(pk=rendition.pk).update(key=key)
 
+
+def _current_box(asset: Asset, profile: RenditionProfile) -> list[float] | None:
     rendition = rendition_current(asset=asset, profile_slug=profile.slug)
     if rendition is None:
         return None

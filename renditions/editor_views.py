@@ -23,7 +23,7 @@ from .models import CropDecision, EditEvent, RenditionProfile
 from .derive import load_map
 
 VIEW = "dam.view_asset"
-EDIT = "renditions.change_saliency"
+EDIT = "renditions.change_analysis"
 REVIEW = "renditions.change_rendition"
 
 
@@ -42,8 +42,8 @@ class NotAnalysed(editing.Conflict):
 
 
 def _analysed(uid) -> Asset:
-    asset = get_object_or_404(Asset.objects.select_related("saliency"), uid=uid)
-    if not hasattr(asset, "saliency"):
+    asset = get_object_or_404(Asset.objects.select_related("analysis"), uid=uid)
+    if not hasattr(asset, "analysis"):
         raise NotAnalysed("This asset has not been analysed yet; wait for processing to finish.")
     return asset
 
@@ -152,7 +152,7 @@ def revert(request, event_id):
 def heatmap_png(request, uid):
     """The saliency map as a transparent colour layer, to lay over the photo."""
     asset = _analysed(uid)
-    layer = heatmap.layer(load_map(asset.saliency))
+    layer = heatmap.layer(load_map(asset.analysis))
     return _png(layer)
 
 

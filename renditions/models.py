@@ -1,7 +1,7 @@
 """Rendition profiles, stored renditions and each asset's saliency analysis.
 
 Coordinates: boxes stored on a Rendition are in pixels of the oriented
-original; focal points and faces stored on Saliency are normalised 0-1.
+original; focal points and faces stored on Analysis are normalised 0-1.
 """
 from __future__ import annotations
 
@@ -87,18 +87,36 @@ class RenditionProfile(models.Model):
         return hashlib.sha256(json.dumps(self.spec, sort_keys=True).encode()).hexdigest()
 
 
-class Saliency(models.Model):
-    """The saliency analysis of one asset, computed once, and its focal point."""
+class Analysis(models.Model):
+    """What the engine found in one asset (its saliency map and faces), computed
+    once, and the asset's focal point.
+
+    ``key`` names what produced it (model, face detector and how detection
+    ended; ``renditions.engine.pipeline.analysis_key``): a stored fallback (no
+    detector, or one that failed) has a key the current set-up does not give, so
+    the next run computes the analysis again instead of trusting it.
+    """
 
     class Origin(models.TextChoices):
         AUTO = "auto", "Automatic"
         EDITOR = "editor", "Editor"
 
-    asset = models.OneToOneField(Asset, on_delete=models.CASCADE, related_name="saliency")
+    class FacesOutcome(models.TextChoices):
+        DETECTED = "detected", "Detected"
+        OFF = "off", "Off"
+        UNAVAILABLE = "unavailable", "Detector not installed"
+        FAILED = "failed", "Detector failed"
+
+    asset = models.OneToOneField(Asset, on_delete=models.CASCADE, related_name="analysis")
+    key = models.CharField(max_length=64, blank=True,
+                           help_text="Hash of model version, detector and face outcome.")
     map_file = models.FileField(max_length=255, storage=get_private_storage,
                                 help_text="float32 .npy, sums to 1; private.")
     model_name = models.CharField(max_length=64)
     model_version = models.CharField(max_length=64)
+    detector = models.CharField(max_length=64, blank=True)
+    detector_version = models.CharField(max_length=64, blank=True)
+    faces_outcome = models.CharField(max_length=12, choices=FacesOutcome.choices, blank=True)
     compute_ms = models.PositiveIntegerField()
     faces = models.JSONField(default=list, help_text="Face boxes, normalised 0-1.")
     focal_x = models.FloatField(help_text="Normalised 0-1 from the left.")
@@ -108,10 +126,10 @@ class Saliency(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        verbose_name_plural = "saliency"
+        verbose_name_plural = "analyses"
 
     def __str__(self) -> str:
-        return f"Saliency of {self.asset}"
+        return f"Analysis of {self.asset}"
 
 
 class Rendition(models.Model):

@@ -74,7 +74,7 @@ def plans_preview(*, asset: Asset, focal_point=None) -> dict[str, dict]:
     from .models import RenditionProfile
     from .derive import decided_boxes, load_map, plan_profile
 
-    analysis = asset.saliency
+    analysis = asset.analysis
     sal_map = load_map(analysis)
     boxes = decided_boxes(asset)
     w, h = asset.width, asset.height
@@ -115,7 +115,7 @@ def _progress(asset: Asset) -> dict:
     from .derive import decided_boxes, rendition_key
 
     profiles = list(RenditionProfile.objects.filter(is_active=True))
-    analysis = getattr(asset, "saliency", None)
+    analysis = getattr(asset, "analysis", None)
     fresh = 0
     if analysis is not None:
         boxes = decided_boxes(asset)
@@ -127,7 +127,7 @@ def _progress(asset: Asset) -> dict:
 
 
 def _saliency_payload(asset: Asset) -> dict | None:
-    analysis = getattr(asset, "saliency", None)
+    analysis = getattr(asset, "analysis", None)
     if analysis is None:
         return None
     return {"focal": [analysis.focal_x, analysis.focal_y], "focal_origin": analysis.focal_origin,

@@ -26,7 +26,7 @@ from dam.storage import store_content_addressed
 from . import enqueue
 from .derive import decided_boxes, load_map, output_size, plan_profile, rendition_key
 from .engine import focal, loading, rendering, saliency
-from .models import Rendition, RenditionProfile, Saliency
+from .models import Rendition, RenditionProfile, Analysis
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +77,7 @@ def _process(asset_id: int, profile_ids: list[int] | None) -> None:
         status=Asset.Status.PROCESSING, attempts=F("attempts") + 1, error_message="",
         updated_at=timezone.now())
     try:
-        result = saliency_ensure(asset=asset)
+        result = analysis_ensure(asset=asset)
         renditions_ensure(asset=asset, analysis=result, profiles=profiles)
     except loading.ImageError as exc:
         _finish(asset.pk, Asset.Status.FAILED, str(exc))
@@ -161,13 +161,13 @@ def assets_sweep(*, before: datetime | None = None) -> list[int]:
     return queued
 
 
-def saliency_ensure(*, asset: Asset) -> Saliency:
+def analysis_ensure(*, asset: Asset) -> Analysis:
     """Return the asset's saliency analysis, computing it if the model changed.
 
     An editor's focal point survives a recomputation (the editor's word wins).
     """
     backend = saliency.get_backend(dam_setting("SALIENCY_BACKEND"))
-    existing = Saliency.objects.filter(asset=asset).first()
+    existing = Analysis.objects.filter(asset=asset).first()
     if existing and existing.model_version == backend.version:
         return existing
     with asset.file.open("rb") as fp:
@@ -181,9 +181,9 @@ def saliency_ensure(*, asset: Asset) -> Saliency:
     fx, fy = focal.auto_focal(sal_map)
     values = dict(map_file=map_name, model_name=backend.name, model_version=backend.version,
                   compute_ms=elapsed_ms, faces=faces)
-    if not existing or existing.focal_origin == Saliency.Origin.AUTO:
-        values.update(focal_x=fx, focal_y=fy, focal_origin=Saliency.Origin.AUTO)
-    obj, _ = Saliency.objects.update_or_create(asset=asset, defaults=values)
+    if not existing or existing.focal_origin == Analysis.Origin.AUTO:
+        values.update(focal_x=fx, focal_y=fy, focal_origin=Analysis.Origin.AUTO)
+    obj, _ = Analysis.objects.update_or_create(asset=asset, defaults=values)
     return obj
 
 
@@ -204,7 +204,7 @@ def _store_map(asset: Asset, sal_map: np.ndarray, version: str) -> str:
     np.save(buf, sal_map.astype(np.float32), allow_pickle=False)
     digest = hashlib.sha256(buf.getvalue()).hexdigest()[:16]
     name = f"{dam_setting('SALIENCY_PREFIX')}/{asset.uid}/{digest}.npy"
-    store_content_addressed(Saliency._meta.get_field("map_file").storage, name,
+    store_content_addressed(Analysis._meta.get_field("map_file").storage, name,
                             ContentFile(buf.getvalue()))
     return name
 
@@ -214,7 +214,7 @@ def rendition_keys(*, asset_id: int) -> set[str]:
     return set(Rendition.objects.filter(asset_id=asset_id).values_list("key", flat=True))
 
 
-def renditions_ensure(*, asset: Asset, analysis: Saliency,
+def renditions_ensure(*, asset: Asset, analysis: Analysis,
                       profiles=None) -> list[Rendition]:
     """Store the current rendition of every profile that lacks one; drop stale ones."""
     profiles = list(profiles if profiles is not None
@@ -238,7 +238,7 @@ def renditions_ensure(*, asset: Asset, analysis: Saliency,
 def _wanted_now(asset: Asset, profiles) -> dict[int, str]:
     """The keys the stored focal point and crops call for now, with the analysis row
     locked as ``editing.focal_set`` locks it, so an edit cannot slip in between."""
-    analysis = Saliency.objects.select_for_update().get(asset=asset)
+    analysis = Analysis.objects.select_for_update().get(asset=asset)
     boxes = decided_boxes(asset)
     return {p.pk: rendition_key(asset=asset, profile=p, analysis=analysis, box=boxes.get(p.pk))
             for p in profiles}

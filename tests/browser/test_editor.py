@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 from dam import services as dam_services
 from dam.models import Asset
 from renditions import editing, services
-from renditions.models import EditEvent, Saliency
+from renditions.models import EditEvent, Analysis
 from tests.browser.conftest import PASSWORD, TABLET, log_in
 from tests.conftest import make_photo
 
@@ -280,7 +280,7 @@ def test_reviewer_sees_marks_but_no_editing(page, live_server, processed, django
 
     reviewer = django_user_model.objects.create_user("rev", password="pw-for-tests")
     reviewer.groups.add(ensure_roles()["Reviewers"])
-    Saliency.objects.filter(asset=processed).update(faces=[[0.6, 0.3, 0.75, 0.55]])
+    Analysis.objects.filter(asset=processed).update(faces=[[0.6, 0.3, 0.75, 0.55]])
     base = live_server.url
     page.goto(f"{base}/assets/{processed.uid}/")
     assert "/login/" in page.url

@@ -81,8 +81,8 @@ def test_saving_the_focal_point_regenerates_and_keeps_history(client, editor, as
                                                                 "origin": "editor"}
     assert _post(client, reverse("edit-revert", args=[event.pk]), {}).status_code == 200
     assert _boxes(asset) == before
-    asset.saliency.refresh_from_db()
-    assert asset.saliency.focal_origin == "auto"
+    asset.analysis.refresh_from_db()
+    assert asset.analysis.focal_origin == "auto"
 
 
 def test_crop_override_changes_only_that_profile_and_resets(client, editor, asset, process):
@@ -114,6 +114,27 @@ def test_approved_crop_survives_a_later_focal_change(client, editor, reviewer, a
     assert after["square"] != before["square"]
     decision = CropDecision.objects.get(asset=asset, profile__slug="hero")
     assert decision.reviewed_by == reviewer
+
+
+def test_approving_pins_the_stored_crop_and_progress_counts_it(client, reviewer, asset,
+                                                                monkeypatch):
+    from renditions import editing
+
+    queued = []
+    monkeypatch.setattr(editing, "asset_enqueue", lambda asset: queued.append(asset.pk))
+    client.force_login(reviewer)
+    url, review = reverse("asset-json", args=[asset.uid]), reverse("asset-review",
+                                                                    args=[asset.uid, "hero"])
+    delivered = asset.renditions.get(profile__slug="hero")
+    _post(client, review, {"review": "approved"})
+    pinned = asset.renditions.get(profile__slug="hero")
+    assert (pinned.pk, pinned.file.name) == (delivered.pk, delivered.file.name)
+    assert pinned.key != delivered.key  # the approved box is the key's input now
+    assert client.get(url).json()["progress"]["renditions"] == 7 and queued == []
+    services.asset_process(asset_id=asset.pk)  # nothing to render: the pinned file stays
+    assert asset.renditions.get(profile__slug="hero").file.name == delivered.file.name
+    _post(client, review, {"review": "pending"})
+    assert queued == [asset.pk]  # the automatic crop may differ now: rendered again
 
 
 def test_permissions_split_editing_and_reviewing(client, editor, reviewer, asset):
@@ -161,7 +182,7 @@ def test_actions_on_an_unanalysed_asset_say_so(client, editor, default_profiles,
 
 
 def test_json_shows_the_newest_file_and_counts_only_fresh_ones(client, editor, asset):
-    from renditions.models import RenditionProfile, Saliency
+    from renditions.models import RenditionProfile, Analysis
 
     url = reverse("asset-json", args=[asset.uid])
     assert client.get(url).json()["progress"]["renditions"] == 7
@@ -170,9 +191,9 @@ def test_json_shows_the_newest_file_and_counts_only_fresh_ones(client, editor, a
     newer.pk, newer.key = None, "f" * 64
     newer.save()
     assert client.get(url).json()["renditions"]["square"]["key"] == "f" * 64
-    Saliency.objects.filter(asset=asset).update(focal_x=0.05, focal_origin="editor")
+    Analysis.objects.filter(asset=asset).update(focal_x=0.05, focal_origin="editor")
     assert client.get(url).json()["progress"]["renditions"] == 0
-    analysis = Saliency.objects.get(asset=asset)
+    analysis = Analysis.objects.get(asset=asset)
     services.renditions_ensure(asset=asset, analysis=analysis,
                                profiles=RenditionProfile.objects.filter(slug="square"))
     assert client.get(url).json()["progress"]["renditions"] == 1

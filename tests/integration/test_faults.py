@@ -25,7 +25,7 @@ from django.db import connection
 
 from dam.models import Asset
 from renditions import derive, services
-from renditions.models import Rendition, RenditionProfile, Saliency
+from renditions.models import Rendition, RenditionProfile, Analysis
 from renditions.selectors import current_renditions
 from renditions.tasks import process_asset
 from tests.integration import _flaky_storage as faults
@@ -142,7 +142,7 @@ def assert_consistent() -> None:
     """One up-to-date rendition per active profile per asset; every file whole and owned."""
     profiles = list(RenditionProfile.objects.filter(is_active=True))
     for asset in Asset.objects.filter(status="ready"):
-        analysis = Saliency.objects.get(asset=asset)
+        analysis = Analysis.objects.get(asset=asset)
         boxes = derive.decided_boxes(asset)
         wanted = {(p.pk, derive.rendition_key(asset=asset, profile=p, analysis=analysis,
                                                 box=boxes.get(p.pk))) for p in profiles}
@@ -155,7 +155,7 @@ def assert_consistent() -> None:
                                                      ["location"])
     owned_media = set(Rendition.objects.values_list("file", flat=True))
     owned_private = (set(Asset.objects.values_list("file", flat=True))
-                     | set(Saliency.objects.values_list("map_file", flat=True)))
+                     | set(Analysis.objects.values_list("map_file", flat=True)))
     assert _files(media) == owned_media, {"orphans": _files(media) - owned_media,
                                           "missing": owned_media - _files(media)}
     assert _files(private) == owned_private, {"orphans": _files(private) - owned_private,
@@ -375,7 +375,7 @@ def test_burst_from_parallel_clients_and_simultaneous_focal_saves(app):
     assert [r.status_code for r in answers] == [200, 200], [r.text[:300] for r in answers]
     focal_saved = time.monotonic()
     wait_all_ready(app, 24, focal_saved)
-    analysis = Saliency.objects.get(asset__uid=uid)
+    analysis = Analysis.objects.get(asset__uid=uid)
     assert (analysis.focal_origin, [analysis.focal_x, analysis.focal_y]) in (
         ("editor", [0.2, 0.3]), ("editor", [0.8, 0.6]))
     assert_consistent()

@@ -128,7 +128,7 @@ def test_rendition_files_are_immutable_and_nothing_else_is_served(client, proces
     data = client.get(processed.renditions.get(profile__slug="hero").file.url)
     assert data.status_code == 200 and data["Cache-Control"].endswith("immutable")
     assert b"".join(data.streaming_content) == hero.file.open("rb").read()
-    for private in (processed.file.name, processed.saliency.map_file.name, "secret-key"):
+    for private in (processed.file.name, processed.analysis.map_file.name, "secret-key"):
         assert client.get(f"/media/{private}").status_code == 404
     data = client.get(reverse("asset-json", args=[processed.uid])).json()
     assert data["renditions"]["hero"]["file_url"].startswith("http://testserver/media/")

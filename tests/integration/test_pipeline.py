@@ -10,7 +10,7 @@ from PIL import Image
 
 from dam.models import Asset
 from renditions import services
-from renditions.models import Rendition, RenditionProfile, Saliency
+from renditions.models import Rendition, RenditionProfile, Analysis
 from tests.conftest import make_photo
 from tests.integration.conftest import wait_for
 
@@ -73,9 +73,9 @@ def test_editor_focal_point_makes_new_files_and_survives_recompute(editor, defau
     asset = _create(editor, make_photo(1600, 800, subject=(0.8, 0.5)))
     wait_for(lambda: _ready(asset.pk))
     square = asset.renditions.get(profile__slug="square")
-    analysis = Saliency.objects.get(asset=asset)
-    Saliency.objects.filter(pk=analysis.pk).update(focal_x=0.1, focal_y=0.5,
-                                                   focal_origin=Saliency.Origin.EDITOR)
+    analysis = Analysis.objects.get(asset=asset)
+    Analysis.objects.filter(pk=analysis.pk).update(focal_x=0.1, focal_y=0.5,
+                                                   focal_origin=Analysis.Origin.EDITOR)
     services.asset_process(asset_id=asset.pk)
     moved = asset.renditions.get(profile__slug="square")
     assert moved.key != square.key and moved.file.name != square.file.name
@@ -103,7 +103,7 @@ def test_file_that_breaks_after_upload_fails_with_a_message(editor, default_prof
     wait_for(lambda: _ready(asset.pk))
     with asset.file.storage.open(asset.file.name, "wb") as fp:
         fp.write(make_photo(800, 600)[:300])  # truncated in storage
-    Saliency.objects.filter(asset=asset).delete()
+    Analysis.objects.filter(asset=asset).delete()
     Rendition.objects.filter(asset=asset).delete()
     services.asset_process(asset_id=asset.pk)
     failed = Asset.objects.get(pk=asset.pk)

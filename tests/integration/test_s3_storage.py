@@ -60,7 +60,7 @@ def test_pipeline_stores_everything_in_the_bucket(client, editor, default_profil
         # Originals and analyses under the private prefix, renditions outside it.
         assert f"private/{asset.file.name}" in keys
         assert {r.file.name for r in asset.renditions.all()} <= keys
-        assert f"private/{asset.saliency.map_file.name}" in keys
+        assert f"private/{asset.analysis.map_file.name}" in keys
         assert not any(r.file.name.startswith("private/") for r in asset.renditions.all())
         assert "Signature=" in asset.file.url or "X-Amz-Signature=" in asset.file.url
         response = client.get(reverse("deliver", args=[asset.uid, "square"]))

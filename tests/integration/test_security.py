@@ -335,10 +335,10 @@ def test_https_is_on_debug_off_and_the_key_is_kept_by_default(tmp_path):
 # --- Originals and analyses ---------------------------------------------------
 
 def _private_urls(asset) -> dict[str, str]:
-    original, sal_map = asset.file.name, asset.saliency.map_file.name
+    original, sal_map = asset.file.name, asset.analysis.map_file.name
     return {
         "original's URL": asset.file.url,
-        "map's URL": asset.saliency.map_file.url,
+        "map's URL": asset.analysis.map_file.url,
         "original under /media/": f"/media/{original}",
         "map under /media/": f"/media/{sal_map}",
         "map under /private/": f"/private/{sal_map}",  # the map's URL too, on local storage
@@ -371,7 +371,7 @@ def test_editors_download_the_original_as_a_private_attachment(processed, users)
 @pytest.mark.parametrize("debug", [False, True], ids=["debug-off", "debug-on"])
 def test_path_traversal_reaches_nothing(processed, users, settings, debug):
     settings.DEBUG = debug  # WhiteNoise looks files up afresh for each request with DEBUG on
-    original, sal_map = processed.file.name, processed.saliency.map_file.name
+    original, sal_map = processed.file.name, processed.analysis.map_file.name
     attempts = [
         f"/media/../private/{original}",
         f"/media/..%2Fprivate%2F{original}",
