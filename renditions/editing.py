@@ -12,6 +12,7 @@ from django.utils import timezone
 from dam.models import Asset
 from dam.services import asset_enqueue
 
+from . import signals
 from .derive import load_map, rendition_key
 from .models import Analysis, CropDecision, EditEvent, Rendition, RenditionProfile
 from .selectors import rendition_current
@@ -106,6 +107,8 @@ def review_set(*, asset: Asset, profile: RenditionProfile, review: str, user) ->
     elif before == CropDecision.Review.APPROVED:
         asset_enqueue(asset=asset)
     _record(asset, profile, EditEvent.Kind.REVIEW, before, review, user)
+    transaction.on_commit(lambda: signals.crop_reviewed.send(
+        sender=CropDecision, asset_id=asset.pk, profile=profile.slug, review=review))
     return decision
 
 

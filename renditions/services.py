@@ -23,7 +23,7 @@ from dam.conf import dam_setting
 from dam.models import Asset
 from dam.storage import store_content_addressed
 
-from . import enqueue
+from . import enqueue, signals
 from .derive import decided_boxes, load_map, output_size, plan_profile, rendition_key
 from .engine import focal, loading, rendering, saliency
 from .models import Rendition, RenditionProfile, Analysis
@@ -76,6 +76,7 @@ def _process(asset_id: int, profile_ids: list[int] | None) -> None:
     Asset.objects.filter(pk=asset.pk).update(
         status=Asset.Status.PROCESSING, attempts=F("attempts") + 1, error_message="",
         updated_at=timezone.now())
+    before = _stored(asset.pk)
     try:
         result = analysis_ensure(asset=asset)
         renditions_ensure(asset=asset, analysis=result, profiles=profiles)
@@ -89,6 +90,14 @@ def _process(asset_id: int, profile_ids: list[int] | None) -> None:
                 f"Processing failed ({type(exc).__name__}: {exc}).")
     else:
         _finish(asset.pk, Asset.Status.READY, "")
+        made = {slug for slug, key in _stored(asset.pk) - before}
+        transaction.on_commit(lambda: signals.renditions_updated.send(
+            sender=Rendition, asset_id=asset.pk, profiles=sorted(made), first=not before))
+
+
+def _stored(asset_id: int) -> set[tuple[str, str]]:
+    """(profile slug, key) of every stored rendition of an asset."""
+    return set(Rendition.objects.filter(asset_id=asset_id).values_list("profile__slug", "key"))
 
 
 def is_transient(exc: BaseException) -> bool:
@@ -132,6 +141,9 @@ def _release(asset_id: int) -> None:
 def _finish(asset_id: int, status: str, message: str) -> None:
     Asset.objects.filter(pk=asset_id).update(status=status, error_message=message[:2000],
                                              attempts=0, updated_at=timezone.now())
+    if status == Asset.Status.FAILED:
+        transaction.on_commit(lambda: signals.processing_failed.send(
+            sender=Asset, asset_id=asset_id, error=message[:2000]))
 
 
 def assets_sweep(*, before: datetime | None = None) -> list[int]:

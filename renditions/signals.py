@@ -1,0 +1,17 @@
+"""What happened to an asset's renditions, for whoever listens (webhooks).
+
+Each is sent once the transaction that made the change commits, with ids only.
+"""
+from django.dispatch import Signal
+
+#: Processing ended with renditions stored. ``asset_id``; ``profiles``: slugs of
+#: the profiles whose rendition is new in this run (empty: nothing changed);
+#: ``first``: the asset had no rendition before.
+renditions_updated = Signal()
+
+#: Processing failed. ``asset_id``; ``error``: the message shown to editors.
+processing_failed = Signal()
+
+#: A reviewer marked a crop. ``asset_id``, ``profile`` (slug), ``review``
+#: ("approved", "needs_work" or "pending").
+crop_reviewed = Signal()
