@@ -29,7 +29,7 @@ from typing import Callable
 
 import numpy as np
 
-from renditions.engine import grid, planning
+from renditions.engine import grid, pipeline, planning
 
 from . import (ASPECTS, SHARED, aspect_label, has_osie, markdown_table, osie_dir,
                subject_points, synthetic_photo, teacher_model, write_report)
@@ -250,8 +250,9 @@ def human_ceiling(samples: list[Sample], aspects=ASPECTS) -> tuple[np.ndarray, n
         if len(sample.halves) != 2 or not all(len(h) for h in sample.halves):
             continue
         for source, target in (sample.halves, sample.halves[::-1]):
-            sal_map = fixation_map(source, sample.size)
-            boxes = [planning.plan_crop(sal_map, sample.size, aspect=a).box for a in aspects]
+            saliency_map = fixation_map(source, sample.size)
+            planner = pipeline.Planner(pipeline.Analysis.of_map(saliency_map, sample.size))
+            boxes = [planner.plan(pipeline.RenditionSpec(aspect=a)).box for a in aspects]
             kept.append([fraction_inside(target, box) for box in boxes])
             best.append([fraction_inside(target, oracle_box(target, sample.size,
                                                             largest_box(a, sample.size)))

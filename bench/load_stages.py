@@ -16,7 +16,7 @@ from PIL import Image, ImageDraw, ImageFilter
 from . import default_profiles
 
 SIZE = (4000, 3000)
-STAGES = ("decode", "saliency", "faces", "plan", "resize", "encode", "storage")
+STAGES = ("decode", "saliency + faces", "plan", "resize", "encode", "storage")
 
 
 # -- photos ---------------------------------------------------------------------
@@ -117,29 +117,29 @@ def pipeline_settings() -> dict:
 
 
 def photo_stages(data: bytes, storage, tag: str) -> dict[str, float]:
-    """Seconds per stage for one photo, following ``renditions.services``.
+    """Seconds per stage for one photo, through the engine's front door as
+    ``renditions.services`` goes.
 
     Decode = ``open_for_analysis`` + ``open_full``; render = ``render_many`` on
     the pipeline's RENDER_THREADS, split into resize and encode in the ratio of
     a one-thread run of rendering's own steps; storage = the saliency map and
     every rendition saved to ``storage``.
     """
-    from renditions.engine import faces, loading, rendering, saliency
+    from renditions.engine import loading, pipeline, rendering
 
     cfg, t = pipeline_settings(), {}
     with _timed(t, "decode"):
         small, size = loading.open_for_analysis(
             io.BytesIO(data), longest=cfg["ANALYSIS_LONGEST"], max_pixels=cfg["MAX_PIXELS"])
-    with _timed(t, "saliency"):
-        sal_map = saliency.get_backend(cfg["SALIENCY_BACKEND"]).compute(small)
-    with _timed(t, "faces"):
-        found = faces.detect(small) if cfg["DETECT_FACES"] else []
+    with _timed(t, "saliency + faces"):
+        analysis = pipeline.analyse_image(small, size, backend=cfg["SALIENCY_BACKEND"],
+                                          detect_faces=cfg["DETECT_FACES"])
     with _timed(t, "storage"):
-        _save(storage, f"{tag}/saliency.npy", _npy(sal_map))
+        _save(storage, f"{tag}/saliency.npy", _npy(analysis.saliency_map))
     with _timed(t, "decode"):
         image = loading.open_full(io.BytesIO(data), max_pixels=cfg["MAX_PIXELS"])
     with _timed(t, "plan"):
-        jobs = _jobs(sal_map, size, _boxes_to_source(found, small.size, size))
+        jobs = _jobs(analysis)
     with _timed(t, "render"):
         encoded = rendering.render_many(image, jobs, threads=cfg["RENDER_THREADS"])
     with _timed(t, "storage"):
@@ -151,9 +151,9 @@ def photo_stages(data: bytes, storage, tag: str) -> dict[str, float]:
     return t
 
 
-def _npy(sal_map) -> bytes:
+def _npy(saliency_map) -> bytes:
     buf = io.BytesIO()
-    np.save(buf, sal_map.astype(np.float32), allow_pickle=False)
+    np.save(buf, saliency_map.astype(np.float32), allow_pickle=False)
     return buf.getvalue()
 
 
@@ -164,21 +164,16 @@ def _save(storage, name: str, data: bytes) -> None:
         storage.save(name, ContentFile(data))
 
 
-def _boxes_to_source(boxes, small_size, size) -> list[tuple[int, int, int, int]]:
-    sx, sy = size[0] / small_size[0], size[1] / small_size[1]
-    return [(round(x0 * sx), round(y0 * sy), round(x1 * sx), round(y1 * sy))
-            for x0, y0, x1, y1 in boxes]
+def _jobs(analysis) -> list:
+    from renditions.engine import pipeline, rendering
 
+    from .analysis import profile_targets
 
-def _jobs(sal_map, size, faces) -> list:
-    from renditions.engine import rendering
-
-    from .analysis import plan_target, profile_targets
-
+    planner = pipeline.Planner(analysis)
     jobs = []
-    for target in profile_targets(default_profiles(), size):
-        plan, dims = plan_target(sal_map, size, faces, target)
-        jobs.append(rendering.Job(plan.box, dims, target["fmt"], target["quality"]))
+    for target in profile_targets(default_profiles(), analysis.size):
+        plan = planner.plan(target["spec"])
+        jobs.append(rendering.Job(plan.box, plan.size, target["fmt"], target["quality"]))
     return jobs
 
 

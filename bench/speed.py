@@ -179,22 +179,21 @@ def time_tasks(keys, path, targets, repeats: int) -> dict[str, list[float]]:
 
 
 def suggest_stages(path, repeats: int) -> dict[str, float]:
-    """Median seconds of each stage of ``suggest`` (decode, saliency, faces, plans)."""
-    from renditions.engine import cli, loading, planning, saliency
+    """Median seconds of each stage of ``suggest``: decode, the front door's
+    analysis without and with faces (their difference is the detector), 5 plans."""
+    from renditions.engine import loading, pipeline
 
-    backend = saliency.get_backend(None)
-    stages = {"decode for analysis": [], "saliency map": [], "faces": [], "5 plans": []}
+    stages = {"decode for analysis": [], "saliency map": [], "map + faces": [], "5 plans": []}
     for _ in range(repeats):
         t0 = time.perf_counter()
-        small, size = loading.open_for_analysis(path, longest=analysis.ANALYSIS_LONGEST,
-                                                max_pixels=analysis.MAX_PIXELS)
+        small, size = loading.open_for_analysis(path, longest=pipeline.ANALYSIS_LONGEST)
         t1 = time.perf_counter()
-        sal_map = backend.compute(small)
+        pipeline.analyse_image(small, size, detect_faces=False)
         t2 = time.perf_counter()
-        faces = cli.detect_faces(small, size)
+        planner = pipeline.Planner(pipeline.analyse_image(small, size))
         t3 = time.perf_counter()
         for aspect in ASPECTS:
-            planning.plan_crop(sal_map, size, aspect=aspect, faces=faces)
+            planner.plan(pipeline.RenditionSpec(aspect=aspect))
         t4 = time.perf_counter()
         for key, dt in zip(stages, (t1 - t0, t2 - t1, t3 - t2, t4 - t3)):
             stages[key].append(dt)
@@ -203,18 +202,18 @@ def suggest_stages(path, repeats: int) -> dict[str, float]:
 
 def render_stages(path, targets, repeats: int) -> dict[str, float]:
     """Median seconds of ``open_full`` and of each rendition's plan + render (one thread)."""
-    from renditions.engine import loading, rendering
+    from renditions.engine import loading, pipeline, rendering
 
-    sal_map, size, faces = analysis.analyse(path)
+    planner = pipeline.Planner(analysis.analyse(path))
     stages: dict[str, list] = {"open_full": []}
     for _ in range(repeats):
         t0 = time.perf_counter()
-        image = loading.open_full(path, max_pixels=analysis.MAX_PIXELS)
+        image = loading.open_full(path, max_pixels=None)
         stages["open_full"].append(time.perf_counter() - t0)
         for t in targets:
             t0 = time.perf_counter()
-            plan, dims = analysis.plan_target(sal_map, size, faces, t)
-            rendering.render(image, plan.box, dims, fmt=t["fmt"], quality=t["quality"])
+            plan = planner.plan(t["spec"])
+            rendering.render(image, plan.box, plan.size, fmt=t["fmt"], quality=t["quality"])
             stages.setdefault(f"plan+render {t['slug']}", []).append(time.perf_counter() - t0)
     return {k: statistics.median(v) for k, v in stages.items()}
 
@@ -252,10 +251,10 @@ def _prepare_imports(key: str) -> None:
     if key.startswith("vips"):
         _vips()
     else:
-        from renditions.engine import cli, loading, planning, saliency  # noqa: F401
+        from renditions.engine import loading, pipeline, planning, saliency  # noqa: F401
         if key != "centre7":
             import onnxruntime  # noqa: F401
-            cli.detect_faces(Image.new("RGB", (8, 8)), (8, 8))  # imports the detector
+            pipeline.analyse_image(Image.new("RGB", (8, 8)), (8, 8))  # imports the detector
 
 
 def measure_memory(keys, path) -> dict[str, dict]:

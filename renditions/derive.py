@@ -11,7 +11,8 @@ import numpy as np
 
 from dam.models import Asset
 
-from .engine import planning
+from .engine import pipeline, planning
+from .engine.geometry import NormBox, NormPoint
 from .models import CropDecision, RenditionProfile, Analysis
 
 ENGINE_VERSION = "3"  # bump when planning or rendering changes the pixels (3: no upscaling)
@@ -36,7 +37,7 @@ def rendition_key(*, asset: Asset, profile: RenditionProfile, analysis: Analysis
         focal_input = "auto"
         if analysis.focal_origin == Analysis.Origin.EDITOR:
             focal_input = [round(analysis.focal_x, 4), round(analysis.focal_y, 4)]
-        inputs = [focal_input, analysis.model_version, analysis.faces]
+        inputs = [focal_input, analysis.key or analysis.model_version, analysis.faces]
     payload = [asset.sha256, profile.spec_hash, inputs, ENGINE_VERSION]
     return hashlib.sha256(json.dumps(payload).encode()).hexdigest()
 
@@ -47,30 +48,34 @@ def decided_boxes(asset: Asset) -> dict[int, list[float]]:
     return {d.profile_id: d.effective_box for d in decisions if d.effective_box}
 
 
-def output_size(profile: RenditionProfile, box) -> tuple[int, int]:
-    x0, y0, x1, y1 = box
-    return planning.output_size((x1 - x0, y1 - y0), width=profile.width, height=profile.height,
-                                max_width=profile.max_width, allow_upscale=profile.allow_upscale,
-                                aspect=profile.aspect)
+def engine_analysis(asset: Asset, analysis: Analysis,
+                    saliency_map: np.ndarray | None = None) -> pipeline.Analysis:
+    """The stored analysis as the engine's front door takes it (faces in px)."""
+    size = (asset.width, asset.height)
+    return pipeline.Analysis(
+        saliency_map=load_map(analysis) if saliency_map is None else saliency_map, size=size,
+        faces=tuple(NormBox(*f).to_px(size) for f in analysis.faces),
+        model_name=analysis.model_name, model_version=analysis.model_version,
+        detector=analysis.detector, detector_version=analysis.detector_version,
+        faces_outcome=analysis.faces_outcome or pipeline.FacesOutcome.DETECTED,
+        compute_ms=analysis.compute_ms)
 
 
-def plan_profile(asset: Asset, analysis: Analysis, profile: RenditionProfile, sal_map, *,
-                 box: list[float] | None = None, focal_point=None) -> planning.CropPlan:
+def rendition_spec(profile: RenditionProfile) -> pipeline.RenditionSpec:
+    return pipeline.RenditionSpec(aspect=profile.aspect, width=profile.width,
+                                  height=profile.height, max_width=profile.max_width,
+                                  zoom=profile.zoom, allow_upscale=profile.allow_upscale)
+
+
+def plan_profile(planner: pipeline.Planner, analysis: Analysis, profile: RenditionProfile, *,
+                 box: list[float] | None = None,
+                 focal_point: NormPoint | None = None) -> planning.CropPlan:
     """The crop plan for one profile; its box is in pixels of the original.
 
     ``box`` is a human crop (normalised) that wins; ``focal_point`` (normalised)
     overrides the stored one, for previews while an editor drags it.
     """
-    w, h = asset.width, asset.height
-    faces = [(round(x0 * w), round(y0 * h), round(x1 * w), round(y1 * h))
-             for x0, y0, x1, y1 in analysis.faces]
     if focal_point is None and analysis.focal_origin == Analysis.Origin.EDITOR:
-        focal_point = (analysis.focal_x, analysis.focal_y)
-    aspect = planning.profile_aspect(aspect=profile.aspect, width=profile.width,
-                                     height=profile.height)
-    exact = (profile.width, profile.height) if profile.width and profile.height else None
-    return planning.plan_crop(sal_map, (w, h), aspect=aspect, output_size=exact, faces=faces,
-                              focal=focal_point, editor_box=box, zoom=profile.zoom,
-                              allow_upscale=profile.allow_upscale)
-
-
+        focal_point = NormPoint(analysis.focal_x, analysis.focal_y)
+    return planner.plan(rendition_spec(profile), focal=focal_point,
+                        editor_box=NormBox(*box) if box else None)

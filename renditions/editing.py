@@ -13,7 +13,8 @@ from dam.models import Asset
 from dam.services import asset_enqueue
 
 from . import signals
-from .derive import load_map, rendition_key
+from .derive import engine_analysis, rendition_key
+from .engine import pipeline
 from .models import Analysis, CropDecision, EditEvent, Rendition, RenditionProfile
 from .selectors import rendition_current
 
@@ -47,9 +48,8 @@ def focal_set(*, asset: Asset, point, user) -> Analysis:
     analysis = Analysis.objects.select_for_update().get(asset=asset)
     before = _focal_state(analysis)
     if point is None:
-        from .engine.focal import auto_focal
-
-        analysis.focal_x, analysis.focal_y = auto_focal(load_map(analysis))
+        analysis.focal_x, analysis.focal_y = pipeline.auto_focal(
+            engine_analysis(asset, analysis))
         analysis.focal_origin = Analysis.Origin.AUTO
     else:
         analysis.focal_x, analysis.focal_y = point

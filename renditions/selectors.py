@@ -5,7 +5,10 @@ from django.db.models import Exists, OuterRef, Q
 
 from dam.models import Asset
 
-from .models import Rendition
+from .derive import decided_boxes, engine_analysis, plan_profile, rendition_key
+from .engine.geometry import NormPoint
+from .engine.pipeline import Planner
+from .models import Rendition, RenditionProfile
 
 
 def current_renditions(queryset=None):
@@ -71,20 +74,17 @@ def plans_preview(*, asset: Asset, focal_point=None) -> dict[str, dict]:
     ``focal_point`` (normalised) replaces the stored one, so the editor sees
     the boxes move while dragging. Boxes are returned normalised 0-1.
     """
-    from .models import RenditionProfile
-    from .derive import decided_boxes, load_map, plan_profile
-
     analysis = asset.analysis
-    sal_map = load_map(analysis)
+    planner = Planner(engine_analysis(asset, analysis))
     boxes = decided_boxes(asset)
-    w, h = asset.width, asset.height
+    focal = None if focal_point is None else NormPoint(*focal_point)
     plans = {}
     for profile in RenditionProfile.objects.filter(is_active=True):
-        plan = plan_profile(asset, analysis, profile, sal_map, box=boxes.get(profile.pk),
-                            focal_point=focal_point)
-        x0, y0, x1, y1 = plan.box
+        plan = plan_profile(planner, analysis, profile, box=boxes.get(profile.pk),
+                            focal_point=focal)
         plans[profile.slug] = {
-            "box": [x0 / w, y0 / h, x1 / w, y1 / h], "kept": round(plan.kept, 4),
+            "box": list(plan.box.to_norm((asset.width, asset.height))),
+            "kept": round(plan.kept, 4),
             "confidence": round(plan.confidence, 4), "faces_cut": plan.faces_cut,
             "origin": plan.origin,
         }
@@ -111,9 +111,6 @@ def review_queue(*, profile_slug: str = "", review: str = ""):
 
 def _progress(asset: Asset) -> dict:
     """How many active profiles have an up-to-date rendition; 'done' when processing ended."""
-    from .models import RenditionProfile
-    from .derive import decided_boxes, rendition_key
-
     profiles = list(RenditionProfile.objects.filter(is_active=True))
     analysis = getattr(asset, "analysis", None)
     fresh = 0
@@ -138,7 +135,6 @@ def _saliency_payload(asset: Asset) -> dict | None:
 def profile_cards(*, asset: Asset) -> list[dict]:
     """Each active profile with its aspect (w / h) and the human decision on it."""
     from .engine.planning import profile_aspect
-    from .models import RenditionProfile
 
     decisions = {d.profile_id: d for d in asset.decisions.select_related("reviewed_by")}
     cards = []

@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
-import time
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -24,8 +23,9 @@ from dam.models import Asset
 from dam.storage import store_content_addressed
 
 from . import enqueue, signals
-from .derive import decided_boxes, load_map, output_size, plan_profile, rendition_key
-from .engine import focal, loading, rendering, saliency
+from . import derive
+from .derive import decided_boxes, rendition_key
+from .engine import loading, pipeline, rendering, saliency
 from .models import Rendition, RenditionProfile, Analysis
 
 log = logging.getLogger(__name__)
@@ -78,8 +78,9 @@ def _process(asset_id: int, profile_ids: list[int] | None) -> None:
         updated_at=timezone.now())
     before = _stored(asset.pk)
     try:
-        result = analysis_ensure(asset=asset)
-        renditions_ensure(asset=asset, analysis=result, profiles=profiles)
+        stored, analysis = analysis_ensure(asset=asset)
+        renditions_ensure(asset=asset, analysis=stored, profiles=profiles,
+                          planner=pipeline.Planner(analysis))
     except loading.ImageError as exc:
         _finish(asset.pk, Asset.Status.FAILED, str(exc))
     except Exception as exc:
@@ -173,47 +174,37 @@ def assets_sweep(*, before: datetime | None = None) -> list[int]:
     return queued
 
 
-def analysis_ensure(*, asset: Asset) -> Analysis:
-    """Return the asset's saliency analysis, computing it if the model changed.
+def analysis_ensure(*, asset: Asset) -> tuple[Analysis, pipeline.Analysis]:
+    """Return the asset's analysis (stored, and as the engine takes it), computing
+    it when what would produce it now differs from what produced it: another
+    model, another detector, or a fallback (no detector, or one that failed).
 
     An editor's focal point survives a recomputation (the editor's word wins).
     """
     backend = saliency.get_backend(dam_setting("SALIENCY_BACKEND"))
+    detect = dam_setting("DETECT_FACES")
     existing = Analysis.objects.filter(asset=asset).first()
-    if existing and existing.model_version == backend.version:
-        return existing
+    if existing and existing.key == pipeline.expected_key(backend, detect_faces=detect):
+        return existing, derive.engine_analysis(asset, existing)
     with asset.file.open("rb") as fp:
-        small, full_size = loading.open_for_analysis(
-            fp, longest=dam_setting("ANALYSIS_LONGEST"), max_pixels=dam_setting("MAX_PIXELS"))
-    started = time.perf_counter()
-    sal_map = backend.compute(small)
-    faces = _faces(small)
-    elapsed_ms = round((time.perf_counter() - started) * 1000)
-    map_name = _store_map(asset, sal_map, backend.version)
-    fx, fy = focal.auto_focal(sal_map)
-    values = dict(map_file=map_name, model_name=backend.name, model_version=backend.version,
-                  compute_ms=elapsed_ms, faces=faces)
+        result = pipeline.analyse(fp, backend=backend, detect_faces=detect,
+                                  longest=dam_setting("ANALYSIS_LONGEST"),
+                                  max_pixels=dam_setting("MAX_PIXELS"))
+    values = dict(key=result.key, map_file=_store_map(asset, result.saliency_map),
+                  model_name=result.model_name, model_version=result.model_version,
+                  detector=result.detector, detector_version=result.detector_version,
+                  faces_outcome=result.faces_outcome.value, compute_ms=result.compute_ms,
+                  faces=[list(box.to_norm(result.size)) for box in result.faces])
     if not existing or existing.focal_origin == Analysis.Origin.AUTO:
+        fx, fy = pipeline.auto_focal(result)
         values.update(focal_x=fx, focal_y=fy, focal_origin=Analysis.Origin.AUTO)
     obj, _ = Analysis.objects.update_or_create(asset=asset, defaults=values)
-    return obj
+    return obj, result
 
 
-def _faces(small) -> list[list[float]]:
-    """Face boxes normalised 0-1, or [] when detection is off or unavailable."""
-    if not dam_setting("DETECT_FACES"):
-        return []
-    try:
-        from .engine import faces as face_engine
-    except ImportError:
-        return []
-    w, h = small.size
-    return [[x0 / w, y0 / h, x1 / w, y1 / h] for x0, y0, x1, y1 in face_engine.detect(small)]
-
-
-def _store_map(asset: Asset, sal_map: np.ndarray, version: str) -> str:
+def _store_map(asset: Asset, saliency_map: np.ndarray) -> str:
     buf = io.BytesIO()
-    np.save(buf, sal_map.astype(np.float32), allow_pickle=False)
+    np.save(buf, saliency_map.astype(np.float32), allow_pickle=False)
     digest = hashlib.sha256(buf.getvalue()).hexdigest()[:16]
     name = f"{dam_setting('SALIENCY_PREFIX')}/{asset.uid}/{digest}.npy"
     store_content_addressed(Analysis._meta.get_field("map_file").storage, name,
@@ -226,9 +217,12 @@ def rendition_keys(*, asset_id: int) -> set[str]:
     return set(Rendition.objects.filter(asset_id=asset_id).values_list("key", flat=True))
 
 
-def renditions_ensure(*, asset: Asset, analysis: Analysis,
-                      profiles=None) -> list[Rendition]:
-    """Store the current rendition of every profile that lacks one; drop stale ones."""
+def renditions_ensure(*, asset: Asset, analysis: Analysis, profiles=None,
+                      planner: pipeline.Planner | None = None) -> list[Rendition]:
+    """Store the current rendition of every profile that lacks one; drop stale ones.
+
+    ``planner``: one on ``analysis`` already loaded (else the stored map is read).
+    """
     profiles = list(profiles if profiles is not None
                     else RenditionProfile.objects.filter(is_active=True))
     boxes = decided_boxes(asset)
@@ -237,7 +231,8 @@ def renditions_ensure(*, asset: Asset, analysis: Analysis,
     have = {(r.profile_id, r.key): r for r in asset.renditions.all()}
     missing = [p for p in profiles if (p.pk, wanted[p.pk]) not in have]
     if missing:
-        _render_profiles(asset, analysis, missing, wanted, boxes)
+        planner = planner or pipeline.Planner(derive.engine_analysis(asset, analysis))
+        _render_profiles(asset, analysis, planner, missing, wanted, boxes)
     with transaction.atomic():
         now = _wanted_now(asset, profiles)
         if now == wanted:
@@ -265,12 +260,11 @@ def _delete_superseded(asset: Asset, wanted: dict[int, str], now: dict[int, str]
             _delete_rendition(rendition)
 
 
-def _render_profiles(asset, analysis, profiles, keys, boxes) -> None:
+def _render_profiles(asset, analysis, planner, profiles, keys, boxes) -> None:
     """Plan every profile, render them side by side, then store each file."""
-    sal_map = load_map(analysis)
-    plans = [plan_profile(asset, analysis, p, sal_map, box=boxes.get(p.pk)) for p in profiles]
-    jobs = [rendering.Job(plan.box, output_size(profile, plan.box), profile.format,
-                          profile.quality) for profile, plan in zip(profiles, plans)]
+    plans = [derive.plan_profile(planner, analysis, p, box=boxes.get(p.pk)) for p in profiles]
+    jobs = [rendering.Job(plan.box, plan.size, profile.format, profile.quality)
+            for profile, plan in zip(profiles, plans)]
     with asset.file.open("rb") as fp:
         encoded = rendering.render_file(fp, jobs, source_size=(asset.width, asset.height),
                                         max_pixels=dam_setting("MAX_PIXELS"),

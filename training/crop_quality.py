@@ -1,7 +1,7 @@
 """Crop retention on the held-out photos, shown in the training log.
 
 The product's question about a map is where its crops fall: the engine's
-planner places the largest box of each of the benchmark's aspects on the
+planner (``pipeline.Planner``) places the largest box of each of the benchmark's aspects on the
 model's map (no faces), and the score is the share of the photo's human
 fixations inside, beside the oracle's share, exactly as ``make bench``
 counts them (``bench.crop_quality``).
@@ -14,7 +14,7 @@ import numpy as np
 
 from bench import ASPECTS
 from bench.crop_quality import Sample, fraction_inside, oracle_boxes, osie_samples
-from renditions.engine import planning
+from renditions.engine import pipeline
 from training import data
 
 
@@ -25,10 +25,10 @@ class CropCheck:
         self.sample = _samples()[image_id]
         self.best = self._share(oracle_boxes(self.sample, ASPECTS).values())
 
-    def kept(self, prob: np.ndarray) -> float:
-        """Mean share of fixations that the planner's boxes on ``prob`` keep."""
-        return self._share(planning.plan_crop(prob, self.sample.size, aspect=a).box
-                           for a in ASPECTS)
+    def kept(self, saliency_map: np.ndarray) -> float:
+        """Mean share of fixations that the planner's boxes on the map keep."""
+        planner = pipeline.Planner(pipeline.Analysis.of_map(saliency_map, self.sample.size))
+        return self._share(planner.plan(pipeline.RenditionSpec(aspect=a)).box for a in ASPECTS)
 
     def _share(self, boxes) -> float:
         return float(np.mean([fraction_inside(self.sample.points, box) for box in boxes]))

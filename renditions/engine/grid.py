@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .geometry import fit_longest
+
 #: Longest side, in cells, of the maps every backend returns.
 MAP_LONGEST = 128
 
@@ -18,8 +20,7 @@ def fit_cells(width: float, height: float, longest: int = MAP_LONGEST) -> tuple[
     The longest side gets ``longest`` cells; the other keeps the aspect to the
     nearest cell (at least 1).
     """
-    scale = longest / max(width, height)
-    return max(1, round(width * scale)), max(1, round(height * scale))
+    return fit_longest((width, height), longest)
 
 
 def interp_axis(table: np.ndarray, coords, axis: int) -> np.ndarray:

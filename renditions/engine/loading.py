@@ -27,6 +27,7 @@ import numpy as np
 from PIL import Image, ImageCms, ImageOps
 
 from . import structure
+from .geometry import fit_longest
 
 try:  # HEIC/HEIF uploads from phones, when the optional plugin is installed
     from pillow_heif import register_heif_opener
@@ -36,7 +37,7 @@ else:
     register_heif_opener()
 
 #: Default pixel limit (width x height of the source) when the caller has none.
-DEFAULT_MAX_PIXELS = 120_000_000
+DEFAULT_MAX_PIXELS = 100_000_000
 
 #: Formats we decode. Others Pillow knows (EPS via Ghostscript, PSD, ICO...)
 #: are refused: they are not photo formats and widen the attack surface.
@@ -64,7 +65,7 @@ class ImageInfo:
     mode: str
 
 
-def probe(fp, *, max_pixels: int) -> ImageInfo:
+def probe(fp, *, max_pixels: int | None = None) -> ImageInfo:
     """Check ``fp`` from its headers and structure, without decoding pixels.
 
     Reads what Pillow's ``Image.open`` reads (format, mode, size, EXIF
@@ -86,7 +87,7 @@ def probe(fp, *, max_pixels: int) -> ImageInfo:
         return ImageInfo(width, height, im.format, im.mode)
 
 
-def open_for_analysis(fp, *, longest: int = 640, max_pixels: int
+def open_for_analysis(fp, *, longest: int = 640, max_pixels: int | None = None
                       ) -> tuple[Image.Image, tuple[int, int]]:
     """Return a small oriented sRGB RGB image and the full oriented (W, H) px.
 
@@ -103,7 +104,7 @@ def open_for_analysis(fp, *, longest: int = 640, max_pixels: int
     return analysis_image(small, longest), full
 
 
-def open_full(fp, *, max_pixels: int, reduce: int = 1) -> Image.Image:
+def open_full(fp, *, max_pixels: int | None = None, reduce: int = 1) -> Image.Image:
     """Decode at full resolution, oriented and in sRGB, mode RGB or RGBA.
 
     CMYK, 16-bit, palette, grey and grey+alpha sources are converted; only
@@ -127,7 +128,7 @@ def analysis_image(img: Image.Image, longest: int = 640) -> Image.Image:
     """
     small = flatten(img)
     if max(small.size) > longest:
-        small = small.resize(_fit(small.size, longest), Image.Resampling.BOX,
+        small = small.resize(fit_longest(small.size, longest), Image.Resampling.BOX,
                              reducing_gap=2.0)
     return small
 
@@ -166,14 +167,16 @@ def srgb_profile() -> bytes:
 
 
 @contextlib.contextmanager
-def _opened(fp, *, max_pixels: int):
+def _opened(fp, *, max_pixels: int | None):
     """Open ``fp`` with Pillow, check the pixel limit, map errors to ImageError."""
     with _binary(fp) as f:
         yield _open_image(f, max_pixels)
 
 
-def _open_image(f, max_pixels: int) -> Image.Image:
-    """``Image.open`` (headers only) with the pixel limit; errors as ImageError."""
+def _open_image(f, max_pixels: int | None) -> Image.Image:
+    """``Image.open`` (headers only) with the pixel limit (None: DEFAULT_MAX_PIXELS);
+    errors as ImageError."""
+    max_pixels = max_pixels or DEFAULT_MAX_PIXELS
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
@@ -215,9 +218,7 @@ def _binary(fp):
         yield f
 
 
-def _check_pixels(im: Image.Image, max_pixels: int | None) -> None:
-    """``max_pixels`` None: DEFAULT_MAX_PIXELS."""
-    max_pixels = max_pixels or DEFAULT_MAX_PIXELS
+def _check_pixels(im: Image.Image, max_pixels: int) -> None:
     pixels = im.width * im.height
     if pixels > max_pixels:
         raise ImageError(
@@ -238,11 +239,6 @@ def _draft_request(size: tuple[int, int], longest: int) -> tuple[int, int]:
     """The draft size to ask for so DCT scaling leaves >= ``longest`` px."""
     scale = min(1.0, longest / max(size))
     return max(1, int(size[0] * scale)), max(1, int(size[1] * scale))
-
-
-def _fit(size: tuple[int, int], longest: int) -> tuple[int, int]:
-    scale = longest / max(size)
-    return max(1, round(size[0] * scale)), max(1, round(size[1] * scale))
 
 
 def _normalise(im: Image.Image) -> Image.Image:

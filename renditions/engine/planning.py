@@ -14,7 +14,6 @@ the search is exact to a pixel while working at map resolution.
 """
 from __future__ import annotations
 
-import hashlib
 import math
 from dataclasses import dataclass
 from typing import Sequence
@@ -23,10 +22,12 @@ import numpy as np
 
 from . import grid, sizing
 from . import confidence as _confidence
+from .geometry import NormPoint, PxBox
 from .sizing import box_size, profile_aspect
 
 Box = tuple[int, int, int, int]
-__all__ = ["CropPlan", "plan_crop", "output_size", "profile_aspect", "box_size"]
+__all__ = ["CropPlan", "Field", "plan_crop", "plan_on", "field", "output_size",
+           "profile_aspect", "box_size"]
 
 #: A face is cut when a box overlaps it but holds less than this much of it.
 FACE_KEEP = 0.9
@@ -47,22 +48,26 @@ FACE_LADDER = (1.0, 0.95, 0.9, 0.85, 0.8, 0.75, 0.7, 0.65, 0.6)
 class CropPlan:
     """A crop decision.
 
-    ``box``: (x0, y0, x1, y1) source px, x1/y1 exclusive; ``kept``: fraction
-    (0-1) of the saliency mass (faces included) inside; ``faces_cut``: the box
-    cuts through a face; ``confidence``: 0-1, low when the crop deserves a
-    reviewer's look; ``origin``: 'auto', 'focal' or 'editor'.
+    ``box``: source px, x1/y1 exclusive; ``kept``: fraction (0-1) of the
+    saliency mass (faces included) inside; ``faces_cut``: the box cuts through
+    a face; ``confidence``: 0-1, low when the crop deserves a reviewer's look;
+    ``origin``: 'auto', 'focal' or 'editor'; ``size``: the rendition's (w, h)
+    px when the plan was made for a rendition spec (``pipeline.Planner``),
+    else the box's own size.
     """
 
-    box: Box
+    box: PxBox
     kept: float
     faces_cut: bool
     confidence: float
     origin: str
+    size: tuple[int, int] = (0, 0)
 
 
 @dataclass
-class _Field:
-    """The saliency map on a grid over the source, with its SAT.
+class Field:
+    """The saliency map on a grid over the source, with face mass and its SAT;
+    built once per image and shared by the plans of every aspect.
 
     ``sat[r, c]`` is the mass of cells above row r and left of column c;
     ``sx``/``sy`` are cells per source px.
@@ -71,6 +76,7 @@ class _Field:
     density: np.ndarray
     sat: np.ndarray
     size: tuple[int, int]
+    faces: list[Box]
     sx: float
     sy: float
     stats: _confidence.MapStats
@@ -105,9 +111,19 @@ def plan_crop(saliency_map: np.ndarray, image_size: tuple[int, int], *,
     box holding ``ZOOM_KEEP`` of its mass, never smaller than ``output_size``
     unless ``allow_upscale``.
     """
+    return plan_on(field(saliency_map, image_size, faces), aspect=aspect,
+                   output_size=output_size, focal=focal, editor_box=editor_box, zoom=zoom,
+                   allow_upscale=allow_upscale)
+
+
+def plan_on(field: Field, *, aspect: tuple[int, int] | None = None,
+            output_size: tuple[int, int] | None = None,
+            focal: tuple[float, float] | None = None,
+            editor_box: tuple[float, float, float, float] | None = None,
+            zoom: float = 0.0, allow_upscale: bool = False) -> CropPlan:
+    """``plan_crop`` on a field already built (see ``field``)."""
+    image_size, faces = field.size, field.faces
     width, height = image_size
-    faces = _clean_faces(faces, image_size)
-    field = _field(saliency_map, image_size, faces)
     ratio = _ratio(aspect, output_size, image_size)
     if editor_box is not None:
         box = _editor_box(editor_box, ratio, image_size)
@@ -159,10 +175,9 @@ def _ratio(aspect, out_size, image_size) -> tuple[int, int]:
 
 def _focal_px(focal, image_size) -> tuple[float, float]:
     """Normalised 0-1 (x, y) to source px, kept inside the image."""
-    (fx, fy), (width, height) = focal, image_size
+    (fx, fy), (width, height) = NormPoint(*focal).to_px(image_size), image_size
     # just inside the far edge, so that x1/y1 (exclusive) can still hold it
-    return (min(max(fx * width, 0.0), width - 0.5),
-            min(max(fy * height, 0.0), height - 0.5))
+    return (min(max(fx, 0.0), width - 0.5), min(max(fy, 0.0), height - 0.5))
 
 
 def _clean_faces(faces, image_size) -> list[Box]:
@@ -225,24 +240,14 @@ def _overlap(xs, ys, w, h, face: Box) -> np.ndarray:
 
 # -- the field ----------------------------------------------------------------
 
-def _field(saliency_map, image_size, faces) -> _Field:
-    """The field for these inputs; the last one is reused (plans of several
-    aspects for one image share it)."""
-    saliency_map = np.ascontiguousarray(saliency_map, dtype=np.float32)
-    key = (hashlib.blake2b(saliency_map.tobytes(), digest_size=16).digest(),
-           saliency_map.shape, tuple(image_size), tuple(faces))
-    cached = _LAST_FIELD.get("last")
-    if cached and cached[0] == key:
-        return cached[1]
-    field = _build_field(saliency_map, image_size, faces)
-    _LAST_FIELD["last"] = (key, field)  # one slot, replaced atomically
-    return field
+def field(saliency_map, image_size, faces=()) -> Field:
+    """The field of a map for a source of ``image_size`` (W, H) px with ``faces``
+    (boxes in source px, cleaned here: clipped, integer, largest first)."""
+    faces = _clean_faces(faces, image_size)
+    return _build_field(np.ascontiguousarray(saliency_map, dtype=np.float32), image_size, faces)
 
 
-_LAST_FIELD: dict[str, tuple] = {}
-
-
-def _build_field(saliency_map, image_size, faces) -> _Field:
+def _build_field(saliency_map, image_size, faces) -> Field:
     """Resample the map to the source aspect, add face mass, build the SAT."""
     width, height = image_size
     cols, rows = grid.fit_cells(width, height, max(saliency_map.shape))
@@ -253,7 +258,7 @@ def _build_field(saliency_map, image_size, faces) -> _Field:
     density /= density.sum()
     sat = np.zeros((rows + 1, cols + 1))
     sat[1:, 1:] = density.cumsum(0).cumsum(1)
-    return _Field(density, sat, image_size, sx, sy, _confidence.map_stats(density))
+    return Field(density, sat, image_size, faces, sx, sy, _confidence.map_stats(density))
 
 
 def _face_blob(face: Box, shape, sx, sy, image_size) -> np.ndarray:
@@ -268,7 +273,7 @@ def _face_blob(face: Box, shape, sx, sy, image_size) -> np.ndarray:
 
 # -- the search -----------------------------------------------------------------
 
-def _best_box(field: _Field, size, faces, focal_px, *, strict=False) -> Box | None:
+def _best_box(field: Field, size, faces, focal_px, *, strict=False) -> Box | None:
     """The w x h box of most mass (faces and focal rules applied).
 
     Boxes that cut faces are excluded when any candidate avoids them (largest
@@ -396,4 +401,6 @@ def _plan(field, box, faces, origin, confidence=None) -> CropPlan:
     kept = min(1.0, max(0.0, field.mass(box)))
     if confidence is None:
         confidence = _confidence.confidence(field.stats, box, kept, field.sx, field.sy)
-    return CropPlan(box, round(kept, 6), _cuts(box, faces), round(confidence, 4), origin)
+    box = PxBox(*box)
+    return CropPlan(box, round(kept, 6), _cuts(box, faces), round(confidence, 4), origin,
+                    box.size)

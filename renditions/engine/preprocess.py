@@ -8,15 +8,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-
-def fit_size(width: int, height: int, longest: int) -> tuple[int, int]:
-    """Return (w, h) in pixels that fits inside ``longest`` x ``longest``.
-
-    The aspect ratio is kept; smaller images are scaled up. Each side is at
-    least 1 px and rounded to the nearest pixel.
-    """
-    scale = longest / max(width, height)
-    return max(1, round(width * scale)), max(1, round(height * scale))
+from .geometry import fit_longest
 
 
 def to_model_input(img: Image.Image, longest: int) -> np.ndarray:
@@ -28,7 +20,7 @@ def to_model_input(img: Image.Image, longest: int) -> np.ndarray:
     """
     if img.mode != "RGB":
         img = img.convert("RGB")
-    size = fit_size(img.width, img.height, longest)
+    size = fit_longest(img.size, longest)
     if img.size != size:
         img = img.resize(size, Image.Resampling.BILINEAR)
     arr = np.asarray(img, dtype=np.float32)

@@ -89,7 +89,7 @@ def scale_jobs(jobs: Sequence[Job], source: tuple[int, int],
     return [j._replace(box=scaled(j.box)) for j in jobs]
 
 
-def render_file(fp, jobs: Sequence[Job], *, source_size: tuple[int, int], max_pixels: int,
+def render_file(fp, jobs: Sequence[Job], *, source_size: tuple[int, int], max_pixels: int | None,
                 threads: int = 2) -> list[bytes]:
     """Decode ``fp`` once and render ``jobs`` (boxes in ``source_size`` px, oriented).
 

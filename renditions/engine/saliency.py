@@ -227,7 +227,7 @@ def _infer_stride(out_shape, in_size) -> tuple[float, float]:
     return in_w / cols, in_h / rows
 
 
-def _upsample_cells(prob: np.ndarray, in_size, stride, shape) -> np.ndarray:
+def _upsample_cells(cells: np.ndarray, in_size, stride, shape) -> np.ndarray:
     """Bilinear upsampling of model cells onto a map grid covering the input.
 
     ``in_size`` (W, H) and ``stride`` (x, y) are in model-input px; ``shape``
@@ -237,7 +237,7 @@ def _upsample_cells(prob: np.ndarray, in_size, stride, shape) -> np.ndarray:
     in_w, in_h = in_size
     xs = (np.arange(cols) + 0.5) * in_w / cols  # map-cell centres in input px
     ys = (np.arange(rows) + 0.5) * in_h / rows
-    out = grid.interp_axis(prob, ys / stride[1] - 0.5, 0)
+    out = grid.interp_axis(cells, ys / stride[1] - 0.5, 0)
     return grid.interp_axis(out, xs / stride[0] - 0.5, 1)
 
 

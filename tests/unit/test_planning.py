@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from renditions.engine import planning
+from renditions.engine import pipeline, planning
 
 from ._images import blob_map
 
@@ -81,7 +81,7 @@ def test_search_matches_brute_force():
     smap = rng.random((30, 40)).astype(np.float32)
     size, aspect = (400, 300), (1, 2)
     plan = planning.plan_crop(smap, size, aspect=aspect)
-    field = planning._field(smap, size, [])
+    field = planning.field(smap, size, [])
     w, h = planning.box_size(aspect, *size)
     masses = field.masses(np.arange(size[0] - w + 1.0), np.arange(size[1] - h + 1.0), w, h)
     assert plan.kept == pytest.approx(masses.max(), abs=1e-6)
@@ -288,20 +288,23 @@ def test_five_plans_cost_the_same_on_any_image_size(monkeypatch):
     smap = blob_map(centres=[(0.3, 0.4), (0.7, 0.6)])
     aspects = [(1, 1), (16, 9), (9, 16), (4, 5), (3, 1)]
     scored, builds = [], []
-    masses, build = planning._Field.masses, planning._build_field
+    masses, build = planning.Field.masses, planning._build_field
 
     def count_masses(field, xs, ys, w, h):
         scored.append(len(xs) * len(ys))
         return masses(field, xs, ys, w, h)
 
-    monkeypatch.setattr(planning._Field, "masses", count_masses)
+    monkeypatch.setattr(planning.Field, "masses", count_masses)
     monkeypatch.setattr(planning, "_build_field", lambda *a: builds.append(1) or build(*a))
     work = {}
     for scale in (1, 10, 100):  # 400x300, 4000x3000, 40000x30000 px
         scored.clear(), builds.clear()
         face = tuple(v * scale for v in (100, 90, 130, 130))
+        planner = pipeline.Planner(pipeline.Analysis(
+            smap, (400 * scale, 300 * scale), (face,), "test", "1", "", "",
+            pipeline.FacesOutcome.OFF))
         for aspect in aspects:
-            planning.plan_crop(smap, (400 * scale, 300 * scale), aspect=aspect, faces=[face])
+            planner.plan(pipeline.RenditionSpec(aspect=aspect))
         work[scale] = sum(scored)
         assert len(builds) == 1, scale  # one field for the five aspects
     assert work[1] < 1000

