@@ -15,6 +15,7 @@ from dam.services import asset_enqueue
 from . import signals
 from .derive import engine_analysis, rendition_key
 from .engine import pipeline
+from .engine.geometry import PxBox
 from .models import Analysis, CropDecision, EditEvent, Rendition, RenditionProfile
 from .selectors import rendition_current
 
@@ -144,8 +145,7 @@ def _current_box(asset: Asset, profile: RenditionProfile) -> list[float] | None:
     rendition = rendition_current(asset=asset, profile_slug=profile.slug)
     if rendition is None:
         return None
-    x0, y0, x1, y1 = rendition.crop_box
-    return [x0 / asset.width, y0 / asset.height, x1 / asset.width, y1 / asset.height]
+    return list(PxBox(*rendition.crop_box).to_norm((asset.width, asset.height)))
 
 
 def _record(asset, profile, kind, before, after, user) -> None:
