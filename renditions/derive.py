@@ -15,7 +15,7 @@ from .engine import pipeline, planning
 from .engine.geometry import NormBox, NormPoint
 from .models import CropDecision, RenditionProfile, Analysis
 
-ENGINE_VERSION = "3"  # bump when planning or rendering changes the pixels (3: no upscaling)
+ENGINE_VERSION = "4"  # bump when planning or rendering changes the pixels (4: focal centred)
 
 
 def load_map(analysis: Analysis) -> np.ndarray:

@@ -104,8 +104,11 @@ def plan_crop(saliency_map: np.ndarray, image_size: tuple[int, int], *,
     """Plan the crop of an image of ``image_size`` (W, H) px.
 
     ``aspect`` (a, b), else ``output_size``'s, else the image's. ``faces`` are
-    boxes in source px. ``focal`` (x, y) normalised 0-1 is always inside the
-    box and pulls it toward centring it. ``editor_box`` (x0, y0, x1, y1)
+    boxes in source px. ``focal`` (x, y) normalised 0-1 is an editor's: the
+    box (of the size ``zoom`` gives) is centred on it as far as the frame
+    allows, and moved inside the image where it would overhang, as Wagtail,
+    Cloudinary and imgix place a focal point; saliency and faces no longer
+    move it. ``editor_box`` (x0, y0, x1, y1)
     normalised 0-1 wins outright (snapped to the exact aspect around its
     centre). ``zoom`` 0 gives the largest box of the aspect; 1 the smallest
     box holding ``ZOOM_KEEP`` of its mass, never smaller than ``output_size``
@@ -131,6 +134,10 @@ def plan_on(field: Field, *, aspect: tuple[int, int] | None = None,
     focal_px = None if focal is None else _focal_px(focal, image_size)
     floor = _scale_floor(ratio, image_size, output_size, allow_upscale)
     scale = _zoom_scale(field, ratio, floor, zoom, focal_px)
+    if focal_px is not None:  # the editor's word: centred, as far as the frame allows
+        w, h = box_size(ratio, width, height, scale)
+        box = _place(focal_px[0] - w / 2, focal_px[1] - h / 2, w, h, image_size)
+        return _plan(field, box, faces, "focal")
     box = _best_box(field, box_size(ratio, width, height, scale), faces, focal_px)
     if faces and _cuts(box, faces):
         box = _avoid_faces(field, ratio, faces, focal_px, floor, scale) or box

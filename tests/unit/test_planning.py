@@ -133,6 +133,32 @@ def test_focal_point_pulls_the_box_toward_centring_it():
     assert plan.box == (30, 0, 930, 900)  # centred on x = 480
 
 
+@pytest.mark.parametrize("focal, aspect, zoom, expected", [
+    ((0.5, 0.5), (1, 1), 0.0, (350, 0, 1250, 900)),   # centred
+    ((0.7, 0.2), (1, 1), 0.0, (670, 0, 1570, 900)),   # centred across; the frame is full height
+    ((0.05, 0.5), (1, 1), 0.0, (0, 0, 900, 900)),     # at the left edge: as far as it goes
+    ((0.98, 0.5), (1, 1), 0.0, (700, 0, 1600, 900)),  # at the right edge
+    ((0.5, 0.995), (3, 1), 0.0, (0, 367, 1600, 900)),  # a banner's bottom: at the bottom
+    ((0.5, 0.6), (3, 1), 0.0, (0, 274, 1600, 807)),   # centred down
+    ((0.25, 0.25), (16, 9), 1.0, None),               # zoomed: centred on the point
+])
+def test_the_editors_focal_point_is_centred_as_far_as_the_frame_allows(focal, aspect, zoom,
+                                                                       expected):
+    size = (1600, 900)
+    smap = blob_map(centres=[(1 - focal[0], 1 - focal[1])])  # saliency elsewhere: no pull
+    plan = planning.plan_crop(smap, size, aspect=aspect, focal=focal, zoom=zoom)
+    if expected is not None:
+        assert plan.box == expected
+    x0, y0, x1, y1 = plan.box
+    fx, fy = focal[0] * size[0], focal[1] * size[1]
+    free_x = min(fx - (x1 - x0) / 2, size[0] - (x1 - x0)) >= 0 and fx + (x1 - x0) / 2 <= size[0]
+    if free_x:
+        assert abs((x0 + x1) / 2 - fx) <= 1
+    free_y = fy - (y1 - y0) / 2 >= 0 and fy + (y1 - y0) / 2 <= size[1]
+    if free_y:
+        assert abs((y0 + y1) / 2 - fy) <= 1
+
+
 # -- faces ------------------------------------------------------------------------------
 
 def cut(box, face, keep=planning.FACE_KEEP):
