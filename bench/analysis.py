@@ -2,25 +2,19 @@
 
 Everything goes through the engine's front door (``renditions.engine.pipeline``),
 as the worker does: ``analyse`` once (analysis decode, saliency map, faces when
-the engine has a detector), then one ``Planner`` plan per aspect or profile,
+the detector is installed), then one ``Planner`` plan per aspect or profile,
 then ``rendering.render_file`` for the pixels. All boxes are in px of the
 oriented original.
 """
 from __future__ import annotations
 
-from renditions.engine import pipeline, planning, rendering
+from renditions.engine import faces, pipeline, planning, rendering
 
 RENDER_THREADS = 2  # as the app's DAM RENDER_THREADS default
 
 
 def faces_status() -> str:
     """One line: whether ``suggest`` and the renditions include face detection."""
-    import importlib.util
-
-    if importlib.util.find_spec("renditions.engine.faces") is None:
-        return "faces: off (the engine has no face detector yet)"
-    from renditions.engine import faces
-
     if not faces.available():
         return "faces: OFF (the face detector's weights package is not installed)"
     return f"faces: on ({faces.NAME} {faces.version()})"

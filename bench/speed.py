@@ -4,7 +4,7 @@ Side by side in one process, methods interleaved round by round so that
 background load hits them alike; best and median of the repeats:
 
 (a) ``suggest`` for the five aspects of ``bench.ASPECTS`` (analysis decode,
-    saliency map, faces when the engine has a detector, five plans) against ONE
+    saliency map, faces when the detector is installed, five plans) against ONE
     ``pyvips.Image.thumbnail(path, 1600, height=900, crop="attention")`` with its
     pixels forced (in memory, and again encoded to JPEG);
 (b) the app's seven default renditions: Salient (one analysis, ``open_full``
@@ -331,7 +331,8 @@ def report(times, memory, stages, *, photo: str, targets, notes) -> str:
 
 
 #: The worker's memory bound for the largest photo the default limit admits
-#: (DAM["MAX_PIXELS"] = 100 MP); tests/integration/test_bad_inputs.py holds it too.
+#: (``loading.DEFAULT_MAX_PIXELS`` = 100 MP, which DAM["MAX_PIXELS"] None means);
+#: tests/integration/test_bad_inputs.py holds it too.
 HUGE_SIZE = (12240, 8160)
 HUGE_BOUND_MB = 400
 

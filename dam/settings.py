@@ -28,6 +28,10 @@ adapts them, and only on purpose):
     DJANGO_HSTS_SECONDS     HSTS max-age (default one year when SALIENT_HTTPS is on)
     DJANGO_HSTS_PRELOAD     "0" leaves the HSTS preload flag off (default on)
 
+API and delivery:
+    SALIENT_CORS_ORIGINS    comma separated origins that may call /api/, /d/ and /media/
+                            from a browser, e.g. https://www.example.com (default none)
+
 Reliability:
     SALIENT_SWEEP_INTERVAL  seconds between sweeps for stuck assets (default 60)
     SALIENT_STUCK_AFTER     DAM["STUCK_AFTER"]: seconds before a queued/processing
@@ -100,8 +104,14 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "csp",
+    "corsheaders",
+    "rest_framework",
+    "rest_framework.authtoken",  # API tokens, managed in the admin
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, served from here (the CSP allows 'self')
     "dam",
     "renditions",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -109,6 +119,9 @@ MIDDLEWARE = [
     # Headers for every response, the short-circuits below included.
     "csp.middleware.CSPMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # CORS headers on the API and delivery (CORS_URLS_REGEX), preflights answered here;
+    # above everything else that may answer (413, 503), so browsers can read those too.
+    "corsheaders.middleware.CorsMiddleware",
     # Static files with DEBUG off, from the app's own process (no separate server).
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -283,6 +296,47 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
+# --- The API (renditions.api): DRF, its OpenAPI schema, CORS -----------------
+REST_FRAMEWORK = {
+    # Token first: an anonymous call then gets 401 with "WWW-Authenticate: Token".
+    # Session auth keeps Django's CSRF check for the logged-in browser.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    # Every view names its own permissions (renditions.api.permissions); this is the floor.
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON only: the browsable API's inline scripts would not run under the CSP.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_METADATA_CLASS": None,  # OPTIONS is a 405; the schema documents the API
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "renditions.api.errors.exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Salient API",
+    "DESCRIPTION": "Assets, their renditions and the editors' decisions, for downstream "
+                   "sites. Points and boxes are normalised 0-1 unless a field says pixels.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/",
+    "COMPONENT_SPLIT_REQUEST": True,  # multipart uploads get their own request schema
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # No badge from the public validator: the CSP allows images from 'self' only.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    "ENUM_NAME_OVERRIDES": {
+        "AssetStatusEnum": "dam.models.Asset.Status",
+        "ReviewEnum": "renditions.models.CropDecision.Review",
+        "ProfileFormatEnum": "renditions.models.RenditionProfile.Format",
+    },
+}
+# Cross-origin browsers reach the API and delivery only from these origins.
+CORS_ALLOWED_ORIGINS = [o.strip() for o in os.environ.get("SALIENT_CORS_ORIGINS", "").split(",")
+                        if o.strip()]
+CORS_URLS_REGEX = r"^/(api|d|media)/"
+CORS_ALLOW_CREDENTIALS = False  # tokens in a header; cookies stay same-site
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -294,3 +348,9 @@ LOGGING = {
         "renditions": {"level": "INFO"},
     },
 }
+
+# --- Webhooks (webhooks.conf documents the WEBHOOKS defaults) ----------------
+# The site's address as receivers reach it: the JSON's URLs are built on it,
+# since a delivery is sent by a worker, outside any request.
+SALIENT_PUBLIC_URL = os.environ.get("SALIENT_PUBLIC_URL", "http://127.0.0.1:8000")
+WEBHOOKS = {}

@@ -14,6 +14,7 @@ dam_patterns = [
 urlpatterns = [
     path("", include((dam_patterns, "dam"))),
     path("", include("renditions.urls")),
+    path("api/", include("renditions.api.urls")),  # after renditions.urls: it ends in a catch-all
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

@@ -17,6 +17,7 @@ log = logging.getLogger(__name__)
 
 PROCESS_ASSET = "renditions.tasks.process_asset"
 SWEEP_STUCK_ASSETS = "renditions.tasks.sweep_stuck_assets"
+WEBHOOK_DELIVER = "webhooks.tasks.deliver"
 
 
 def processing(asset_id: int, profile_ids: list[int] | None = None) -> None:
@@ -28,6 +29,18 @@ def processing(asset_id: int, profile_ids: list[int] | None = None) -> None:
         except Exception as exc:  # noqa: BLE001 - kombu raises many kinds
             log.warning("Asset %s: could not reach the broker (%s); the sweep will queue it",
                         asset_id, exc)
+    transaction.on_commit(send)
+
+
+def webhook(delivery_id: str) -> None:
+    """Send one webhook delivery once the transaction commits; with the broker
+    down it is logged and stays pending (the admin's Redeliver sends it)."""
+    def send():
+        try:
+            send_task(WEBHOOK_DELIVER, str(delivery_id))
+        except Exception as exc:  # noqa: BLE001 - kombu raises many kinds
+            log.warning("Webhook delivery %s: could not reach the broker (%s); it stays "
+                        "pending", delivery_id, exc)
     transaction.on_commit(send)
 
 

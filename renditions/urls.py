@@ -1,12 +1,13 @@
 from django.urls import path
 
+# The delivery JSON, /api/assets/<uuid>/ (name "asset-json"), is renditions.api's now.
+
 from . import editor_views, views
 
 urlpatterns = [
     path("assets/<uuid:uid>/", editor_views.asset_detail, name="asset"),
     path("d/<uuid:uid>/<slug:profile>", views.deliver, name="deliver"),
     path("media/<stored:name>", views.rendition_file, name="rendition-file"),
-    path("api/assets/<uuid:uid>/", views.asset_json, name="asset-json"),
     path("api/assets/<uuid:uid>/plans", editor_views.plans, name="asset-plans"),
     path("assets/<uuid:uid>/focal", editor_views.focal, name="asset-focal"),
     path("assets/<uuid:uid>/crops/<slug:profile>", editor_views.crop, name="asset-crop"),

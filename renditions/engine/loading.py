@@ -237,8 +237,7 @@ def _load(im: Image.Image) -> None:
 
 def _draft_request(size: tuple[int, int], longest: int) -> tuple[int, int]:
     """The draft size to ask for so DCT scaling leaves >= ``longest`` px."""
-    scale = min(1.0, longest / max(size))
-    return max(1, int(size[0] * scale)), max(1, int(size[1] * scale))
+    return fit_longest(size, min(longest, max(size)), floor=True)
 
 
 def _normalise(im: Image.Image) -> Image.Image:

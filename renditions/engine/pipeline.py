@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
+from . import faces as _detector
 from . import focal as _focal
 from . import loading, planning, saliency
 from .geometry import NormBox, NormPoint, PxBox, scale_box
@@ -83,8 +84,8 @@ def analysis_key(*, model_version: str, detector: str, detector_version: str,
 
 def expected_key(backend: saliency.SaliencyBackend, *, detect_faces: bool) -> str:
     """The key a successful analysis would have now, without running one."""
-    detector, version = _detector_id() if detect_faces else ("", "")
     outcome = FacesOutcome.DETECTED if detect_faces else FacesOutcome.OFF
+    detector, version = _detector_id(outcome)
     return analysis_key(model_version=backend.version, detector=detector,
                         detector_version=version, faces_outcome=outcome)
 
@@ -106,7 +107,7 @@ def analyse_image(image: Image.Image, size: tuple[int, int], *, backend=None,
     started = time.perf_counter()
     saliency_map = backend.compute(image)
     faces, outcome = _faces(image, size) if detect_faces else ((), FacesOutcome.OFF)
-    detector, version = _detector_id() if detect_faces else ("", "")
+    detector, version = _detector_id(outcome)
     return Analysis(saliency_map=saliency_map, size=tuple(size), faces=faces,
                     model_name=backend.name, model_version=backend.version, detector=detector,
                     detector_version=version, faces_outcome=outcome,
@@ -115,25 +116,23 @@ def analyse_image(image: Image.Image, size: tuple[int, int], *, backend=None,
 
 def _faces(image: Image.Image, size) -> tuple[tuple[PxBox, ...], FacesOutcome]:
     """Faces in px of the original, and how detection ended (never raises)."""
-    try:
-        from . import faces as detector
-    except ImportError as exc:
-        log.warning("face detection unavailable (%s); continuing without faces", exc)
-        return (), FacesOutcome.UNAVAILABLE
-    if not detector.available():
+    if not _detector.available():
+        _detector.warn_unavailable()
         return (), FacesOutcome.UNAVAILABLE
     try:
-        found = detector.detect(image)
+        found = _detector.detect(image)
     except Exception as exc:  # noqa: BLE001 - a broken detector must not stop cropping
         log.warning("face detection failed (%s); continuing without faces", exc)
         return (), FacesOutcome.FAILED
     return tuple(scale_box(box, image.size, size) for box in found), FacesOutcome.DETECTED
 
 
-def _detector_id() -> tuple[str, str]:
-    from . import faces as detector
-
-    return detector.NAME, detector.version()
+def _detector_id(outcome: FacesOutcome) -> tuple[str, str]:
+    """The detector and its weights' version as an analysis with ``outcome`` records
+    them: none when off, no version when the weights are missing."""
+    if outcome == FacesOutcome.OFF:
+        return "", ""
+    return _detector.NAME, "" if outcome == FacesOutcome.UNAVAILABLE else _detector.version()
 
 
 @dataclass(frozen=True)

@@ -20,9 +20,9 @@ from typing import Sequence
 
 import numpy as np
 
-from . import grid, sizing
 from . import confidence as _confidence
-from .geometry import NormPoint, PxBox
+from . import grid, sizing
+from .geometry import NormPoint, PxBox, outward_box
 from .sizing import box_size, profile_aspect
 
 Box = tuple[int, int, int, int]
@@ -189,14 +189,9 @@ def _focal_px(focal, image_size) -> tuple[float, float]:
 
 def _clean_faces(faces, image_size) -> list[Box]:
     """Integer face boxes clipped to the image, empty ones dropped, largest first."""
-    width, height = image_size
-    out = []
-    for x0, y0, x1, y1 in faces:
-        box = (max(0, math.floor(x0)), max(0, math.floor(y0)),
-               min(width, math.ceil(x1)), min(height, math.ceil(y1)))
-        if box[2] > box[0] and box[3] > box[1]:
-            out.append(box)
-    return sorted(out, key=lambda f: -(f[2] - f[0]) * (f[3] - f[1]))
+    boxes = (outward_box(face, image_size) for face in faces)
+    out = [box for box in boxes if box.width > 0 and box.height > 0]
+    return sorted(out, key=lambda f: -f.width * f.height)
 
 
 def _editor_box(box, ratio, image_size) -> Box:
@@ -206,7 +201,8 @@ def _editor_box(box, ratio, image_size) -> Box:
     costs at most a pixel or two) and is moved inside the image if needed.
     """
     width, height = image_size
-    x0, y0, x1, y1 = (box[0] * width, box[1] * height, box[2] * width, box[3] * height)
+    (x0, y0), (x1, y1) = (NormPoint(*box[:2]).to_px(image_size),
+                          NormPoint(*box[2:]).to_px(image_size))
     a, b = ratio
     h = math.sqrt(max(x1 - x0, 1.0) * max(y1 - y0, 1.0) * b / a)
     largest_h = box_size(ratio, width, height, 1.0)[1]

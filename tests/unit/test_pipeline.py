@@ -1,4 +1,4 @@
-"""The engine's front door (``pipeline``) and the coordinate types (``geometry``)."""
+"""The engine's front door (``pipeline``): analyses, their keys, the planner."""
 from __future__ import annotations
 
 import logging
@@ -6,47 +6,11 @@ import logging
 import pytest
 
 from renditions.engine import faces, pipeline, planning, saliency
-from renditions.engine.geometry import NormBox, NormPoint, PxBox, PxPoint, fit_longest, scale_box
+from renditions.engine.geometry import NormBox, NormPoint, PxBox
 
 from ._images import blob_map, photo_like, required
 
 SPECTRAL = saliency.SpectralSaliency()
-
-
-@pytest.mark.parametrize("box, size, outward, expected", [
-    (NormBox(0.1, 0.2, 0.5, 0.6), (1000, 500), False, (100, 100, 500, 300)),
-    (NormBox(0.1004, 0.2, 0.5004, 0.6), (1000, 500), False, (100, 100, 500, 300)),
-    (NormBox(0.1004, 0.2, 0.5004, 0.6), (1000, 500), True, (100, 100, 501, 300)),
-    (NormBox(-0.1, 0.0, 1.2, 1.0), (640, 480), False, (0, 0, 640, 480)),  # clipped
-    (NormBox(0.0, 0.0, 1 / 3, 1 / 3), (100, 100), True, (0, 0, 34, 34)),
-])
-def test_normalised_boxes_to_pixels(box, size, outward, expected):
-    assert box.to_px(size, outward=outward) == expected
-
-
-def test_pixel_boxes_round_trip_through_normalised():
-    for box in [PxBox(0, 0, 1, 1), PxBox(17, 3, 1201, 799), PxBox(0, 0, 4000, 3000)]:
-        assert box.to_norm((4000, 3000)).to_px((4000, 3000)) == box
-    assert PxBox(10, 20, 110, 70).size == (100, 50)
-    assert NormPoint(0.25, 0.5).to_px((800, 600)) == PxPoint(200.0, 300.0)
-    assert PxPoint(200, 300).to_norm((800, 600)) == (0.25, 0.5)
-
-
-@pytest.mark.parametrize("box, src, dst, expected", [
-    ((10, 10, 20, 20), (100, 100), (1000, 1000), (100, 100, 200, 200)),
-    ((10.2, 10.7, 20.1, 20.9), (100, 100), (100, 100), (10, 10, 21, 21)),  # outward
-    ((0, 0, 64, 48), (64, 48), (6000, 4500), (0, 0, 6000, 4500)),
-])
-def test_analysis_boxes_scale_outward_to_the_original(box, src, dst, expected):
-    assert scale_box(box, src, dst) == expected
-
-
-@pytest.mark.parametrize("size, longest, expected", [
-    ((4000, 3000), 640, (640, 480)), ((3000, 4000), 128, (96, 128)),
-    ((10, 5), 640, (640, 320)), ((10000, 1), 128, (128, 1)),
-])
-def test_fit_longest(size, longest, expected):
-    assert fit_longest(size, longest) == expected
 
 
 def test_analyse_records_what_produced_it(tmp_path):
@@ -79,10 +43,14 @@ def test_a_failing_detector_is_recorded_not_raised(monkeypatch, caplog):
     assert result.key != pipeline.expected_key(SPECTRAL, detect_faces=True)
 
 
-def test_a_missing_detector_is_a_fallback(monkeypatch):
+def test_a_missing_detector_is_a_fallback(monkeypatch, caplog):
     monkeypatch.setattr(faces, "available", lambda: False)
-    result = pipeline.analyse_image(photo_like(), (320, 240), backend=SPECTRAL)
+    faces.warn_unavailable.cache_clear()
+    with caplog.at_level(logging.WARNING, logger="renditions.engine.faces"):
+        result = pipeline.analyse_image(photo_like(), (320, 240), backend=SPECTRAL)
     assert (result.faces_outcome, result.is_fallback) == ("unavailable", True)
+    assert (result.faces, result.detector_version) == ((), "")
+    assert "face detection is off" in caplog.text
     assert result.key != pipeline.expected_key(SPECTRAL, detect_faces=True)
 
 

@@ -1,0 +1,19 @@
+"""The API's reads, over the project's own selectors."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db.models import QuerySet
+
+from dam import selectors as dam_selectors
+from dam.models import Asset
+
+
+def asset_sync_list(*, q: str = "", status: str = "",
+                    updated_since: datetime | None = None) -> QuerySet[Asset]:
+    """The library's list (newest first), and for sync jobs only what changed since then."""
+    assets = dam_selectors.asset_list(query=q, status=status)
+    if updated_since is not None:
+        assets = assets.filter(updated_at__gte=updated_since)
+    return assets
+

@@ -1,0 +1,204 @@
+"""The API's bodies: what requests carry in, and (for the schema) what comes back.
+
+Responses are built by the selectors (``asset_payload``), the one description of an
+asset that the delivery JSON, the webhooks and this API share; the ``*Out``
+serializers only document it. Points and boxes are normalised 0-1; ``width``,
+``height`` and ``crop_box`` are pixels (``crop_box`` of the oriented original).
+"""
+from __future__ import annotations
+
+import re
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import serializers
+
+from dam.models import Asset
+
+from ..models import Analysis, CropDecision, RenditionProfile
+
+def _unit(**kwargs) -> serializers.FloatField:
+    """A normalised coordinate, checked to lie in 0-1."""
+    return serializers.FloatField(min_value=0.0, max_value=1.0, **kwargs)
+
+
+# --- Responses (documentation of selectors.asset_payload) ---------------------
+
+class RenditionOut(serializers.Serializer):
+    url = serializers.URLField(help_text="Stable delivery URL: always the current rendition.")
+    file_url = serializers.URLField(help_text="This file's own, content-addressed URL.")
+    width = serializers.IntegerField(help_text="Pixels.")
+    height = serializers.IntegerField(help_text="Pixels.")
+    format = serializers.ChoiceField(RenditionProfile.Format.choices)
+    crop_box = serializers.ListField(child=serializers.IntegerField(), min_length=4,
+                                     max_length=4, help_text="x0, y0, x1, y1 in pixels of the "
+                                     "oriented original; x1 and y1 exclusive.")
+    confidence = serializers.FloatField(help_text="0-1: how sure the crop keeps the subject.")
+    faces_cut = serializers.BooleanField()
+    key = serializers.CharField(help_text="Hash of source, profile, focal input and model.")
+
+
+class ProgressOut(serializers.Serializer):
+    renditions = serializers.IntegerField(help_text="Active profiles with a fresh rendition.")
+    profiles = serializers.IntegerField(help_text="Active profiles.")
+    done = serializers.BooleanField(help_text="Processing ended (ready or failed).")
+
+
+class SaliencyOut(serializers.Serializer):
+    focal = serializers.ListField(child=serializers.FloatField(), min_length=2, max_length=2,
+                                  help_text="x, y normalised 0-1 from the top left.")
+    focal_origin = serializers.ChoiceField(Analysis.Origin.choices)
+    faces = serializers.ListField(child=serializers.ListField(child=serializers.FloatField()),
+                                  help_text="Face boxes x0, y0, x1, y1, normalised 0-1.")
+    model = serializers.CharField()
+    model_version = serializers.CharField()
+    compute_ms = serializers.IntegerField()
+
+
+class AssetOut(serializers.Serializer):
+    """An asset and its current renditions, keyed by profile slug."""
+    id = serializers.UUIDField()
+    title = serializers.CharField()
+    alt_text = serializers.CharField()
+    width = serializers.IntegerField(help_text="Pixels, after EXIF orientation.")
+    height = serializers.IntegerField(help_text="Pixels, after EXIF orientation.")
+    status = serializers.ChoiceField(Asset.Status.choices)
+    created_at = serializers.DateTimeField()
+    progress = ProgressOut()
+    renditions = serializers.DictField(child=RenditionOut())
+    # Only for callers who may view assets (dam.view_asset):
+    filename = serializers.CharField(required=False, help_text="Viewers only.")
+    format = serializers.CharField(required=False, help_text="The original's. Viewers only.")
+    sha256 = serializers.CharField(required=False, help_text="Viewers only.")
+    error = serializers.CharField(required=False, allow_null=True, help_text="Viewers only.")
+    saliency = SaliencyOut(required=False, allow_null=True, help_text="Viewers only.")
+
+
+class ErrorOut(serializers.Serializer):
+    error = serializers.CharField(help_text="What went wrong, in words a person can act on.")
+    fields = serializers.DictField(required=False, child=serializers.JSONField(),
+                                   help_text="Bad input: each field's messages.")
+
+
+# --- The asset list -----------------------------------------------------------
+
+_OFFSET_WITHOUT_PLUS = re.compile(r" (\d\d:?\d\d)$")
+
+
+class SinceField(serializers.DateTimeField):
+    """ISO 8601; an unescaped '+' of the offset arrives as a space and is put back."""
+
+    def to_internal_value(self, value):
+        if isinstance(value, str):
+            value = _OFFSET_WITHOUT_PLUS.sub(r"+\1", value.strip())
+        return super().to_internal_value(value)
+
+
+class AssetListQuery(serializers.Serializer):
+    q = serializers.CharField(required=False, default="", allow_blank=True, trim_whitespace=True,
+                              help_text="Search in titles and file names.")
+    status = serializers.ChoiceField(Asset.Status.choices, required=False, default="",
+                                     allow_blank=True)
+    updated_since = SinceField(required=False, default=None, allow_null=True,
+                               help_text="ISO 8601; only assets changed at or after it "
+                                         "(naive times are UTC). For sync jobs.")
+
+
+# --- Upload -------------------------------------------------------------------
+
+class UploadIn(serializers.Serializer):
+    files = serializers.ListField(
+        child=serializers.FileField(allow_empty_file=True, use_url=False), allow_empty=False,
+        help_text="One or several photos; each is stored or refused on its own.")
+    title = serializers.CharField(required=False, default="", allow_blank=True, max_length=255,
+                                  help_text="For every file; each file's name when empty.")
+    alt_text = serializers.CharField(required=False, default="", allow_blank=True)
+
+
+class FileErrorOut(serializers.Serializer):
+    file = serializers.CharField()
+    error = serializers.CharField()
+    existing = serializers.UUIDField(allow_null=True,
+                                     help_text="A duplicate's asset already in the library.")
+
+
+class UploadOut(serializers.Serializer):
+    created = AssetOut(many=True)
+    errors = FileErrorOut(many=True, help_text="The files that were refused.")
+
+
+class UploadFailedOut(UploadOut):
+    error = serializers.CharField()
+
+
+# --- Editing ------------------------------------------------------------------
+
+class _Resettable(serializers.Serializer):
+    reset = serializers.BooleanField(required=False, default=False,
+                                     help_text="True returns to the automatic value.")
+
+
+class FocalIn(_Resettable):
+    x = _unit(required=False, help_text="0-1 from the left.")
+    y = _unit(required=False, help_text="0-1 from the top.")
+
+    def validate(self, attrs):
+        if not attrs["reset"] and ("x" not in attrs or "y" not in attrs):
+            raise serializers.ValidationError("Give x and y, or reset: true.")
+        return attrs
+
+
+class FocalOut(serializers.Serializer):
+    focal = serializers.ListField(child=serializers.FloatField(), min_length=2, max_length=2)
+    focal_origin = serializers.ChoiceField(Analysis.Origin.choices)
+
+
+class CropIn(_Resettable):
+    box = serializers.ListField(child=_unit(), min_length=4, max_length=4, required=False,
+                                help_text="x0, y0, x1, y1, normalised 0-1.")
+
+    def validate(self, attrs):
+        if not attrs["reset"] and "box" not in attrs:
+            raise serializers.ValidationError("Give a box, or reset: true.")
+        return attrs
+
+
+class CropOut(serializers.Serializer):
+    box = serializers.ListField(child=serializers.FloatField(), allow_null=True,
+                                help_text="The editor's box, or null when automatic.")
+
+
+class ReviewState(serializers.Serializer):
+    review = serializers.ChoiceField(CropDecision.Review.choices)
+
+
+class RegenerateOut(serializers.Serializer):
+    id = serializers.UUIDField()
+    status = serializers.ChoiceField(Asset.Status.choices)
+
+
+# --- Profiles -----------------------------------------------------------------
+
+class ProfileSerializer(serializers.ModelSerializer):
+    """A rendition profile; checked by the model's own ``clean()``, as the admin does."""
+
+    class Meta:
+        model = RenditionProfile
+        fields = ["slug", "name", "aspect_width", "aspect_height", "width", "height",
+                  "max_width", "format", "quality", "allow_upscale", "zoom", "is_active",
+                  "created_at"]
+        read_only_fields = ["created_at"]
+
+    def validate(self, attrs):
+        try:
+            RenditionProfile(**attrs).clean()
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from exc
+        return attrs
+
+
+class ProfileCreatedOut(ProfileSerializer):
+    queued = serializers.IntegerField(read_only=True,
+                                      help_text="Assets queued for this profile's renditions.")
+
+    class Meta(ProfileSerializer.Meta):
+        fields = [*ProfileSerializer.Meta.fields, "queued"]

@@ -1,0 +1,24 @@
+"""The API under /api/ (dam.urls includes it by name, after renditions.urls).
+
+``asset-json`` keeps the delivery JSON's old name and path: sites rely on it.
+"""
+from django.urls import path, re_path
+from drf_spectacular.views import SpectacularAPIView
+
+from . import docs, errors, views
+
+urlpatterns = [
+    path("assets/", views.AssetListView.as_view(), name="api-assets"),
+    path("assets/<uuid:uid>/", views.AssetDetailView.as_view(), name="asset-json"),
+    path("assets/<uuid:uid>/regenerate", views.RegenerateView.as_view(),
+         name="api-asset-regenerate"),
+    path("assets/<uuid:uid>/focal", views.FocalView.as_view(), name="api-asset-focal"),
+    path("assets/<uuid:uid>/crops/<slug:profile>", views.CropView.as_view(),
+         name="api-asset-crop"),
+    path("assets/<uuid:uid>/review/<slug:profile>", views.ReviewView.as_view(),
+         name="api-asset-review"),
+    path("profiles/", views.ProfileListView.as_view(), name="api-profiles"),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", docs.DocsView.as_view(), name="api-docs"),
+    re_path(r"^.*$", errors.not_found, name="api-not-found"),  # last: JSON for any other path
+]

@@ -1,0 +1,228 @@
+"""The API's endpoints: thin views over the selectors and services the UI uses.
+
+Each endpoint calls the same service as its page or JSON action, with the same
+permission (``.permissions``) and the same error mapping (``.errors``).
+"""
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import reverse
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import exceptions, status
+from rest_framework.generics import GenericAPIView
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from dam import services as dam_services
+from dam.conf import dam_setting
+from dam.models import Asset
+
+from .. import editing
+from .. import selectors as rendition_selectors
+from .. import services
+from ..models import RenditionProfile
+from . import permissions, selectors
+from . import serializers as s
+
+ERRORS = {
+    400: "The input is wrong; `fields` names what.",
+    401: "No valid token or session.",
+    403: "The caller's role does not allow this (or the session's CSRF token is missing).",
+    404: "No such asset or profile.",
+    409: "The asset is not analysed yet, or a reviewer approved this crop.",
+    415: "The body is not of the type the endpoint takes.",
+}
+
+
+def _errors(*codes: int) -> dict:
+    return {code: OpenApiResponse(s.ErrorOut, description=ERRORS[code]) for code in codes}
+
+
+def _payload(request, asset: Asset) -> dict:
+    """The delivery JSON of ``/api/assets/<id>/``; private fields for viewers only."""
+    def stable_url(asset, slug):
+        return request.build_absolute_uri(reverse("deliver", args=[asset.uid, slug]))
+    return rendition_selectors.asset_payload(
+        asset=asset, build_url=stable_url, absolute=request.build_absolute_uri,
+        private=request.user.has_perm(permissions.VIEW))
+
+
+def _valid(serializer_class, request) -> dict:
+    body = serializer_class(data=request.data)
+    body.is_valid(raise_exception=True)
+    return body.validated_data
+
+
+def _asset(uid) -> Asset:
+    asset = Asset.objects.select_related("analysis").filter(uid=uid).first()
+    if asset is None:
+        raise exceptions.NotFound("No asset with this id.")
+    return asset
+
+
+def _analysed(uid) -> Asset:
+    asset = _asset(uid)
+    if not hasattr(asset, "analysis"):
+        raise editing.Conflict("This asset has not been analysed yet; "
+                               "wait for processing to finish.")
+    return asset
+
+
+def _profile(slug: str) -> RenditionProfile:
+    profile = RenditionProfile.objects.filter(slug=slug).first()
+    if profile is None:
+        raise exceptions.NotFound(f"No rendition profile {slug!r}.")
+    return profile
+
+
+class AssetPagination(PageNumberPagination):
+    """Pages of ``DAM["PAGE_SIZE"]`` assets (the library's); ``?page_size=`` up to 100."""
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+    @property
+    def page_size(self) -> int:
+        return dam_setting("PAGE_SIZE")
+
+
+class AssetListView(GenericAPIView):
+    permission_classes = [permissions.AssetsPermission]
+    pagination_class = AssetPagination
+    parser_classes = [MultiPartParser]
+    serializer_class = s.AssetOut
+
+    @extend_schema(operation_id="assets_list", parameters=[s.AssetListQuery],
+                   responses={200: s.AssetOut(many=True), **_errors(400, 401, 403, 404)},
+                   summary="List assets, newest first (viewers)")
+    def get(self, request):
+        query = s.AssetListQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        page = self.paginate_queryset(selectors.asset_sync_list(**query.validated_data))
+        return self.get_paginated_response([_payload(request, a) for a in page])
+
+    @extend_schema(operation_id="assets_upload", request={"multipart/form-data": s.UploadIn},
+                   responses={201: s.UploadOut,
+                              400: OpenApiResponse(s.UploadFailedOut, "No file was stored."),
+                              **_errors(401, 403, 415)},
+                   summary="Upload one or several photos (editors)")
+    def post(self, request):
+        body = _valid(s.UploadIn, request)
+        created, refused = _create_all(request, body)
+        data = {"created": [_payload(request, a) for a in created], "errors": refused}
+        if created:
+            return Response(data, status=status.HTTP_201_CREATED)
+        error = " ".join(r["error"] for r in refused)
+        return Response({"error": error, **data}, status=status.HTTP_400_BAD_REQUEST)
+
+
+def _create_all(request, body) -> tuple[list[Asset], list[dict]]:
+    """Store each file on its own, as the upload page does; one bad file leaves the rest."""
+    created, refused = [], []
+    for file in body["files"]:
+        try:
+            created.append(dam_services.asset_create(
+                file=file, uploaded_by=request.user, title=body["title"],
+                alt_text=body["alt_text"], allow_duplicate=False))
+        except dam_services.DuplicateAsset as exc:
+            refused.append(_refusal(file, exc, exc.existing.uid))
+        except ValidationError as exc:
+            refused.append(_refusal(file, exc))
+    return created, refused
+
+
+def _refusal(file, exc: ValidationError, existing=None) -> dict:
+    return {"file": file.name, "error": " ".join(exc.messages), "existing": existing}
+
+
+class AssetDetailView(APIView):
+    """The delivery JSON: anyone with the id; logged-in viewers get the private fields."""
+    permission_classes = [permissions.PublicRead]
+
+    @extend_schema(operation_id="assets_retrieve", responses={200: s.AssetOut, **_errors(404)},
+                   auth=[{"tokenAuth": []}, {"cookieAuth": []}, {}],
+                   summary="One asset and its renditions (anyone with the id)")
+    def get(self, request, uid):
+        return Response(_payload(request, _asset(uid)))
+
+
+class RegenerateView(APIView):
+    permission_classes = [permissions.RegeneratePermission]
+    parser_classes = [JSONParser, FormParser, MultiPartParser]  # no body is read: any will do
+
+    @extend_schema(operation_id="assets_regenerate", request=None,
+                   responses={202: s.RegenerateOut, **_errors(401, 403, 404)},
+                   summary="Process an asset again (editors)")
+    def post(self, request, uid):
+        asset = _asset(uid)
+        dam_services.asset_enqueue(asset=asset)
+        return Response({"id": asset.uid, "status": Asset.Status.QUEUED},
+                        status=status.HTTP_202_ACCEPTED)
+
+
+class FocalView(APIView):
+    permission_classes = [permissions.EditPermission]
+
+    @extend_schema(operation_id="assets_focal", request=s.FocalIn,
+                   responses={200: s.FocalOut, **_errors(400, 401, 403, 404, 409, 415)},
+                   summary="Set the focal point, or reset it to automatic (editors)")
+    def post(self, request, uid):
+        asset = _analysed(uid)
+        body = _valid(s.FocalIn, request)
+        point = None if body["reset"] else (body["x"], body["y"])
+        analysis = editing.focal_set(asset=asset, point=point, user=request.user)
+        return Response({"focal": [analysis.focal_x, analysis.focal_y],
+                         "focal_origin": analysis.focal_origin})
+
+
+class CropView(APIView):
+    permission_classes = [permissions.EditPermission]
+
+    @extend_schema(operation_id="assets_crop", request=s.CropIn,
+                   responses={200: s.CropOut, **_errors(400, 401, 403, 404, 409, 415)},
+                   summary="Override one profile's crop, or clear the override (editors)")
+    def post(self, request, uid, profile):
+        asset, profile = _asset(uid), _profile(profile)
+        body = _valid(s.CropIn, request)
+        box = None if body["reset"] else body["box"]
+        decision = editing.crop_set(asset=asset, profile=profile, box=box, user=request.user)
+        return Response({"box": decision.box})
+
+
+class ReviewView(APIView):
+    permission_classes = [permissions.ReviewPermission]
+
+    @extend_schema(operation_id="assets_review", request=s.ReviewState,
+                   responses={200: s.ReviewState, **_errors(400, 401, 403, 404, 415)},
+                   summary="Approve a rendition's crop, ask for work, or reopen it (reviewers)")
+    def post(self, request, uid, profile):
+        asset, profile = _asset(uid), _profile(profile)
+        body = _valid(s.ReviewState, request)
+        decision = editing.review_set(asset=asset, profile=profile, review=body["review"],
+                                      user=request.user)
+        return Response({"review": decision.review})
+
+
+class ProfileListView(APIView):
+    permission_classes = [permissions.ProfilesPermission]
+
+    @extend_schema(operation_id="profiles_list",
+                   responses={200: s.ProfileSerializer(many=True), **_errors(401, 403)},
+                   summary="The rendition profiles (viewers)")
+    def get(self, request):
+        profiles = RenditionProfile.objects.order_by("slug")
+        return Response(s.ProfileSerializer(profiles, many=True).data)
+
+    @extend_schema(operation_id="profiles_create", request=s.ProfileSerializer,
+                   responses={201: s.ProfileCreatedOut, **_errors(400, 401, 403, 415)},
+                   summary="Add a profile; an active one is rendered for every asset")
+    def post(self, request):
+        body = s.ProfileSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        with transaction.atomic():  # the backfill is queued once the profile is committed
+            profile = body.save()
+            queued = services.profile_backfill(profile=profile) if profile.is_active else 0
+        data = {**s.ProfileSerializer(profile).data, "queued": queued}
+        return Response(data, status=status.HTTP_201_CREATED)

@@ -1,0 +1,19 @@
+from django.apps import AppConfig
+
+
+class WebhooksConfig(AppConfig):
+    name = "webhooks"
+    verbose_name = "Webhooks"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from renditions import signals
+
+        from . import receivers
+
+        signals.renditions_updated.connect(receivers.on_renditions_updated,
+                                           dispatch_uid="webhooks.renditions_updated")
+        signals.processing_failed.connect(receivers.on_processing_failed,
+                                          dispatch_uid="webhooks.processing_failed")
+        signals.crop_reviewed.connect(receivers.on_crop_reviewed,
+                                      dispatch_uid="webhooks.crop_reviewed")

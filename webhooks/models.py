@@ -1,0 +1,82 @@
+"""Webhook endpoints (configured in the admin) and the log of every delivery."""
+from __future__ import annotations
+
+import secrets
+import uuid
+
+from django.core.exceptions import ValidationError
+from django.db import models
+
+
+class Event(models.TextChoices):
+    """What an endpoint can subscribe to."""
+
+    RENDITIONS_READY = "renditions.ready", "Renditions ready (first processing)"
+    RENDITIONS_CHANGED = "renditions.changed", "Renditions changed (focal point, crop, profile)"
+    RENDITION_REVIEWED = "rendition.reviewed", "Crop reviewed (approved, needs work, reopened)"
+    ASSET_FAILED = "asset.failed", "Processing failed"
+
+
+#: The admin's test delivery; sent to the chosen endpoint whatever it subscribes to.
+PING = "ping"
+
+
+def secret_new() -> str:
+    """A fresh signing secret (256 random bits, URL-safe)."""
+    return secrets.token_urlsafe(32)
+
+
+def validate_events(value) -> None:
+    if not isinstance(value, list) or not set(value) <= set(Event.values):
+        raise ValidationError(f"Give a list of event names out of {', '.join(Event.values)}.")
+
+
+class Endpoint(models.Model):
+    url = models.URLField(max_length=500, help_text="Where the signed JSON POSTs go.")
+    secret = models.CharField(max_length=128, default=secret_new,
+                              help_text="Key of the HMAC-SHA256 signature; the receiver "
+                                        "keeps a copy.")
+    events = models.JSONField(default=list, blank=True, validators=[validate_events],
+                              help_text="Event names it receives; none ticked: every event.")
+    is_active = models.BooleanField(default=True)
+    description = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["url", "id"]
+
+    def __str__(self) -> str:
+        return self.description or self.url
+
+    def wants(self, event: str) -> bool:
+        return not self.events or event in self.events
+
+
+class Delivery(models.Model):
+    """One event for one endpoint: its payload as signed, and how the last attempt went."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    endpoint = models.ForeignKey(Endpoint, on_delete=models.CASCADE, related_name="deliveries")
+    event = models.CharField(max_length=64, db_index=True)
+    payload = models.JSONField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING,
+                              db_index=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.TextField(blank=True, help_text="The first 1000 characters.")
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    delivered_at = models.DateTimeField(null=True, blank=True,
+                                        help_text="When the receiver answered 2xx.")
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "deliveries"
+
+    def __str__(self) -> str:
+        return f"{self.event} ({self.status})"

@@ -1,0 +1,37 @@
+"""What webhooks do when renditions say something happened (``renditions.signals``).
+
+The signals come after the change committed, from inside the sender's commit
+hook; a webhook problem is logged here and never reaches the processing that
+sent the signal.
+"""
+from __future__ import annotations
+
+import logging
+
+from . import services
+from .models import Event
+
+log = logging.getLogger(__name__)
+
+
+def on_renditions_updated(sender, *, asset_id: int, profiles: list[str], first: bool,
+                          **kwargs) -> None:
+    if first:
+        _create(Event.RENDITIONS_READY, asset_id, {})
+    elif profiles:
+        _create(Event.RENDITIONS_CHANGED, asset_id, {"profiles": list(profiles)})
+
+
+def on_processing_failed(sender, *, asset_id: int, error: str, **kwargs) -> None:
+    _create(Event.ASSET_FAILED, asset_id, {"error": error})
+
+
+def on_crop_reviewed(sender, *, asset_id: int, profile: str, review: str, **kwargs) -> None:
+    _create(Event.RENDITION_REVIEWED, asset_id, {"profile": profile, "review": review})
+
+
+def _create(event: str, asset_id: int, extra: dict) -> None:
+    try:
+        services.deliveries_create(event=str(event), asset_id=asset_id, extra=extra)
+    except Exception:  # noqa: BLE001 - see the module docstring
+        log.exception("Asset %s: could not create the %s webhook deliveries", asset_id, event)

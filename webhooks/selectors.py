@@ -1,0 +1,32 @@
+"""Reads for webhooks: who wants an event, and an asset as the API describes it."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from django.urls import reverse
+
+from dam.models import Asset
+from renditions.selectors import asset_payload
+
+from .conf import public_url
+from .models import Endpoint
+
+
+def endpoints_for(*, event: str) -> list[Endpoint]:
+    """The active endpoints subscribed to ``event`` (no events chosen: all of them)."""
+    return [e for e in Endpoint.objects.filter(is_active=True) if e.wants(event)]
+
+
+def asset_json(*, asset: Asset) -> dict:
+    """The asset's public JSON, as ``/api/assets/<uid>/`` gives it to anyone, with
+    absolute URLs on SALIENT_PUBLIC_URL (there is no request to take a host from)."""
+    return asset_payload(asset=asset, absolute=absolute_url, private=False,
+                         build_url=lambda a, slug: absolute_url(reverse("deliver",
+                                                                        args=[a.uid, slug])))
+
+
+def absolute_url(url: str) -> str:
+    """``url`` on SALIENT_PUBLIC_URL, unless it is absolute already (a storage's URL)."""
+    if urlsplit(url).scheme:
+        return url
+    return f"{public_url()}/{url.lstrip('/')}"
