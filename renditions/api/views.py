@@ -37,8 +37,11 @@ ERRORS = {
 }
 
 
-def _errors(*codes: int) -> dict:
-    return {code: OpenApiResponse(s.ErrorOut, description=ERRORS[code]) for code in codes}
+def _errors(*codes: int, **described: str) -> dict:
+    """Error responses for the schema; ``e404="..."`` words one for this endpoint."""
+    return {code: OpenApiResponse(s.ErrorOut, description=described.get(f"e{code}",
+                                                                         ERRORS[code]))
+            for code in codes}
 
 
 def _payload(request, asset: Asset) -> dict:
@@ -95,7 +98,8 @@ class AssetListView(GenericAPIView):
     serializer_class = s.AssetOut
 
     @extend_schema(operation_id="assets_list", parameters=[s.AssetListQuery],
-                   responses={200: s.AssetOut(many=True), **_errors(400, 401, 403, 404)},
+                   responses={200: s.AssetOut(many=True),
+                              **_errors(400, 401, 403, 404, e404="No such page.")},
                    summary="List assets, newest first (viewers)")
     def get(self, request):
         query = s.AssetListQuery(data=request.query_params)

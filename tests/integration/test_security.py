@@ -52,6 +52,14 @@ def _only(role: str, ok: set[int], anonymous=frozenset({302})) -> dict[str, set[
 
 
 JSON_ANONYMOUS = {302, 403}  # a JSON action may redirect to the login page or refuse
+API_VIEWERS = _roles({401}, {403}, {200}, {200}, {200})
+API_NOT_ALLOWED = _roles({405}, {405}, {405}, {405}, {405})
+
+
+def _api(role: str, ok: set[int]) -> dict[str, set[int]]:
+    """One role may, the others get 403; anonymous 401."""
+    return _only(role, ok, anonymous={401})
+
 
 # URL name -> method -> role -> allowed statuses. POST rows are the mutating views.
 EXPECTED: dict[str, dict[str, dict[str, set[int]]]] = {
@@ -73,6 +81,16 @@ EXPECTED: dict[str, dict[str, dict[str, set[int]]]] = {
     "review-queue": {"GET": VIEWERS},
     "login": {"GET": PUBLIC, "POST": PUBLIC},  # an empty form: shown again with errors
     "healthz": {"GET": PUBLIC},  # says only whether the database answers
+    # The API answers 401 (token auth first) to anonymous callers and 405 to a wrong method.
+    "api-assets": {"GET": API_VIEWERS, "POST": _api("editor", {400})},  # an empty upload
+    "api-asset-regenerate": {"GET": API_NOT_ALLOWED, "POST": _api("editor", {202})},
+    "api-asset-focal": {"GET": API_NOT_ALLOWED, "POST": _api("editor", {200})},
+    "api-asset-crop": {"GET": API_NOT_ALLOWED, "POST": _api("editor", {200})},
+    "api-asset-review": {"GET": API_NOT_ALLOWED, "POST": _api("reviewer", {200})},
+    "api-profiles": {"GET": API_VIEWERS, "POST": _api("nobody", set())},  # admins only
+    "api-schema": {"GET": PUBLIC},
+    "api-docs": {"GET": PUBLIC},
+    "api-not-found": {"GET": _roles({404}, {404}, {404}, {404}, {404})},
     "logout": {"GET": NOT_ALLOWED, "POST": _roles({302}, {302}, {302}, {302}, {302})},
 }
 
@@ -82,6 +100,10 @@ POST_BODIES = {
     "asset-crop": {"box": [0.1, 0.1, 0.9, 0.9]},
     "asset-review": {"review": "needs_work"},  # never "approved": that would lock the crop
     "edit-revert": {},
+    "api-asset-focal": {"x": 0.4, "y": 0.6},
+    "api-asset-crop": {"box": [0.1, 0.1, 0.9, 0.9]},
+    "api-asset-review": {"review": "needs_work"},
+    "api-profiles": {"slug": "x", "name": "X", "aspect_width": 1, "aspect_height": 1},
 }
 
 
