@@ -37,7 +37,21 @@ DEFAULTS = {
     # Seconds an asset may stay queued or processing before the periodic sweep
     # (CELERY_BEAT_SCHEDULE) queues it again; longer than CELERY_TASK_TIME_LIMIT.
     "STUCK_AFTER": 900,
+    # Delivery (renditions.delivery). Widths of a profile's srcset, as factors of
+    # its rendition's width (a profile's own srcset_widths replace them); no
+    # width is larger than the crop unless the profile allows upscaling.
+    "SRCSET_FACTORS": (0.5, 1.0, 1.5, 2.0),
+    # Frame sizes ("800x450") that /d/<id>/<W>x<H> serves without a signature;
+    # any other size needs a URL signed with the secret key (manage.py signed_url).
+    "FRAME_SIZES": (),
+    # Longest side, in pixels, that a frame may ask for, signed or not.
+    "FRAME_MAX_SIDE": 4096,
+    # Encoder quality (1-100) of frames that no profile describes.
+    "FRAME_QUALITY": 80,
 }
+
+
+PUBLIC_URL_DEFAULT = "http://127.0.0.1:8000"
 
 
 def dam_setting(name: str):
@@ -45,3 +59,9 @@ def dam_setting(name: str):
     if name not in DEFAULTS:
         raise KeyError(f"Unknown DAM setting {name!r}")
     return getattr(settings, "DAM", {}).get(name, DEFAULTS[name])
+
+
+def public_url() -> str:
+    """The site's address as others reach it (``SALIENT_PUBLIC_URL``), without a
+    trailing slash: for absolute URLs built outside a request."""
+    return getattr(settings, "SALIENT_PUBLIC_URL", PUBLIC_URL_DEFAULT).rstrip("/")

@@ -31,6 +31,12 @@ def rendition_key(*, asset: Asset, profile: RenditionProfile, analysis: Analysis
     A human's ``box`` (normalised) fixes the crop, so the focal point, faces and
     model no longer matter and a nudge leaves such renditions alone.
     """
+    return content_key(asset=asset, spec_hash=profile.spec_hash, analysis=analysis, box=box)
+
+
+def content_key(*, asset: Asset, spec_hash: str, analysis: Analysis,
+                box: list[float] | None = None) -> str:
+    """``rendition_key`` for any spec (a profile's, or a frame's), by its hash."""
     if box:
         inputs = ["box", [round(v, 5) for v in box]]
     else:
@@ -38,7 +44,7 @@ def rendition_key(*, asset: Asset, profile: RenditionProfile, analysis: Analysis
         if analysis.focal_origin == Analysis.Origin.EDITOR:
             focal_input = [round(analysis.focal_x, 4), round(analysis.focal_y, 4)]
         inputs = [focal_input, analysis.key or analysis.model_version, analysis.faces]
-    payload = [asset.sha256, profile.spec_hash, inputs, ENGINE_VERSION]
+    payload = [asset.sha256, spec_hash, inputs, ENGINE_VERSION]
     return hashlib.sha256(json.dumps(payload).encode()).hexdigest()
 
 
@@ -75,7 +81,14 @@ def plan_profile(planner: pipeline.Planner, analysis: Analysis, profile: Renditi
     ``box`` is a human crop (normalised) that wins; ``focal_point`` (normalised)
     overrides the stored one, for previews while an editor drags it.
     """
+    return plan_spec(planner, analysis, rendition_spec(profile), box=box,
+                     focal_point=focal_point)
+
+
+def plan_spec(planner: pipeline.Planner, analysis: Analysis, spec: pipeline.RenditionSpec, *,
+              box: list[float] | None = None,
+              focal_point: NormPoint | None = None) -> planning.CropPlan:
+    """``plan_profile`` for any spec (a frame's): the stored focal point applies."""
     if focal_point is None and analysis.focal_origin == Analysis.Origin.EDITOR:
         focal_point = NormPoint(analysis.focal_x, analysis.focal_y)
-    return planner.plan(rendition_spec(profile), focal=focal_point,
-                        editor_box=NormBox(*box) if box else None)
+    return planner.plan(spec, focal=focal_point, editor_box=NormBox(*box) if box else None)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -14,6 +15,16 @@ from django.db import models
 
 from dam.models import Asset
 from dam.storage import get_private_storage
+
+#: A frame size in a delivery URL, ``<width>x<height>`` in px.
+FRAME_SIZE = re.compile(r"([1-9][0-9]{0,4})x([1-9][0-9]{0,4})")
+
+
+def validate_widths(value: str) -> None:
+    """Comma-separated positive widths in px, e.g. "400, 800, 1600"."""
+    parts = [p.strip() for p in value.split(",") if p.strip()]
+    if not all(p.isdigit() and 16 <= int(p) <= 8192 for p in parts):
+        raise ValidationError("Give widths in pixels between 16 and 8192, separated by commas.")
 
 
 class RenditionProfile(models.Model):
@@ -42,6 +53,13 @@ class RenditionProfile(models.Model):
     zoom = models.FloatField(
         default=0.0, help_text="0 keeps the largest crop; up to 1 zooms in on the subject."
     )
+    srcset_widths = models.CharField(
+        max_length=200, blank=True, validators=[validate_widths],
+        help_text="Output widths in pixels for srcset, comma-separated; empty: "
+                  "DAM['SRCSET_FACTORS'] times the rendition's width. Capped by the crop.")
+    negotiate = models.BooleanField(
+        default=True, help_text="Serve AVIF or WebP from the stable URL to browsers that "
+                                "accept them (Vary: Accept).")
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -64,6 +82,14 @@ class RenditionProfile(models.Model):
             raise ValidationError("Quality is between 1 and 100.")
         if not 0.0 <= self.zoom <= 1.0:
             raise ValidationError("Zoom is between 0 and 1.")
+        if FRAME_SIZE.fullmatch(self.slug or ""):
+            raise ValidationError("A slug like 800x450 names a frame size in delivery URLs; "
+                                  "choose another.")
+
+    @property
+    def widths(self) -> list[int]:
+        """The profile's own srcset widths in px (empty: the default ladder)."""
+        return [int(w) for w in self.srcset_widths.split(",") if w.strip()]
 
     @property
     def aspect(self) -> tuple[int, int] | None:
@@ -132,7 +158,23 @@ class Analysis(models.Model):
         return f"Analysis of {self.asset}"
 
 
-class Rendition(models.Model):
+class Cropped(models.Model):
+    """A stored crop: its box in pixels of the oriented original, x1/y1 exclusive."""
+
+    crop_x0 = models.PositiveIntegerField()
+    crop_y0 = models.PositiveIntegerField()
+    crop_x1 = models.PositiveIntegerField()
+    crop_y1 = models.PositiveIntegerField()
+
+    class Meta:
+        abstract = True
+
+    @property
+    def crop_box(self) -> tuple[int, int, int, int]:
+        return (self.crop_x0, self.crop_y0, self.crop_x1, self.crop_y1)
+
+
+class Rendition(Cropped):
     asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="renditions")
     profile = models.ForeignKey(
         RenditionProfile, on_delete=models.CASCADE, related_name="renditions"
@@ -144,11 +186,6 @@ class Rendition(models.Model):
     file = models.FileField(max_length=255)
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
-    # Crop box in pixels of the oriented original, x1/y1 exclusive.
-    crop_x0 = models.PositiveIntegerField()
-    crop_y0 = models.PositiveIntegerField()
-    crop_x1 = models.PositiveIntegerField()
-    crop_y1 = models.PositiveIntegerField()
     kept = models.FloatField(help_text="Fraction of the saliency mass inside the crop.")
     confidence = models.FloatField()
     faces_cut = models.BooleanField(default=False)
@@ -168,8 +205,8 @@ class Rendition(models.Model):
         return f"{self.asset} · {self.profile.slug}"
 
     @property
-    def crop_box(self) -> tuple[int, int, int, int]:
-        return (self.crop_x0, self.crop_y0, self.crop_x1, self.crop_y1)
+    def format(self) -> str:
+        return self.profile.format
 
 
 class CropDecision(models.Model):
@@ -236,3 +273,35 @@ class EditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} of {self.asset} by {self.user}"
+
+
+class Frame(Cropped):
+    """A rendition made on first request and stored: a frame of any size (a
+    signed URL or an allowed size, planned on the stored analysis), or another
+    width or format of a profile's rendition (its srcset, Accept negotiation).
+
+    ``spec`` says what was asked ("800x450.webp", "hero@400.avif"); ``key``
+    hashes what went into the pixels, as a Rendition's does, so a new focal
+    point makes a new frame and the older one of the same spec is deleted.
+    """
+
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="frames")
+    rendition = models.ForeignKey(Rendition, null=True, blank=True, on_delete=models.CASCADE,
+                                  related_name="frames",
+                                  help_text="The profile rendition this is a variant of.")
+    spec = models.CharField(max_length=64)
+    key = models.CharField(max_length=64)
+    file = models.FileField(max_length=255)
+    format = models.CharField(max_length=8, choices=RenditionProfile.Format.choices)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    size_bytes = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["asset", "spec", "key"], name="unique_frame_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.asset} · {self.spec}"

@@ -5,6 +5,7 @@ from django.db.models import Exists, OuterRef, Q
 
 from dam.models import Asset
 
+from . import delivery
 from .derive import decided_boxes, engine_analysis, plan_profile, rendition_key
 from .engine.geometry import NormPoint
 from .engine.pipeline import Planner
@@ -36,6 +37,7 @@ def asset_payload(*, asset: Asset, build_url, absolute=str, private: bool = True
     format, the error and the analysis are left out: they are for logged-in viewers.
     """
     renditions = current_renditions(asset.renditions.select_related("profile"))
+    analysis = getattr(asset, "analysis", None)
     payload = {
         "id": str(asset.uid),
         "title": asset.title,
@@ -45,20 +47,9 @@ def asset_payload(*, asset: Asset, build_url, absolute=str, private: bool = True
         "status": asset.status,
         "created_at": asset.created_at.isoformat(),
         "progress": _progress(asset),
-        "renditions": {
-            r.profile.slug: {
-                "url": build_url(asset, r.profile.slug),
-                "file_url": absolute(r.file.url),
-                "width": r.width,
-                "height": r.height,
-                "format": r.profile.format,
-                "crop_box": list(r.crop_box),
-                "confidence": round(r.confidence, 4),
-                "faces_cut": r.faces_cut,
-                "key": r.key,
-            }
-            for r in renditions
-        },
+        "renditions": {r.profile.slug: _rendition_payload(r, build_url(asset, r.profile.slug),
+                                                          absolute, analysis)
+                       for r in renditions},
     }
     if private:
         payload.update({
@@ -66,6 +57,27 @@ def asset_payload(*, asset: Asset, build_url, absolute=str, private: bool = True
             "error": asset.error_message or None, "saliency": _saliency_payload(asset),
         })
     return payload
+
+
+def _rendition_payload(r: Rendition, url: str, absolute, analysis) -> dict:
+    widths = delivery.srcset_widths(r)
+    formats = delivery.NEGOTIABLE if delivery.negotiates(r.profile) else ()
+    return {
+        "url": url,
+        "file_url": absolute(r.file.url),
+        "width": r.width,
+        "height": r.height,
+        "format": r.profile.format,
+        "crop_box": list(r.crop_box),
+        "confidence": round(r.confidence, 4),
+        "faces_cut": r.faces_cut,
+        "key": r.key,
+        "widths": widths,
+        "srcset": delivery.srcset(url, widths),
+        "sources": {f"image/{fmt}": delivery.srcset(url, widths, fmt) for fmt in formats},
+        "object_position": delivery.object_position(analysis, r.crop_box,
+                                                    (r.asset.width, r.asset.height)),
+    }
 
 
 def plans_preview(*, asset: Asset, focal_point=None) -> dict[str, dict]:

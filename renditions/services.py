@@ -297,10 +297,11 @@ def _delete_stale(asset: Asset, wanted: dict[int, str]) -> None:
 
 
 def _delete_rendition(rendition: Rendition) -> None:
-    """Delete the row now and its file once that commits."""
-    storage, name = rendition.file.storage, rendition.file.name
+    """Delete the row (its frames go with it) now and the files once that commits."""
+    storage = rendition.file.storage
+    names = [rendition.file.name, *rendition.frames.values_list("file", flat=True)]
     rendition.delete()
-    transaction.on_commit(lambda: storage.delete(name))
+    transaction.on_commit(lambda: [storage.delete(name) for name in names])
 
 
 def profile_backfill(*, profile: RenditionProfile) -> int:

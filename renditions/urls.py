@@ -6,6 +6,7 @@ from . import editor_views, views
 
 urlpatterns = [
     path("assets/<uuid:uid>/", editor_views.asset_detail, name="asset"),
+    path("d/<uuid:uid>/<int:width>x<int:height>", views.deliver_frame, name="deliver-frame"),
     path("d/<uuid:uid>/<slug:profile>", views.deliver, name="deliver"),
     path("media/<stored:name>", views.rendition_file, name="rendition-file"),
     path("api/assets/<uuid:uid>/plans", editor_views.plans, name="asset-plans"),

@@ -1,58 +1,126 @@
-"""Delivery: a stable URL per asset x profile and the renditions' own files.
+"""Delivery: a stable URL per asset x profile (any srcset width, AVIF or WebP by
+``Accept``), a URL per frame size (signed, or on the allow-list), and the
+stored files' own content-addressed URLs.
 
 The JSON description of an asset is the API's (``renditions.api``, ``asset-json``).
-
-Only renditions are public here; originals and saliency maps never are.
+Only renditions and frames are public here; originals and saliency maps never are.
 """
 from __future__ import annotations
 
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
+from django.http import (FileResponse, Http404, HttpResponse, HttpResponseBadRequest,
+                         HttpResponseForbidden, HttpResponseRedirect)
 from django.shortcuts import get_object_or_404
+from django.utils.cache import patch_vary_headers
 from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 
 from dam.models import Asset
 
-from . import selectors
-from .models import Rendition
+from . import delivery, frames, selectors
+from .engine.rendering import FORMATS, MEDIA_TYPES
+from .models import Frame, Rendition
 
-STABLE_CACHE = "public, max-age=60"  # revalidates: the current rendition may change
-FILE_CACHE = "public, max-age=31536000, immutable"  # content-addressed: never changes
+# The stable and frame URLs revalidate (their content changes with the focal
+# point); a file's own URL names its bytes, so it never changes.
+STABLE_CACHE = "public, max-age=60"
+FILE_CACHE = "public, max-age=31536000, immutable"
 
 
 @require_safe
 def deliver(request, uid, profile):
-    """Serve the current rendition; remote storages get a redirect to the file."""
+    """The current rendition of a profile, at a srcset width ``w`` and in format
+    ``fm`` (else the best the browser accepts, where the profile allows it)."""
     asset = get_object_or_404(Asset, uid=uid)
     rendition = selectors.rendition_current(asset=asset, profile_slug=profile)
     if rendition is None:
         raise Http404("This rendition does not exist yet.")
-    url = rendition.file.url
-    if url.startswith(("http://", "https://")):
-        return HttpResponseRedirect(url)
-    return _file_response(request, rendition, STABLE_CACHE)
+    fmt, negotiated = _format(request, rendition.profile.format,
+                              may_negotiate=delivery.negotiates(rendition.profile))
+    if fmt is None:
+        return _bad_format()
+    width = request.GET.get("w") or str(rendition.width)
+    widths = delivery.srcset_widths(rendition)
+    if not width.isdigit() or int(width) not in widths:
+        return _refuse(f"This profile comes in widths {', '.join(map(str, widths))}; "
+                       "other sizes need a signed frame URL.")
+    served = rendition
+    if int(width) != rendition.width or fmt != rendition.format:
+        served = frames.variant_ensure(rendition=rendition, width=int(width), fmt=fmt)
+    return _serve(request, served, STABLE_CACHE, negotiated)
+
+
+@require_safe
+def deliver_frame(request, uid, width, height):
+    """A ``width`` x ``height`` px frame of the asset, made on first request."""
+    try:
+        delivery.check_frame(uid, width, height, request.GET)
+    except delivery.Refused as exc:
+        return _refuse(str(exc))
+    fmt, negotiated = _format(request, "jpeg", may_negotiate=True)
+    if fmt is None:
+        return _bad_format()
+    asset = get_object_or_404(Asset.objects.select_related("analysis"), uid=uid)
+    try:
+        frame = frames.frame_ensure(asset=asset, width=width, height=height, fmt=fmt)
+    except frames.NotReady as exc:
+        raise Http404(str(exc)) from None
+    return _serve(request, frame, STABLE_CACHE, negotiated)
 
 
 @require_safe
 def rendition_file(request, name):
-    """A rendition's own file by its content-addressed name (the JSON's ``file_url``)."""
-    rendition = Rendition.objects.select_related("profile").filter(file=name).first()
-    if rendition is None:
+    """A rendition's or frame's own file by its content-addressed name (``file_url``)."""
+    stored = (Rendition.objects.select_related("profile").filter(file=name).first()
+              or Frame.objects.filter(file=name).first())
+    if stored is None:
         raise Http404("No such rendition.")
-    return _file_response(request, rendition, FILE_CACHE)
+    return _file_response(request, stored, FILE_CACHE)
 
 
-def _file_response(request, rendition: Rendition, cache_control: str) -> HttpResponse:
+def _format(request, default: str, *, may_negotiate: bool) -> tuple[str | None, bool]:
+    """The format asked for with ``fm`` (None if unknown), else negotiated by
+    ``Accept``; and whether the answer depends on ``Accept``."""
+    asked = request.GET.get("fm")
+    if asked:
+        asked = asked.lower().replace("jpg", "jpeg")
+        return (asked if asked in FORMATS else None), False
+    if not may_negotiate:
+        return default, False
+    return delivery.negotiate(request.headers.get("Accept", ""), default=default), True
+
+
+def _serve(request, stored, cache_control: str, negotiated: bool) -> HttpResponse:
+    """The file itself, or a redirect to it where a remote storage serves files."""
+    url = stored.file.url
+    if url.startswith(("http://", "https://")):
+        response = HttpResponseRedirect(url)
+        response["Cache-Control"] = cache_control
+    else:
+        response = _file_response(request, stored, cache_control)
+    if negotiated:
+        patch_vary_headers(response, ["Accept"])
+    return response
+
+
+def _file_response(request, stored: Rendition | Frame, cache_control: str) -> HttpResponse:
     """The file with validators; ConditionalGetMiddleware answers 304 from them."""
-    content_type = f"image/{rendition.profile.format}"
+    content_type = MEDIA_TYPES[stored.format]
     if request.method == "HEAD":
         response = HttpResponse(content_type=content_type)
-        response["Content-Length"] = str(rendition.file.size)
+        response["Content-Length"] = str(stored.file.size)
     else:
-        response = FileResponse(rendition.file.open("rb"), content_type=content_type)
-    response["ETag"] = f'"{rendition.key}"'
-    response["Last-Modified"] = http_date(rendition.created_at.timestamp())
+        response = FileResponse(stored.file.open("rb"), content_type=content_type)
+    response["ETag"] = f'"{stored.key}"'
+    response["Last-Modified"] = http_date(stored.created_at.timestamp())
     response["Cache-Control"] = cache_control
     response["X-Content-Type-Options"] = "nosniff"
     return response
 
+
+def _refuse(reason: str) -> HttpResponse:
+    return HttpResponseForbidden(reason + "\n", content_type="text/plain; charset=utf-8")
+
+
+def _bad_format() -> HttpResponse:
+    return HttpResponseBadRequest(f"fm is one of {', '.join(FORMATS)}.\n",
+                                  content_type="text/plain; charset=utf-8")

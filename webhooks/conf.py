@@ -1,5 +1,5 @@
-"""Webhook settings: the ``WEBHOOKS`` dict in Django settings, over these defaults,
-and ``SALIENT_PUBLIC_URL`` (the site's address, for URLs built outside a request)."""
+"""Webhook settings: the ``WEBHOOKS`` dict in Django settings, over these defaults
+(the site's address is ``dam.conf.public_url``)."""
 from __future__ import annotations
 
 from django.conf import settings
@@ -17,8 +17,6 @@ DEFAULTS = {
     "BACKOFF_MAX": 1800,
 }
 
-PUBLIC_URL_DEFAULT = "http://127.0.0.1:8000"
-
 
 def webhook_setting(name: str):
     """Return ``settings.WEBHOOKS[name]``, falling back to :data:`DEFAULTS`."""
@@ -26,7 +24,3 @@ def webhook_setting(name: str):
         raise KeyError(f"Unknown WEBHOOKS setting {name!r}")
     return getattr(settings, "WEBHOOKS", {}).get(name, DEFAULTS[name])
 
-
-def public_url() -> str:
-    """The site's address as receivers reach it, without a trailing slash."""
-    return getattr(settings, "SALIENT_PUBLIC_URL", PUBLIC_URL_DEFAULT).rstrip("/")

@@ -5,10 +5,10 @@ from urllib.parse import urlsplit
 
 from django.urls import reverse
 
+from dam.conf import public_url
 from dam.models import Asset
 from renditions.selectors import asset_payload
 
-from .conf import public_url
 from .models import Endpoint
 
 

@@ -63,3 +63,8 @@ class RegeneratePermission(MethodPermissions):
 class ProfilesPermission(MethodPermissions):
     """Viewers read the profiles; adding one is the admin's permission."""
     perms = {**_reads((VIEW,)), "POST": (ADD_PROFILE,)}
+
+
+class FrameUrlPermission(MethodPermissions):
+    """Signing a frame URL hands out rendering work: viewers only."""
+    perms = _reads((VIEW,))

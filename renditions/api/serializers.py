@@ -14,7 +14,8 @@ from rest_framework import serializers
 
 from dam.models import Asset
 
-from ..models import Analysis, CropDecision, RenditionProfile
+from ..engine.rendering import FORMATS
+from ..models import FRAME_SIZE, Analysis, CropDecision, RenditionProfile
 
 def _unit(**kwargs) -> serializers.FloatField:
     """A normalised coordinate, checked to lie in 0-1."""
@@ -35,6 +36,14 @@ class RenditionOut(serializers.Serializer):
     confidence = serializers.FloatField(help_text="0-1: how sure the crop keeps the subject.")
     faces_cut = serializers.BooleanField()
     key = serializers.CharField(help_text="Hash of source, profile, focal input and model.")
+    widths = serializers.ListField(child=serializers.IntegerField(),
+                                   help_text="The widths (px) the stable URL serves with ?w=.")
+    srcset = serializers.CharField(help_text="For <img srcset>: the stable URL at each width.")
+    sources = serializers.DictField(child=serializers.CharField(),
+                                    help_text="Media type -> srcset, for <picture><source>s "
+                                              "(AVIF, WebP) where the profile allows them.")
+    object_position = serializers.CharField(help_text="CSS object-position that keeps the "
+                                                      "focal point in view, e.g. '48% 31%'.")
 
 
 class ProgressOut(serializers.Serializer):
@@ -176,6 +185,40 @@ class RegenerateOut(serializers.Serializer):
     status = serializers.ChoiceField(Asset.Status.choices)
 
 
+# --- Frames -------------------------------------------------------------------
+
+class FrameUrlQuery(serializers.Serializer):
+    size = serializers.RegexField(FRAME_SIZE, required=False,
+                                  help_text="WxH in pixels, e.g. 800x450.")
+    width = serializers.IntegerField(required=False, min_value=1,
+                                     help_text="With aspect, instead of size.")
+    aspect = serializers.RegexField(r"^[1-9][0-9]*:[1-9][0-9]*$", required=False,
+                                    help_text="A:B, e.g. 16:9, with width.")
+    fm = serializers.ChoiceField(FORMATS, required=False, default=None, allow_null=True,
+                                 help_text="Fixed format (``format`` is DRF's own); without "
+                                           "it the Accept header of whoever fetches the URL "
+                                           "picks one.")
+    expires = serializers.IntegerField(required=False, default=None, allow_null=True,
+                                       min_value=1, help_text="Seconds the URL works.")
+
+    def validate(self, attrs):
+        if "size" in attrs:
+            w, h = attrs["size"].split("x")
+            attrs.update(width=int(w), height=int(h), aspect=None)
+        elif "width" in attrs and "aspect" in attrs:
+            a, b = attrs["aspect"].split(":")
+            attrs.update(height=None, aspect=(int(a), int(b)))
+        else:
+            raise serializers.ValidationError("Give size (WxH), or width and aspect.")
+        return attrs
+
+
+class FrameUrlOut(serializers.Serializer):
+    url = serializers.URLField(help_text="Signed; works for anyone who has it.")
+    width = serializers.IntegerField()
+    height = serializers.IntegerField()
+
+
 # --- Profiles -----------------------------------------------------------------
 
 class ProfileSerializer(serializers.ModelSerializer):
@@ -184,8 +227,8 @@ class ProfileSerializer(serializers.ModelSerializer):
     class Meta:
         model = RenditionProfile
         fields = ["slug", "name", "aspect_width", "aspect_height", "width", "height",
-                  "max_width", "format", "quality", "allow_upscale", "zoom", "is_active",
-                  "created_at"]
+                  "max_width", "format", "quality", "allow_upscale", "zoom", "srcset_widths",
+                  "negotiate", "is_active", "created_at"]
         read_only_fields = ["created_at"]
 
     def validate(self, attrs):

@@ -17,6 +17,7 @@ urlpatterns = [
          name="api-asset-crop"),
     path("assets/<uuid:uid>/review/<slug:profile>", views.ReviewView.as_view(),
          name="api-asset-review"),
+    path("assets/<uuid:uid>/frame-url", views.FrameUrlView.as_view(), name="api-asset-frame-url"),
     path("profiles/", views.ProfileListView.as_view(), name="api-profiles"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", docs.DocsView.as_view(), name="api-docs"),

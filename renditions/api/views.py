@@ -20,7 +20,7 @@ from dam import services as dam_services
 from dam.conf import dam_setting
 from dam.models import Asset
 
-from .. import editing
+from .. import delivery, editing
 from .. import selectors as rendition_selectors
 from .. import services
 from ..models import RenditionProfile
@@ -207,6 +207,27 @@ class ReviewView(APIView):
         decision = editing.review_set(asset=asset, profile=profile, review=body["review"],
                                       user=request.user)
         return Response({"review": decision.review})
+
+
+class FrameUrlView(APIView):
+    permission_classes = [permissions.FrameUrlPermission]
+
+    @extend_schema(operation_id="assets_frame_url", parameters=[s.FrameUrlQuery],
+                   responses={200: s.FrameUrlOut, **_errors(400, 401, 403, 404)},
+                   summary="A signed URL for a frame of any size (viewers)")
+    def get(self, request, uid):
+        asset = _asset(uid)
+        query = s.FrameUrlQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        q = query.validated_data
+        try:
+            width, height = delivery.frame_size(q["width"], q["height"], aspect=q["aspect"])
+        except ValueError as exc:
+            raise exceptions.ValidationError({"size": [str(exc)]}) from None
+        path = delivery.signed_url(asset.uid, width, height, fmt=q["fm"],
+                                   expires=q["expires"], absolute=False)
+        return Response({"url": request.build_absolute_uri(path), "width": width,
+                         "height": height})
 
 
 class ProfileListView(APIView):

@@ -28,6 +28,26 @@ def editor(transactional_db, django_user_model):
 
 
 @pytest.fixture
+def processed(editor, default_profiles, monkeypatch):
+    """A 1200x800 photo analysed, with its renditions, synchronously (nothing is
+    queued; the worker path is covered elsewhere)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from dam import services as dam_services
+    from dam.models import Asset
+    from renditions import services
+    from tests.conftest import make_photo
+
+    monkeypatch.setattr(dam_services, "asset_enqueue", lambda asset: None)
+    asset = dam_services.asset_create(
+        file=SimpleUploadedFile("lighthouse.jpg", make_photo(1200, 800)), uploaded_by=editor)
+    services.asset_process(asset_id=asset.pk)
+    asset.refresh_from_db()
+    assert asset.status == Asset.Status.READY, asset.error_message
+    return asset
+
+
+@pytest.fixture
 def live_worker(transactional_db):
     """A real Celery worker consuming the configured broker, in this process."""
     from celery.contrib.testing.worker import start_worker

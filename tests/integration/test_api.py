@@ -23,7 +23,7 @@ from rest_framework.test import APIClient
 from dam import services as dam_services
 from dam.models import Asset
 from dam.roles import ensure_roles
-from renditions import editing, enqueue, selectors, services
+from renditions import editing, enqueue, selectors
 from renditions.models import CropDecision, RenditionProfile
 from tests.conftest import make_photo
 
@@ -76,17 +76,6 @@ def _asset(user, name="pier.jpg", **photo) -> Asset:
 def asset(editor, default_profiles):
     """Stored and queued, not analysed yet."""
     return _asset(editor)
-
-
-@pytest.fixture
-def processed(editor, default_profiles):
-    """An analysed asset with its renditions (the worker path is covered elsewhere)."""
-    created = dam_services.asset_create(file=SimpleUploadedFile(
-        "lighthouse.jpg", make_photo(1200, 800)), uploaded_by=editor)
-    services.asset_process(asset_id=created.pk)
-    created.refresh_from_db()
-    assert created.status == Asset.Status.READY, created.error_message
-    return created
 
 
 def _urls(uid) -> dict[str, str]:
@@ -491,7 +480,7 @@ def test_the_schema_is_openapi_3_and_lists_every_endpoint(client):
     assert set(schema["paths"]) == {
         "/api/assets/", "/api/assets/{uid}/", "/api/assets/{uid}/focal",
         "/api/assets/{uid}/crops/{profile}", "/api/assets/{uid}/review/{profile}",
-        "/api/assets/{uid}/regenerate", "/api/profiles/"}
+        "/api/assets/{uid}/regenerate", "/api/assets/{uid}/frame-url", "/api/profiles/"}
     upload = schema["paths"]["/api/assets/"]["post"]
     assert "multipart/form-data" in upload["requestBody"]["content"]
     assert {"tokenAuth", "cookieAuth"} <= schema["components"]["securitySchemes"].keys()

@@ -7,22 +7,9 @@ from django.urls import reverse
 
 from dam import services as dam_services
 from dam.models import Asset
-from renditions import services
 from tests.conftest import make_photo
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def processed(editor, default_profiles, monkeypatch):
-    """An asset processed synchronously (the worker path is covered elsewhere)."""
-    monkeypatch.setattr(dam_services, "asset_enqueue", lambda asset: None)
-    asset = dam_services.asset_create(
-        file=SimpleUploadedFile("lighthouse.jpg", make_photo(1200, 800)), uploaded_by=editor)
-    services.asset_process(asset_id=asset.pk)
-    asset.refresh_from_db()
-    assert asset.status == Asset.Status.READY, asset.error_message
-    return asset
 
 
 def test_anonymous_users_see_nothing(client):

@@ -69,6 +69,7 @@ EXPECTED: dict[str, dict[str, dict[str, set[int]]]] = {
     "dam:reprocess": {"GET": NOT_ALLOWED, "POST": _only("editor", {302})},
     "dam:original": {"GET": _only("editor", {200})},
     "deliver": {"GET": PUBLIC},
+    "deliver-frame": {"GET": _roles({403}, {403}, {403}, {403}, {403})},  # unsigned: refused
     "rendition-file": {"GET": PUBLIC},
     "asset-json": {"GET": PUBLIC},
     "asset-plans": {"GET": VIEWERS},
@@ -88,6 +89,7 @@ EXPECTED: dict[str, dict[str, dict[str, set[int]]]] = {
     "api-asset-crop": {"GET": API_NOT_ALLOWED, "POST": _api("editor", {200})},
     "api-asset-review": {"GET": API_NOT_ALLOWED, "POST": _api("reviewer", {200})},
     "api-profiles": {"GET": API_VIEWERS, "POST": _api("nobody", set())},  # admins only
+    "api-asset-frame-url": {"GET": _roles({401}, {403}, {400}, {400}, {400})},  # no size asked
     "api-schema": {"GET": PUBLIC},
     "api-docs": {"GET": PUBLIC},
     "api-not-found": {"GET": _roles({404}, {404}, {404}, {404}, {404})},
@@ -167,6 +169,7 @@ def _fillers(asset) -> dict:
     return {
         "uid": asset.uid,
         "profile": "hero",
+        "width": 320, "height": 180,
         "event_id": EditEvent.objects.filter(asset=asset).latest("pk").pk,
         ("dam:original", "name"): asset.file.name,
         ("rendition-file", "name"): asset.renditions.get(profile__slug="hero").file.name,
@@ -208,7 +211,7 @@ def test_a_new_url_fails_the_matrix_until_it_is_given_a_row(settings, monkeypatc
     monkeypatch.setitem(sys.modules, urlconf.__name__, urlconf)
     settings.ROOT_URLCONF = urlconf.__name__
     routes, problems = _routes({"uid": uuid.uuid4(), "profile": "hero", "event_id": 1,
-                                "name": "x"})
+                                "name": "x", "width": 1, "height": 1})
     assert problems == ["'new/<int:thing>' (brand-new) has no row in EXPECTED",
                         "brand-new ('new/<int:thing>'): no filler for thing",
                         "'unnamed/' (unnamed) has no row in EXPECTED"]

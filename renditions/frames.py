@@ -1,0 +1,109 @@
+"""Writes for delivery: frames made on first request and stored (``Frame``).
+
+Two kinds, both content-addressed and found again by key:
+
+* a frame of any size, planned on the stored analysis with the rules of the
+  profiles (the editor's focal point; the crop an editor set or a reviewer
+  approved for a profile of the same aspect), never re-analysed;
+* a variant of a profile's rendition: another srcset width or another format
+  (Accept negotiation) of the same crop box.
+
+A newer frame of the same spec (a moved focal point) replaces the older one,
+whose file is deleted once the replacement is committed.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+
+from dam.conf import dam_setting
+from dam.models import Asset
+from dam.storage import store_content_addressed
+
+from . import delivery, derive
+from .engine import pipeline, rendering
+from .models import CropDecision, Frame, Rendition
+
+
+class NotReady(Exception):
+    """The asset has no analysis yet (processing has not finished)."""
+
+
+def frame_ensure(*, asset: Asset, width: int, height: int, fmt: str) -> Frame:
+    """The stored ``width`` x ``height`` px frame of ``asset`` in ``fmt``, made if missing."""
+    analysis = getattr(asset, "analysis", None)
+    if analysis is None:
+        raise NotReady("This asset is not analysed yet.")
+    quality = dam_setting("FRAME_QUALITY")
+    box = _same_aspect_box(asset, width, height)
+    spec_hash = _hash({"frame": [width, height], "format": fmt, "quality": quality})
+    spec = f"{width}x{height}.{fmt}"
+    key = derive.content_key(asset=asset, spec_hash=spec_hash, analysis=analysis, box=box)
+    found = Frame.objects.filter(asset=asset, spec=spec, key=key).first()
+    if found:
+        return found
+    planner = pipeline.Planner(derive.engine_analysis(asset, analysis))
+    plan = derive.plan_spec(planner, analysis, pipeline.RenditionSpec(width=width, height=height),
+                            box=box)
+    return _make(asset, None, spec, key, rendering.Job(plan.box, plan.size, fmt, quality))
+
+
+def variant_ensure(*, rendition: Rendition, width: int, fmt: str) -> Frame:
+    """The rendition's crop at ``width`` px in ``fmt``, stored, made if missing."""
+    profile = rendition.profile
+    spec = f"{profile.slug}@{width}.{fmt}"
+    key = _hash([rendition.key, width, fmt, profile.quality])
+    found = Frame.objects.filter(asset_id=rendition.asset_id, spec=spec, key=key).first()
+    if found:
+        return found
+    size = (width, delivery.variant_height(rendition, width))
+    return _make(rendition.asset, rendition, spec, key,
+                 rendering.Job(rendition.crop_box, size, fmt, profile.quality))
+
+
+def _same_aspect_box(asset: Asset, width: int, height: int) -> list[float] | None:
+    """The human crop (normalised) of a profile with the frame's aspect, if any."""
+    decisions = (CropDecision.objects.filter(asset=asset).select_related("profile")
+                 .order_by("profile__slug"))
+    for decision in decisions:
+        if decision.effective_box and delivery.same_aspect(decision.profile, width, height):
+            return decision.effective_box
+    return None
+
+
+def _make(asset: Asset, rendition: Rendition | None, spec: str, key: str,
+          job: rendering.Job) -> Frame:
+    with asset.file.open("rb") as fp:
+        [data] = rendering.render_file(fp, [job], source_size=(asset.width, asset.height),
+                                       max_pixels=dam_setting("MAX_PIXELS"), threads=1)
+    stem = spec.rsplit(".", 1)[0].replace("@", "-")
+    name = (f"{dam_setting('RENDITIONS_PREFIX')}/{asset.uid}/frames/"
+            f"{stem}-{key[:16]}.{rendering.EXTENSIONS[job.fmt]}")
+    storage = Frame._meta.get_field("file").storage
+    store_content_addressed(storage, name, ContentFile(data))
+    x0, y0, x1, y1 = job.box
+    with transaction.atomic():
+        frame, created = Frame.objects.get_or_create(
+            asset=asset, spec=spec, key=key,
+            defaults=dict(rendition=rendition, file=name, format=job.fmt, width=job.size[0],
+                          height=job.size[1], crop_x0=x0, crop_y0=y0, crop_x1=x1, crop_y1=y1,
+                          size_bytes=len(data)))
+        if created:
+            _delete_older(frame)
+    return frame
+
+
+def _delete_older(frame: Frame) -> None:
+    """Drop the frames this one replaces (same asset and spec); files after commit."""
+    older = Frame.objects.filter(asset_id=frame.asset_id, spec=frame.spec).exclude(pk=frame.pk)
+    names = list(older.values_list("file", flat=True))
+    older.delete()
+    storage = Frame._meta.get_field("file").storage
+    transaction.on_commit(lambda: [storage.delete(name) for name in names])
+
+
+def _hash(value) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()

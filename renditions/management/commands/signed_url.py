@@ -1,0 +1,58 @@
+"""Print the signed URL of a frame of any size: ``signed_url ASSET_ID 800x450``."""
+from __future__ import annotations
+
+import uuid
+
+from django.core.management.base import BaseCommand, CommandError
+
+from dam.models import Asset
+from renditions import delivery
+from renditions.engine.rendering import FORMATS
+from renditions.models import FRAME_SIZE
+
+
+class Command(BaseCommand):
+    help = ("Print a signed URL for a frame of an asset: WxH pixels (800x450), or a width "
+            "and --aspect (800 --aspect 16:9). The URL is absolute on SALIENT_PUBLIC_URL.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("asset_id", help="The asset's id (a UUID, as in its URLs).")
+        parser.add_argument("size", help="WxH in pixels, or a width with --aspect.")
+        parser.add_argument("--aspect", help="A:B, e.g. 16:9, with a width for size.")
+        parser.add_argument("--format", choices=FORMATS,
+                            help="Fix the format (default: the browser's Accept header picks).")
+        parser.add_argument("--expires", type=int, metavar="SECONDS",
+                            help="The URL stops working after this many seconds.")
+
+    def handle(self, *args, asset_id, size, aspect=None, format=None, expires=None, **options):
+        try:
+            uid = uuid.UUID(asset_id)
+        except ValueError:
+            raise CommandError(f"{asset_id!r} is not an asset id (a UUID).") from None
+        if not Asset.objects.filter(uid=uid).exists():
+            raise CommandError(f"No asset {uid}.")
+        width, height = _size(size, aspect)
+        try:
+            url = delivery.signed_url(uid, width, height, aspect=_aspect(aspect), fmt=format,
+                                      expires=expires)
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
+        self.stdout.write(url)
+
+
+def _size(size: str, aspect: str | None) -> tuple[int, int | None]:
+    match = FRAME_SIZE.fullmatch(size)
+    if match:
+        return int(match[1]), int(match[2])
+    if size.isdigit() and aspect:
+        return int(size), None
+    raise CommandError(f"{size!r} is not a size: give WxH (800x450) or a width with --aspect.")
+
+
+def _aspect(aspect: str | None) -> tuple[int, int] | None:
+    if not aspect:
+        return None
+    a, _, b = aspect.partition(":")
+    if not (a.isdigit() and b.isdigit() and int(a) and int(b)):
+        raise CommandError(f"{aspect!r} is not an aspect ratio: give A:B, e.g. 16:9.")
+    return int(a), int(b)
