@@ -39,24 +39,31 @@ def s3_endpoint(monkeypatch):
     server.stop()
 
 
-def test_pipeline_stores_everything_in_the_bucket(client, editor, default_profiles,
-                                                  s3_endpoint, monkeypatch):
-    s3 = {"bucket_name": BUCKET, "endpoint_url": s3_endpoint, "file_overwrite": False}
-    storages = {
+def _storages(endpoint: str) -> dict:
+    s3 = {"bucket_name": BUCKET, "endpoint_url": endpoint, "file_overwrite": False}
+    return {
         "default": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": s3},
         "private": {"BACKEND": "storages.backends.s3.S3Storage",
                     "OPTIONS": {**s3, "location": "private", "querystring_auth": True}},
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+def _keys(endpoint: str) -> set[str]:
+    listing = boto3.client("s3", endpoint_url=endpoint).list_objects_v2(Bucket=BUCKET)
+    return {o["Key"] for o in listing.get("Contents", [])}
+
+
+def test_pipeline_stores_everything_in_the_bucket(client, editor, default_profiles,
+                                                  s3_endpoint, monkeypatch):
     monkeypatch.setattr(dam_services, "asset_enqueue", lambda asset: None)
-    with override_settings(STORAGES=storages):
+    with override_settings(STORAGES=_storages(s3_endpoint)):
         asset = dam_services.asset_create(
             file=SimpleUploadedFile("dune.jpg", make_photo(1200, 800)), uploaded_by=editor)
         services.asset_process(asset_id=asset.pk)
         asset.refresh_from_db()
         assert asset.status == "ready", asset.error_message
-        keys = {o["Key"] for o in boto3.client("s3", endpoint_url=s3_endpoint)
-                .list_objects_v2(Bucket=BUCKET)["Contents"]}
+        keys = _keys(s3_endpoint)
         # Originals and analyses under the private prefix, renditions outside it.
         assert f"private/{asset.file.name}" in keys
         assert {r.file.name for r in asset.renditions.all()} <= keys
@@ -65,3 +72,36 @@ def test_pipeline_stores_everything_in_the_bucket(client, editor, default_profil
         assert "Signature=" in asset.file.url or "X-Amz-Signature=" in asset.file.url
         response = client.get(reverse("deliver", args=[asset.uid, "square"]))
         assert response.status_code == 302 and response["Location"].startswith(s3_endpoint)
+
+
+def test_frames_and_variants_are_stored_in_the_bucket_and_old_files_go(
+        client, editor, default_profiles, s3_endpoint, monkeypatch):
+    import requests
+
+    from renditions import delivery, editing
+    from renditions.models import Frame
+
+    monkeypatch.setattr(dam_services, "asset_enqueue", lambda asset: None)
+    monkeypatch.setattr(editing, "asset_enqueue", lambda asset: None)
+    with override_settings(STORAGES=_storages(s3_endpoint)):
+        asset = dam_services.asset_create(
+            file=SimpleUploadedFile("dune.jpg", make_photo(1200, 800)), uploaded_by=editor)
+        services.asset_process(asset_id=asset.pk)
+        url = delivery.signed_url(asset.uid, 400, 300, fmt="webp", absolute=False)
+        response = client.get(url)
+        assert response.status_code == 302 and response["Location"].startswith(s3_endpoint)
+        fetched = requests.get(response["Location"], timeout=10)
+        assert fetched.status_code == 200 and fetched.content[8:12] == b"WEBP"
+        variant = client.get(reverse("deliver", args=[asset.uid, "hero"]),
+                             HTTP_ACCEPT="image/avif")
+        assert variant.status_code == 302 and "Accept" in variant["Vary"]
+        frame, hero = Frame.objects.get(spec="400x300.webp"), asset.renditions.get(
+            profile__slug="hero")
+        old = {frame.file.name, hero.file.name, Frame.objects.get(spec="hero@1200.avif").file.name}
+        assert old <= _keys(s3_endpoint)
+        editing.focal_set(asset=asset, point=(0.05, 0.5), user=editor)
+        services.asset_process(asset_id=asset.pk)
+        client.get(url)
+        keys = _keys(s3_endpoint)
+        new = Frame.objects.get(spec="400x300.webp").file.name
+        assert new in keys and not old & keys  # replaced, and the old files deleted
