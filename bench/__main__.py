@@ -1,4 +1,8 @@
-"""``python -m bench``: crop quality, then speed. ``make bench BENCH_ARGS=...``.
+"""``python -m bench``: crop quality, speed, then delivery. ``make bench BENCH_ARGS=...``.
+
+``delivery`` (bench/delivery.py; ``--only delivery``) times a new frame on first
+request against libvips' attention crop and the stable URL under gunicorn against
+nginx with wrk (Debian's wrk and nginx; .ci/run does not need them).
 
 ``python -m bench load [--uploads N ...]`` (``make bench BENCH_ARGS=load``) runs
 the load benchmark instead (bench/load.py: the app under a burst of uploads; about
@@ -15,7 +19,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import SHARED, crop_quality, speed
+from . import SHARED, crop_quality, delivery, speed
 
 
 def main(argv=None) -> None:
@@ -26,7 +30,7 @@ def main(argv=None) -> None:
         load.main(argv[1:])
         return
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
-    parser.add_argument("--only", choices=("quality", "speed"))
+    parser.add_argument("--only", choices=("quality", "speed", "delivery"))
     parser.add_argument("--limit", type=int, help="quick run: first N photos, fewer repeats")
     parser.add_argument("--all", action="store_true", help="crop quality on all 700 OSIE photos")
     parser.add_argument("--repeats", type=int, help="speed repeats per method (default 7)")
@@ -40,6 +44,9 @@ def main(argv=None) -> None:
         repeats = args.repeats or (3 if args.limit else speed.REPEATS)
         speed.run(shared=args.shared, repeats=repeats, synthetic=args.synthetic,
                   memory=not args.limit)
+    if args.only in (None, "delivery"):
+        delivery.run(shared=args.shared, repeats=args.repeats or delivery.REPEATS,
+                     synthetic=args.synthetic)
 
 
 if __name__ == "__main__":

@@ -78,7 +78,9 @@ def _make(asset: Asset, rendition: Rendition | None, spec: str, key: str,
           job: rendering.Job) -> Frame:
     with asset.file.open("rb") as fp:
         [data] = rendering.render_file(fp, [job], source_size=(asset.width, asset.height),
-                                       max_pixels=dam_setting("MAX_PIXELS"), threads=1)
+                                       max_pixels=dam_setting("MAX_PIXELS"),
+                                       threads=dam_setting("RENDER_THREADS"),
+                                       min_shrink=rendering.FAST_SHRINK)
     stem = spec.rsplit(".", 1)[0].replace("@", "-")
     name = (f"{dam_setting('RENDITIONS_PREFIX')}/{asset.uid}/frames/"
             f"{stem}-{key[:16]}.{rendering.EXTENSIONS[job.fmt]}")

@@ -23,10 +23,16 @@ def current_renditions(queryset=None):
     return (Rendition.objects.all() if queryset is None else queryset).exclude(Exists(newer))
 
 
-def rendition_current(*, asset: Asset, profile_slug: str) -> Rendition | None:
-    """The newest stored rendition of an asset for a profile, or None."""
-    return (Rendition.objects.filter(asset=asset, profile__slug=profile_slug)
-            .select_related("profile").order_by("-created_at", "-id").first())
+def rendition_current(*, asset: Asset | None = None, asset_uid=None,
+                      profile_slug: str) -> Rendition | None:
+    """The newest stored rendition of an asset (or of the asset with ``asset_uid``,
+    fetched with it in one query) for a profile, or None."""
+    found = Rendition.objects.filter(profile__slug=profile_slug).select_related("profile")
+    if asset is None:
+        found = found.filter(asset__uid=asset_uid).select_related("asset")
+    else:
+        found = found.filter(asset=asset)
+    return found.order_by("-created_at", "-id").first()
 
 
 def asset_payload(*, asset: Asset, build_url, absolute=str, private: bool = True) -> dict:

@@ -30,10 +30,9 @@ FILE_CACHE = "public, max-age=31536000, immutable"
 def deliver(request, uid, profile):
     """The current rendition of a profile, at a srcset width ``w`` and in format
     ``fm`` (else the best the browser accepts, where the profile allows it)."""
-    asset = get_object_or_404(Asset, uid=uid)
-    rendition = selectors.rendition_current(asset=asset, profile_slug=profile)
+    rendition = selectors.rendition_current(asset_uid=uid, profile_slug=profile)
     if rendition is None:
-        raise Http404("This rendition does not exist yet.")
+        raise Http404("No such asset, or its rendition does not exist yet.")
     fmt, negotiated = _format(request, rendition.profile.format,
                               may_negotiate=delivery.negotiates(rendition.profile))
     if fmt is None:

@@ -140,3 +140,24 @@ def test_load_photos_are_distinct_files_with_the_same_pixels():
     assert not np.array_equal(np.asarray(Image.open(io.BytesIO(load.make_photo(1, (400, 300))))),
                               pixels)
     assert load.percentile([4, 1, 3, 2], 50) == 2.5 and load.percentile([7], 95) == 7
+
+
+def test_the_wrk_report_is_read():
+    from bench.delivery import parse_wrk
+
+    out = """Running 10s test @ http://127.0.0.1:1/d/x/hero
+  2 threads and 32 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency   220.81ms   60.20ms 494.42ms   70.12%
+  Latency Distribution
+     50%  256.62ms
+     75%  262.10ms
+     90%  300.00ms
+     99%  494.42ms
+  1432 requests in 10.01s, 355.77MB read
+  Non-2xx or 3xx responses: 3
+Requests/sec:    143.06
+Transfer/sec:     35.54MB
+"""
+    assert parse_wrk(out) == {"rps": 143.06, "p50": "256.62ms", "p99": "494.42ms", "errors": 3}
+    assert parse_wrk(out.replace("  Non-2xx or 3xx responses: 3\n", ""))["errors"] == 0

@@ -149,6 +149,15 @@ def test_decode_reduction_leaves_every_rendition_a_2x_shrink(jobs, reduce):
     assert rendering.decode_reduction(jobs) == reduce
 
 
+@pytest.mark.parametrize("jobs, reduce", [
+    ([_job((0, 0, 4000, 2250), (1600, 900))], 2),                 # 12 MP frame: 2.5x
+    ([_job((0, 0, 4000, 2250), (2000, 1125))], 1),                # 2x: 1.0x left at 1/2
+    ([_job((0, 0, 3000, 3000), (640, 640))], 2),                  # 4.7x: 1/4 would leave 1.17x
+])
+def test_a_waiting_request_decodes_smaller(jobs, reduce):
+    assert rendering.decode_reduction(jobs, rendering.FAST_SHRINK) == reduce
+
+
 def test_scale_jobs_moves_boxes_into_the_decoded_pixels():
     jobs = [_job((100, 50, 4100, 2300), (1600, 900))]
     assert rendering.scale_jobs(jobs, (12240, 8160), (12240, 8160)) == jobs
@@ -182,3 +191,36 @@ def test_a_reduced_decode_renders_nearly_the_same_pixels(tmp_path):
     assert a.shape == b.shape == (225, 400, 3)
     assert psnr(a, b) > 32  # measured 34.6 dB: the same picture
     assert psnr(b, ideal) > psnr(a, ideal) - 0.5  # and no further from the exact area average
+
+
+@pytest.mark.parametrize("mode, box, size", [
+    ("RGB", (0, 37, 640, 397), (320, 180)),     # 2x: no reduce step
+    ("RGB", (5, 0, 605, 480), (130, 104)),      # 4.6x: Pillow's reduce step first
+    ("RGBA", (0, 0, 640, 480), (400, 300)),     # alpha premultiplied as in one piece
+    ("RGB", (100, 100, 300, 450), (100, 129)),  # rows that do not split evenly
+])
+def test_a_resize_in_strips_gives_the_same_pixels(mode, box, size):
+    """Up to float rounding of a strip's scale: at most 1 level, in few pixels."""
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    img = Image.fromarray(rng.integers(0, 256, (480, 640, len(mode)), dtype=np.uint8), mode)
+    whole = np.asarray(img.resize(size, Image.Resampling.LANCZOS, box=box, reducing_gap=2.0),
+                       np.int16)
+    for threads in (2, 3):
+        strips = rendering._resize_strips(img, box, size, threads)
+        assert strips.size == size and strips.mode == mode
+        diff = np.abs(np.asarray(strips, np.int16) - whole)
+        assert diff.max() <= 1 and (diff > 0).mean() < 0.002, (threads, diff.max())
+
+
+def test_one_rendition_is_resized_on_every_thread_it_is_given(monkeypatch):
+    img, used = Image.new("RGB", (800, 600), RED), []
+    real = rendering._resize_strips
+    monkeypatch.setattr(rendering, "_resize_strips",
+                        lambda *a: used.append(a[-1]) or real(*a))
+    [data] = rendering.render_many(img, [rendering.Job((0, 0, 800, 600), (400, 300), "png", 0)],
+                                   threads=2)
+    assert used == [2] and Image.open(io.BytesIO(data)).size == (400, 300)
+    rendering.render_many(img, [rendering.Job((0, 0, 800, 600), (100, 75), "png", 0)], threads=2)
+    assert used == [2]  # 75 rows: too few to split

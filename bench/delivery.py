@@ -1,0 +1,245 @@
+"""``python -m bench delivery``: what a downstream site's requests cost.
+
+1. **A new frame on first request**: ``renditions.frames.frame_ensure`` for a
+   size no profile has (find the stored analysis, plan on it, decode, resize,
+   encode JPEG, store), side by side with libvips
+   ``thumbnail(path, W, height=H, crop="attention")`` + JPEG encode making the
+   same size from the same 12 MP file. Salient analyses nothing at request time
+   (the map was stored at upload); libvips computes its attention crop.
+2. **A cached rendition through the stable URL** under gunicorn as
+   ``manage.py serve`` starts it (gthread, 2 workers x 4 threads, DEBUG off):
+   requests per second from wrk on loopback, side by side with nginx serving the
+   same file statically, in one run.
+
+Runs the embedded default in a fresh ``SALIENT_VAR_DIR`` (SQLite, local files);
+the asset is processed in this process before anything is timed.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from . import ROOT, SHARED, machine_line, markdown_table, write_report
+from .load import _free_port
+from .speed import _vips, _vips_options, make_photo
+
+FRAMES = ((1600, 900), (640, 640), (300, 1000))
+REPEATS = 7
+WRK = ["-t2", "-c32", "-d10s"]
+
+
+def setup_django(var_dir: Path) -> None:
+    os.environ.update(SALIENT_VAR_DIR=str(var_dir), SALIENT_HTTPS="0",
+                      DJANGO_SETTINGS_MODULE="dam.settings")
+    for name in ("DATABASE_URL", "CELERY_BROKER_URL"):
+        os.environ.pop(name, None)
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0)
+
+
+def processed_asset(photo: Path):
+    from django.core.files import File
+
+    from dam import services as dam_services
+    from renditions import services
+
+    dam_services.asset_enqueue = lambda asset: None  # processed here, not by a worker
+    with photo.open("rb") as fp:
+        asset = dam_services.asset_create(file=File(fp, name=photo.name))
+    services.asset_process(asset_id=asset.pk)
+    asset.refresh_from_db()
+    if asset.status != "ready":
+        raise RuntimeError(f"processing failed: {asset.error_message}")
+    return asset
+
+
+def time_frame(asset, size, repeats: int) -> list[float]:
+    """Seconds per first request of a ``size`` frame (rows and files removed between)."""
+    from renditions import frames
+    from dam.models import Asset
+    from renditions.models import Frame
+
+    times = []
+    for _ in range(repeats):
+        for frame in Frame.objects.all():
+            frame.file.storage.delete(frame.file.name)
+            frame.delete()
+        fresh = Asset.objects.select_related("analysis").get(pk=asset.pk)
+        start = time.perf_counter()
+        frames.frame_ensure(asset=fresh, width=size[0], height=size[1], fmt="jpeg")
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def time_vips(photo: Path, size, repeats: int) -> list[float]:
+    """libvips with its cache off and the engine's encoder settings (progressive,
+    optimised JPEG at the frame quality)."""
+    from dam.conf import dam_setting
+
+    pyvips, times = _vips(), []
+    ext, options = _vips_options("jpeg", dam_setting("FRAME_QUALITY"))
+    for _ in range(repeats):
+        start = time.perf_counter()
+        image = pyvips.Image.thumbnail(str(photo), size[0], height=size[1], crop="attention")
+        image.write_to_buffer(ext, **options)
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def frame_table(asset, photo: Path, repeats: int) -> str:
+    rows = []
+    for size in FRAMES:
+        ours, vips = time_frame(asset, size, repeats), time_vips(photo, size, repeats)
+        rows.append([f"{size[0]}x{size[1]}", _ms(min(ours)), _ms(statistics.median(ours)),
+                     _ms(min(vips)), _ms(statistics.median(vips)),
+                     f"{min(ours) / min(vips):.2f}x",
+                     f"{statistics.median(ours) / statistics.median(vips):.2f}x"])
+    return markdown_table(["frame (JPEG)", "Salient best ms", "median", "libvips attention best",
+                           "median", "ratio best", "ratio median"], rows)
+
+
+# -- the stable URL under load ------------------------------------------------------
+
+@contextlib.contextmanager
+def gunicorn(var_dir: Path):
+    port = _free_port()
+    env = {**os.environ, "SALIENT_VAR_DIR": str(var_dir), "SALIENT_HTTPS": "0"}
+    log = (var_dir / "gunicorn.log").open("w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "dam.wsgi:application", "--bind",
+         f"127.0.0.1:{port}", "--workers", "2", "--threads", "4", "--worker-class", "gthread",
+         "--access-logfile", "/dev/null"], cwd=ROOT, env=env, stdout=log,
+        stderr=subprocess.STDOUT)
+    try:
+        _wait(f"http://127.0.0.1:{port}/healthz")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        log.close()
+
+
+@contextlib.contextmanager
+def nginx(root: Path, work: Path):
+    port = _free_port()
+    conf = work / "nginx.conf"
+    conf.write_text(f"""
+worker_processes 2; daemon off; pid {work}/nginx.pid; error_log {work}/error.log;
+events {{ worker_connections 1024; }}
+http {{
+  access_log off; sendfile on; types {{ image/jpeg jpg; }}
+  server {{ listen 127.0.0.1:{port}; root {root}; etag on; }}
+}}
+""")
+    proc = subprocess.Popen(["nginx", "-c", str(conf), "-p", str(work)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    try:
+        _wait(f"http://127.0.0.1:{port}/", ok=(200, 403, 404))
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def _wait(url: str, ok=(200,), timeout: float = 60.0) -> None:
+    import requests
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(requests.RequestException):
+            if requests.get(url, timeout=2).status_code in ok:
+                return
+        time.sleep(0.2)
+    raise RuntimeError(f"{url} did not answer")
+
+
+def wrk(url: str) -> dict:
+    out = subprocess.run(["wrk", *WRK, "--latency", url], capture_output=True, text=True,
+                         check=True).stdout
+    return parse_wrk(out)
+
+
+def parse_wrk(out: str) -> dict:
+    """Requests per second, p50 and p99 latency and non-2xx count from wrk's report."""
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1])
+    p50 = re.search(r"50%\s+([\d.]+\w+)", out)[1]
+    p99 = re.search(r"99%\s+([\d.]+\w+)", out)[1]
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {"rps": rps, "p50": p50, "p99": p99, "errors": int(errors[1]) if errors else 0}
+
+
+def load_table(asset, var_dir: Path) -> str:
+    import requests
+
+    from django.urls import reverse
+
+    hero = asset.renditions.get(profile__slug="hero")
+    media = Path(hero.file.path).parent.parent.parent  # MEDIA_ROOT
+    with gunicorn(var_dir) as app, nginx(media, var_dir) as static:
+        stable = f"{app}{reverse('deliver', args=[asset.uid, 'hero'])}"
+        plain = f"{static}/{hero.file.name}"
+        for url in (stable, plain):
+            answer = requests.get(url, timeout=10)
+            if answer.status_code != 200 or answer.content != hero.file.open("rb").read():
+                raise RuntimeError(f"{url} does not serve the rendition ({answer.status_code})")
+        results = {"Salient /d/<id>/hero (gunicorn)": wrk(stable),
+                   "nginx, the same file": wrk(plain)}
+    nginx_rps = results["nginx, the same file"]["rps"]
+    rows = [[name, f"{r['rps']:.0f}", r["p50"], r["p99"], r["errors"],
+             f"{r['rps'] / nginx_rps:.3f}x"] for name, r in results.items()]
+    size = f"{hero.width}x{hero.height} JPEG, {hero.file.size / 1024:.0f} KiB"
+    return (f"wrk {' '.join(WRK)} on loopback, {size}\n\n"
+            + markdown_table(["server", "requests/s", "p50", "p99", "non-2xx", "vs nginx"],
+                             rows))
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:.0f}"
+
+
+def run(*, shared: Path = SHARED, repeats: int = REPEATS, synthetic: bool = False) -> str:
+    if not shutil.which("wrk") or not shutil.which("nginx"):
+        print("Delivery benchmark skipped: it needs wrk and nginx (apt-get install -y wrk nginx).")
+        return ""
+    var_dir = Path(tempfile.mkdtemp(prefix="salient-bench-delivery-"))
+    var_dir.chmod(0o755)  # nginx's workers read the files as an unprivileged user
+    try:
+        setup_django(var_dir)
+        photo, photo_line = make_photo(var_dir, shared=shared, synthetic=synthetic)
+        asset = processed_asset(photo)
+        text = "\n\n".join([
+            "## Delivery", machine_line(), f"Photo: {photo_line}",
+            "### A new frame on first request (plan on the stored map + decode + resize + "
+            "encode + store) vs libvips attention", frame_table(asset, photo, repeats),
+            "### A cached rendition through the stable URL vs nginx", load_table(asset, var_dir)])
+    finally:
+        shutil.rmtree(var_dir, ignore_errors=True)
+    print(text)
+    write_report("delivery.md", text)
+    return text
+
+
+def main(argv=None) -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m bench delivery")
+    parser.add_argument("--repeats", type=int, default=REPEATS)
+    parser.add_argument("--synthetic", action="store_true")
+    parser.add_argument("--shared", type=Path, default=SHARED)
+    args = parser.parse_args(argv)
+    run(shared=args.shared, repeats=args.repeats, synthetic=args.synthetic)
+
+
+if __name__ == "__main__":
+    main()
