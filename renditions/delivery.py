@@ -11,6 +11,7 @@ no signature. Python: ``signed_url(asset, 800, 450)``; the shell:
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.core import signing
@@ -19,6 +20,7 @@ from django.utils.crypto import constant_time_compare
 
 from dam.conf import dam_setting, public_url
 
+from .engine import composition
 from .engine.planning import profile_aspect
 from .engine.rendering import FORMATS
 from .models import Analysis, Rendition, RenditionProfile
@@ -30,6 +32,44 @@ NEGOTIABLE = ("avif", "webp")
 
 class Refused(Exception):
     """A frame this URL may not ask for; the message is the one-line reason (403)."""
+
+
+@dataclass(frozen=True)
+class Composition:
+    """A frame's composition controls (``z``, ``align``, ``pad`` in its URL):
+    zoom 0-1 toward the subject, subject alignment, pad instead of cut."""
+
+    zoom: float = 0.0
+    align: str = "auto"
+    pad: str = ""
+
+    def __post_init__(self):
+        if not 0.0 <= self.zoom <= 1.0:
+            raise ValueError("z (zoom) is between 0 and 1.")
+        composition.check(self.align, self.pad)
+
+    @classmethod
+    def from_query(cls, params) -> "Composition":
+        """From a URL's query; ValueError names a bad value."""
+        try:
+            zoom = round(float(params.get("z") or 0), 2)
+        except ValueError:
+            raise ValueError("z (zoom) is a number between 0 and 1.") from None
+        return cls(zoom, params.get("align") or "auto", params.get("pad") or "")
+
+    def changes(self) -> dict:
+        """The controls that differ from the defaults (what a URL and a key carry)."""
+        return {name: value for name, value in (("z", self.zoom), ("align", self.align),
+                                                ("pad", self.pad))
+                if value != getattr(Composition, _FIELD[name])}
+
+    def suffix(self) -> str:
+        """For a frame's spec: "-z0.5-thirds-blur", empty for the defaults."""
+        return "".join(f"-{k}{v}" if k == "z" else f"-{v}".replace("#", "")
+                       for k, v in self.changes().items())
+
+
+_FIELD = {"z": "zoom", "align": "align", "pad": "pad"}
 
 
 def frame_size(width: int, height: int | None = None, *,
@@ -50,45 +90,54 @@ def frame_size(width: int, height: int | None = None, *,
 
 def signed_url(asset_uid, width: int, height: int | None = None, *,
                aspect: tuple[int, int] | None = None, fmt: str | None = None,
-               expires: int | None = None, absolute: bool = True) -> str:
+               expires: int | None = None, composition: Composition = Composition(),
+               absolute: bool = True) -> str:
     """The signed URL of a ``width`` x ``height`` px frame of an asset (by its uid).
 
     ``fmt`` fixes the format (else the browser's Accept header picks it);
-    ``expires``: seconds the URL works, or None for always. Absolute on
-    SALIENT_PUBLIC_URL unless ``absolute`` is false.
+    ``expires``: seconds the URL works, or None for always; ``composition``
+    zoom, alignment and pad. Absolute on SALIENT_PUBLIC_URL unless ``absolute``
+    is false.
     """
     width, height = frame_size(width, height, aspect=aspect)
     if fmt is not None and fmt not in FORMATS:
         raise ValueError(f"Unknown format {fmt!r}: use one of {', '.join(FORMATS)}.")
     exp = int(time.time()) + expires if expires else None
     query = {k: v for k, v in (("fm", fmt), ("exp", exp)) if v is not None}
-    query["s"] = _signature(asset_uid, width, height, fmt, exp)
+    query.update(composition.changes())
+    query["s"] = _signature(asset_uid, width, height, fmt, exp, composition)
     path = f"{reverse('deliver-frame', args=[asset_uid, width, height])}?{urlencode(query)}"
     return public_url() + path if absolute else path
 
 
-def check_frame(asset_uid, width: int, height: int, params) -> None:
-    """Raise Refused unless ``params`` (the query) may ask for this frame."""
+def check_frame(asset_uid, width: int, height: int, params) -> Composition:
+    """The frame's composition, or Refused unless ``params`` (the query) may ask
+    for this frame. Composition controls, like any size off the allow-list,
+    need a signature: they too choose how much work a URL makes."""
     try:
         frame_size(width, height)
+        wanted = Composition.from_query(params)
     except ValueError as exc:
         raise Refused(str(exc)) from None
     signature = params.get("s")
     if not signature:
-        if f"{width}x{height}" in dam_setting("FRAME_SIZES"):
-            return
-        raise Refused(f"The size {width}x{height} needs a signed URL "
-                      "(manage.py signed_url) or a place in DAM['FRAME_SIZES'].")
+        if f"{width}x{height}" in dam_setting("FRAME_SIZES") and not wanted.changes():
+            return wanted
+        asked = f"The size {width}x{height}" + (" with z, align or pad" * bool(wanted.changes()))
+        raise Refused(f"{asked} needs a signed URL (manage.py signed_url) or a place in "
+                      "DAM['FRAME_SIZES'].")
     exp = params.get("exp") or None
-    expected = _signature(asset_uid, width, height, params.get("fm") or None, exp)
+    expected = _signature(asset_uid, width, height, params.get("fm") or None, exp, wanted)
     if not constant_time_compare(signature, expected):
         raise Refused("The signature does not match this URL.")
     if exp is not None and int(exp) < time.time():
         raise Refused("This signed URL has expired.")
+    return wanted
 
 
-def _signature(asset_uid, width, height, fmt, exp) -> str:
-    value = f"{asset_uid}/{width}x{height}?fm={fmt or ''}&exp={exp or ''}"
+def _signature(asset_uid, width, height, fmt, exp, wanted: Composition) -> str:
+    controls = "&".join(f"{k}={v}" for k, v in wanted.changes().items())
+    value = f"{asset_uid}/{width}x{height}?fm={fmt or ''}&exp={exp or ''}&{controls}"
     return signing.Signer(salt=SALT).signature(value)
 
 

@@ -70,7 +70,8 @@ def engine_analysis(asset: Asset, analysis: Analysis,
 def rendition_spec(profile: RenditionProfile) -> pipeline.RenditionSpec:
     return pipeline.RenditionSpec(aspect=profile.aspect, width=profile.width,
                                   height=profile.height, max_width=profile.max_width,
-                                  zoom=profile.zoom, allow_upscale=profile.allow_upscale)
+                                  zoom=profile.zoom, allow_upscale=profile.allow_upscale,
+                                  align=profile.align, pad=profile.pad)
 
 
 def plan_profile(planner: pipeline.Planner, analysis: Analysis, profile: RenditionProfile, *,

@@ -32,23 +32,28 @@ class NotReady(Exception):
     """The asset has no analysis yet (processing has not finished)."""
 
 
-def frame_ensure(*, asset: Asset, width: int, height: int, fmt: str) -> Frame:
-    """The stored ``width`` x ``height`` px frame of ``asset`` in ``fmt``, made if missing."""
+def frame_ensure(*, asset: Asset, width: int, height: int, fmt: str,
+                 composition: delivery.Composition = delivery.Composition()) -> Frame:
+    """The stored ``width`` x ``height`` px frame of ``asset`` in ``fmt``, made if
+    missing; ``composition`` (zoom, align, pad) as a profile's, else the defaults."""
     analysis = getattr(asset, "analysis", None)
     if analysis is None:
         raise NotReady("This asset is not analysed yet.")
     quality = dam_setting("FRAME_QUALITY")
     box = _same_aspect_box(asset, width, height)
-    spec_hash = _hash({"frame": [width, height], "format": fmt, "quality": quality})
-    spec = f"{width}x{height}.{fmt}"
+    spec_hash = _hash({"frame": [width, height], "format": fmt, "quality": quality,
+                       **composition.changes()})
+    spec = f"{width}x{height}{composition.suffix()}.{fmt}"
     key = derive.content_key(asset=asset, spec_hash=spec_hash, analysis=analysis, box=box)
     found = Frame.objects.filter(asset=asset, spec=spec, key=key).first()
     if found:
         return found
     planner = pipeline.Planner(derive.engine_analysis(asset, analysis))
-    plan = derive.plan_spec(planner, analysis, pipeline.RenditionSpec(width=width, height=height),
-                            box=box)
-    return _make(asset, None, spec, key, rendering.Job(plan.box, plan.size, fmt, quality))
+    wanted = pipeline.RenditionSpec(width=width, height=height, zoom=composition.zoom,
+                                    align=composition.align, pad=composition.pad)
+    plan = derive.plan_spec(planner, analysis, wanted, box=box)
+    return _make(asset, None, spec, key, rendering.Job(plan.box, plan.size, fmt, quality,
+                                                       plan.content, composition.pad))
 
 
 def variant_ensure(*, rendition: Rendition, width: int, fmt: str) -> Frame:
@@ -60,8 +65,13 @@ def variant_ensure(*, rendition: Rendition, width: int, fmt: str) -> Frame:
     if found:
         return found
     size = (width, delivery.variant_height(rendition, width))
+    content = None
+    if rendition.content:  # padded: the crop's place, scaled to this width
+        scale = width / rendition.width
+        content = [round(v * scale) for v in rendition.content]
     return _make(rendition.asset, rendition, spec, key,
-                 rendering.Job(rendition.crop_box, size, fmt, profile.quality))
+                 rendering.Job(rendition.crop_box, size, fmt, profile.quality, content,
+                               profile.pad))
 
 
 def _same_aspect_box(asset: Asset, width: int, height: int) -> list[float] | None:

@@ -16,6 +16,8 @@ from django.db import models
 from dam.models import Asset
 from dam.storage import get_private_storage
 
+from .engine import composition
+
 #: A frame size in a delivery URL, ``<width>x<height>`` in px.
 FRAME_SIZE = re.compile(r"([1-9][0-9]{0,4})x([1-9][0-9]{0,4})")
 
@@ -53,6 +55,14 @@ class RenditionProfile(models.Model):
     zoom = models.FloatField(
         default=0.0, help_text="0 keeps the largest crop; up to 1 zooms in on the subject."
     )
+    align = models.CharField(
+        max_length=8, choices=[("auto", "Most salient"), ("centre", "Subject centred"),
+                               ("thirds", "Subject on a thirds line")], default="auto",
+        help_text="Where the subject sits in the crop, as far as the image allows.")
+    pad = models.CharField(
+        max_length=7, blank=True, help_text="Pad instead of cutting a subject that no crop of "
+        "this aspect can hold: 'blur' (the photo, blurred) or a colour like '#ffffff'; "
+        "empty: crop.")
     srcset_widths = models.CharField(
         max_length=200, blank=True, validators=[validate_widths],
         help_text="Output widths in pixels for srcset, comma-separated; empty: "
@@ -82,6 +92,10 @@ class RenditionProfile(models.Model):
             raise ValidationError("Quality is between 1 and 100.")
         if not 0.0 <= self.zoom <= 1.0:
             raise ValidationError("Zoom is between 0 and 1.")
+        try:
+            composition.check(self.align, self.pad)
+        except ValueError as exc:
+            raise ValidationError(str(exc)[:1].upper() + str(exc)[1:] + ".") from None
         if FRAME_SIZE.fullmatch(self.slug or ""):
             raise ValidationError("A slug like 800x450 names a frame size in delivery URLs; "
                                   "choose another.")
@@ -106,7 +120,11 @@ class RenditionProfile(models.Model):
         """Everything that changes the pixels of a rendition."""
         fields = ("aspect_width", "aspect_height", "width", "height", "max_width",
                   "format", "quality", "allow_upscale", "zoom")
-        return {name: getattr(self, name) for name in fields}
+        spec = {name: getattr(self, name) for name in fields}
+        # Composition only where set, so profiles from before keep their keys.
+        spec.update({name: getattr(self, name) for name, default in (("align", "auto"),
+                     ("pad", "")) if getattr(self, name) != default})
+        return spec
 
     @property
     def spec_hash(self) -> str:
@@ -190,6 +208,8 @@ class Rendition(Cropped):
     confidence = models.FloatField()
     faces_cut = models.BooleanField(default=False)
     plan_origin = models.CharField(max_length=8, default="auto")
+    content = models.JSONField(null=True, blank=True, help_text="Padded: where the crop "
+                               "sits in the rendition, output px (x0, y0, x1, y1).")
     size_bytes = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 

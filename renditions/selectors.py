@@ -104,7 +104,7 @@ def plans_preview(*, asset: Asset, focal_point=None) -> dict[str, dict]:
             "box": list(plan.box.to_norm((asset.width, asset.height))),
             "kept": round(plan.kept, 4),
             "confidence": round(plan.confidence, 4), "faces_cut": plan.faces_cut,
-            "origin": plan.origin,
+            "origin": plan.origin, "padded": profile.pad if plan.content else "",
         }
     return plans
 

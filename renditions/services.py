@@ -263,8 +263,8 @@ def _delete_superseded(asset: Asset, wanted: dict[int, str], now: dict[int, str]
 def _render_profiles(asset, analysis, planner, profiles, keys, boxes) -> None:
     """Plan every profile, render them side by side, then store each file."""
     plans = [derive.plan_profile(planner, analysis, p, box=boxes.get(p.pk)) for p in profiles]
-    jobs = [rendering.Job(plan.box, plan.size, profile.format, profile.quality)
-            for profile, plan in zip(profiles, plans)]
+    jobs = [rendering.Job(plan.box, plan.size, profile.format, profile.quality, plan.content,
+                          profile.pad) for profile, plan in zip(profiles, plans)]
     with asset.file.open("rb") as fp:
         encoded = rendering.render_file(fp, jobs, source_size=(asset.width, asset.height),
                                         max_pixels=dam_setting("MAX_PIXELS"),
@@ -284,6 +284,7 @@ def _store_rendition(asset, profile, key, plan, size, data: bytes) -> None:
                 defaults=dict(file=name, width=size[0], height=size[1], crop_x0=x0, crop_y0=y0,
                               crop_x1=x1, crop_y1=y1, kept=plan.kept, confidence=plan.confidence,
                               faces_cut=plan.faces_cut, plan_origin=plan.origin,
+                              content=list(plan.content) if plan.content else None,
                               size_bytes=len(data)))
     except IntegrityError:
         pass  # another worker stored the same key first; its row is equivalent

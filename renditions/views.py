@@ -50,9 +50,10 @@ def deliver(request, uid, profile):
 
 @require_safe
 def deliver_frame(request, uid, width, height):
-    """A ``width`` x ``height`` px frame of the asset, made on first request."""
+    """A ``width`` x ``height`` px frame of the asset, made on first request, with
+    the composition controls ``z``, ``align`` and ``pad`` of a signed URL."""
     try:
-        delivery.check_frame(uid, width, height, request.GET)
+        wanted = delivery.check_frame(uid, width, height, request.GET)
     except delivery.Refused as exc:
         return _refuse(str(exc))
     fmt, negotiated = _format(request, "jpeg", may_negotiate=True)
@@ -60,7 +61,8 @@ def deliver_frame(request, uid, width, height):
         return _bad_format()
     asset = get_object_or_404(Asset.objects.select_related("analysis"), uid=uid)
     try:
-        frame = frames.frame_ensure(asset=asset, width=width, height=height, fmt=fmt)
+        frame = frames.frame_ensure(asset=asset, width=width, height=height, fmt=fmt,
+                                    composition=wanted)
     except frames.NotReady as exc:
         raise Http404(str(exc)) from None
     return _serve(request, frame, STABLE_CACHE, negotiated)

@@ -14,6 +14,7 @@ from rest_framework import serializers
 
 from dam.models import Asset
 
+from ..engine import composition
 from ..engine.rendering import FORMATS
 from ..models import FRAME_SIZE, Analysis, CropDecision, RenditionProfile
 
@@ -200,6 +201,13 @@ class FrameUrlQuery(serializers.Serializer):
                                            "picks one.")
     expires = serializers.IntegerField(required=False, default=None, allow_null=True,
                                        min_value=1, help_text="Seconds the URL works.")
+    z = serializers.FloatField(required=False, default=0.0, min_value=0.0, max_value=1.0,
+                               help_text="Zoom toward the subject, 0-1.")
+    align = serializers.ChoiceField(composition.ALIGNS, required=False, default="auto",
+                                    help_text="Where the subject sits in the frame.")
+    pad = serializers.RegexField(r"^(blur|#[0-9a-fA-F]{6})$", required=False, default="",
+                                 help_text="Pad instead of cutting the subject: 'blur' or "
+                                           "'#rrggbb'.")
 
     def validate(self, attrs):
         if "size" in attrs:
@@ -227,7 +235,8 @@ class ProfileSerializer(serializers.ModelSerializer):
     class Meta:
         model = RenditionProfile
         fields = ["slug", "name", "aspect_width", "aspect_height", "width", "height",
-                  "max_width", "format", "quality", "allow_upscale", "zoom", "srcset_widths",
+                  "max_width", "format", "quality", "allow_upscale", "zoom", "align", "pad",
+                  "srcset_widths",
                   "negotiate", "is_active", "created_at"]
         read_only_fields = ["created_at"]
 

@@ -18,11 +18,12 @@ import hashlib
 import json
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from PIL import Image
 
+from . import composition
 from . import faces as _detector
 from . import focal as _focal
 from . import loading, planning, saliency
@@ -146,6 +147,11 @@ class RenditionSpec:
     max_width: int | None = None
     zoom: float = 0.0
     allow_upscale: bool = False
+    align: str = "auto"  # composition.ALIGNS
+    pad: str = ""  # "", "blur" or "#rrggbb": pad instead of cutting the subject
+
+    def __post_init__(self):
+        composition.check(self.align, self.pad)
 
     @property
     def exact(self) -> tuple[int, int] | None:
@@ -178,11 +184,17 @@ class Planner:
         plan = planning.plan_on(self.field, aspect=spec.ratio, output_size=spec.exact,
                                 focal=focal, editor_box=editor_box, zoom=spec.zoom,
                                 allow_upscale=spec.allow_upscale)
+        if editor_box is None:  # an editor's box wins as it is
+            focal_px = None if focal is None else NormPoint(*focal).to_px(self.analysis.size)
+            plan = composition.aligned(self.field, plan, spec.align, focal_px)
         size = planning.output_size(plan.box.size, width=spec.width, height=spec.height,
                                     max_width=spec.max_width, allow_upscale=spec.allow_upscale,
                                     aspect=spec.aspect)
-        return planning.CropPlan(plan.box, plan.kept, plan.faces_cut, plan.confidence,
-                                 plan.origin, size)
+        pad = (spec.pad and editor_box is None and spec.ratio
+               and composition.padded(self.field, plan, spec.ratio))
+        if pad:
+            return replace(pad, size=size, content=composition.content_box(pad.box.size, size))
+        return replace(plan, size=size)
 
 
 def plan(analysis: Analysis, spec: RenditionSpec, **editor) -> planning.CropPlan:

@@ -62,6 +62,7 @@ class CropPlan:
     confidence: float
     origin: str
     size: tuple[int, int] = (0, 0)
+    content: PxBox | None = None  # padded: where ``box`` goes in the output (output px)
 
 
 @dataclass
@@ -407,3 +408,13 @@ def _plan(field, box, faces, origin, confidence=None) -> CropPlan:
     box = PxBox(*box)
     return CropPlan(box, round(kept, 6), _cuts(box, faces), round(confidence, 4), origin,
                     box.size)
+
+
+def plan_box(field: Field, box, origin: str) -> CropPlan:
+    """The plan of a given ``box`` (source px): kept mass, cut faces, confidence."""
+    return _plan(field, box, field.faces, origin)
+
+
+def place_box(x: float, y: float, w: int, h: int, image_size) -> Box:
+    """A w x h px box at about (x, y) px, moved inside the image."""
+    return _place(x, y, w, h, image_size)

@@ -275,6 +275,26 @@ def test_keyboard_nudge_and_revert_at_tablet_width(page, live_server, editor, pr
     shot("12-tablet-reverted")
 
 
+def test_a_padded_crop_shows_as_such_in_the_preview(page, live_server, editor, processed):
+    from renditions.models import RenditionProfile
+    from tests.integration.conftest import wide_subject
+
+    wide_subject(processed)
+    RenditionProfile.objects.create(slug="tall", name="Tall 9:16", aspect_width=9,
+                                    aspect_height=16, max_width=450, pad="blur")
+    base = live_server.url
+    log_in(page, base, editor.username)
+    page.goto(f"{base}/assets/{processed.uid}/")
+    expect(page.locator("#workspace")).to_have_attribute("data-ready", "1")
+    tall = page.locator(".crop-box[data-slug=tall]")
+    expect(tall).to_have_class(re.compile(r"\bpadded\b"))
+    expect(page.locator(".crop-box[data-slug=hero]")).not_to_have_class(re.compile("padded"))
+    assert tall.evaluate("el => getComputedStyle(el).borderTopStyle") == "dashed"
+    width = tall.evaluate("el => parseFloat(el.style.width)")
+    assert width > 80  # the whole band (10-90 %), not a 9:16 sliver of 37.5 %
+    expect(page.locator("#card-tall")).to_contain_text("padded (blur)")
+
+
 def test_reviewer_sees_marks_but_no_editing(page, live_server, processed, django_user_model):
     from dam.roles import ensure_roles
 

@@ -79,3 +79,19 @@ def fresh_media(settings, tmp_path):
                    "OPTIONS": {**settings.STORAGES["private"]["OPTIONS"],
                                "location": str(tmp_path / "private")}}
         settings.STORAGES = {**settings.STORAGES, "private": private}
+
+
+def wide_subject(asset):
+    """Replace an asset's stored map with a band across 10-90 % of the width and
+    drop its faces: a subject no tall crop can hold. Returns the analysis."""
+    import numpy as np
+
+    from renditions import services
+
+    saliency = np.full((60, 90), 1e-6, np.float32)
+    saliency[28:33, 9:81] = 1.0
+    analysis = asset.analysis
+    analysis.map_file.name = services._store_map(asset, saliency / saliency.sum())
+    analysis.faces, analysis.focal_origin = [], "auto"
+    analysis.save()
+    return analysis

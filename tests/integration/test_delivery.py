@@ -15,8 +15,10 @@ from django.urls import reverse
 from PIL import Image
 from rest_framework.test import APIClient
 
+from tests.integration.conftest import wide_subject
+
 from dam.roles import ensure_roles
-from renditions import delivery, editing, frames
+from renditions import delivery, editing, frames, selectors
 from renditions.engine import rendering
 from renditions.models import CropDecision, Frame, RenditionProfile
 
@@ -359,3 +361,98 @@ def test_salient_picture_offers_avif_and_webp_before_the_jpeg(processed):
 def test_the_tags_give_nothing_before_a_rendition_exists(processed):
     assert _render('{% salient_img asset "nope" %}{% salient_picture asset "nope" %}',
                    asset=processed) == ""
+
+
+# --- Composition: zoom, alignment, pad ---------------------------------------------------
+
+def _pixels(response):
+    import numpy as np
+
+    return np.asarray(_image(response).convert("RGB")).astype(int)
+
+
+def test_a_padded_profile_keeps_the_whole_subject_and_fills_the_rest(processed, client):
+    from renditions import services
+
+    analysis = wide_subject(processed)
+    tall = RenditionProfile.objects.create(slug="tall", name="Tall", aspect_width=9,
+                                           aspect_height=16, max_width=450, format="png",
+                                           pad="#ff0000")
+    services.renditions_ensure(asset=processed, analysis=analysis, profiles=[tall])
+    rendition = processed.renditions.get(profile=tall)
+    assert (rendition.width, rendition.height) == (450, 800)
+    x0, y0, x1, y1 = rendition.crop_box
+    assert x0 <= 120 and x1 >= 1080  # the band is whole: 10-90 % of 1200 px
+    cx0, cy0, cx1, cy1 = rendition.content
+    assert (cx0, cx1) == (0, 450) and 0 < cy0 < cy1 < 800
+    for response in (client.get(_stable(processed, "tall")),
+                     client.get(_stable(processed, "tall") + "?w=225")):
+        pixels = _pixels(response)
+        top = pixels[: pixels.shape[0] * cy0 // 800 - 1]
+        assert len(top) > 50 and (top == (255, 0, 0)).all()  # the bar above the photo, at every width
+        assert pixels.shape[:2] in ((800, 450), (400, 225))
+    plans = selectors.plans_preview(asset=processed)
+    assert plans["tall"]["padded"] == "#ff0000" and plans["hero"]["padded"] == ""
+
+
+def test_frames_take_zoom_alignment_and_pad_from_a_signed_url(processed, client):
+    def frame(**controls):
+        url = delivery.signed_url(processed.uid, 300, 300, fmt="png", absolute=False,
+                                  composition=delivery.Composition(**controls))
+        response = client.get(url)
+        assert response.status_code == 200, response.content
+        return url, Frame.objects.order_by("-pk").first()
+
+    _, plain = frame()
+    _, close = frame(zoom=1.0)
+    assert close.crop_box[2] - close.crop_box[0] < plain.crop_box[2] - plain.crop_box[0]
+    assert close.spec == "300x300-z1.0.png"
+    wide_subject(processed)
+    url, padded = frame(pad="#00ff00", align="centre")
+    assert padded.spec == "300x300-centre-00ff00.png"
+    pixels = _pixels(client.get(url))
+    assert (pixels[:20] == (0, 255, 0)).all() and not (pixels[140:160] == (0, 255, 0)).all()
+    for tampered in (url.replace("align=centre", "align=thirds"), url.replace("pad=%2300ff00",
+                                                                              "pad=blur")):
+        assert client.get(tampered).status_code == 403
+
+
+def test_composition_on_an_allowed_size_still_needs_a_signature(processed, client, settings):
+    settings.DAM = {**getattr(settings, "DAM", {}), "FRAME_SIZES": ["320x180"]}
+    url = reverse("deliver-frame", args=[processed.uid, 320, 180])
+    assert client.get(url).status_code == 200
+    refused = client.get(url + "?align=thirds")
+    assert refused.status_code == 403 and "with z, align or pad" in refused.content.decode()
+    assert client.get(url + "?z=2&s=x").content.decode().strip() == (
+        "z (zoom) is between 0 and 1.")
+
+
+def test_the_api_and_the_command_give_composed_frames(processed, client, capsys,
+                                                      django_user_model):
+    viewer = django_user_model.objects.create_user("vi", password="pw")
+    viewer.groups.add(ensure_roles()["Viewers"])
+    api = APIClient()
+    api.force_login(viewer)
+    url = reverse("api-asset-frame-url", args=[processed.uid])
+    body = api.get(url, {"size": "400x200", "z": 0.5, "align": "thirds", "pad": "blur"}).json()
+    assert "z=0.5" in body["url"] and "align=thirds" in body["url"] and "pad=blur" in body["url"]
+    assert _image(client.get(_path(body["url"]))).size == (400, 200)
+    assert api.get(url, {"size": "400x200", "pad": "red"}).status_code == 400
+    call_command("signed_url", str(processed.uid), "400x200", "--align", "centre", "--zoom",
+                 "0.25")
+    printed = capsys.readouterr().out.strip()
+    assert "align=centre" in printed and "z=0.25" in printed
+    assert client.get(_path(printed)).status_code == 200
+
+
+def test_a_profile_refuses_bad_composition_with_a_reason(processed, django_user_model):
+    from django.core.exceptions import ValidationError
+
+    profile = RenditionProfile(slug="odd", name="Odd", aspect_width=1, aspect_height=1,
+                               pad="red")
+    with pytest.raises(ValidationError, match="Pad is 'blur' or a colour"):
+        profile.clean()
+    profile.pad, profile.align = "", "middle"
+    with pytest.raises(ValidationError, match="Align is one of auto, centre, thirds"):
+        profile.clean()
+    assert "align" not in RenditionProfile(aspect_width=1, aspect_height=1).spec  # old keys stay

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from dam.models import Asset
 from renditions import delivery
+from renditions.engine import composition
 from renditions.engine.rendering import FORMATS
 from renditions.models import FRAME_SIZE
 
@@ -23,8 +24,15 @@ class Command(BaseCommand):
                             help="Fix the format (default: the browser's Accept header picks).")
         parser.add_argument("--expires", type=int, metavar="SECONDS",
                             help="The URL stops working after this many seconds.")
+        parser.add_argument("--zoom", type=float, default=0.0,
+                            help="0-1: closer to the subject (default 0, the largest crop).")
+        parser.add_argument("--align", choices=composition.ALIGNS, default="auto",
+                            help="Where the subject sits (default auto: most salient).")
+        parser.add_argument("--pad", default="", help="Pad instead of cutting the subject: "
+                            "'blur' or a colour like '#ffffff'.")
 
-    def handle(self, *args, asset_id, size, aspect=None, format=None, expires=None, **options):
+    def handle(self, *args, asset_id, size, aspect=None, format=None, expires=None, zoom=0.0,
+               align="auto", pad="", **options):
         try:
             uid = uuid.UUID(asset_id)
         except ValueError:
@@ -34,7 +42,8 @@ class Command(BaseCommand):
         width, height = _size(size, aspect)
         try:
             url = delivery.signed_url(uid, width, height, aspect=_aspect(aspect), fmt=format,
-                                      expires=expires)
+                                      expires=expires,
+                                      composition=delivery.Composition(zoom, align, pad))
         except ValueError as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(url)

@@ -63,7 +63,9 @@ export function drawPlans() {
     if (!plan) continue;
     if (!(state.adjust && state.adjust.slug === card.slug)) placeBox(card.box, plan.box);
     card.box.dataset.origin = plan.origin;
+    card.box.classList.toggle("padded", Boolean(plan.padded));
     let origin = ORIGINS[plan.origin] || "";
+    if (plan.padded) origin += ` · padded (${plan.padded}): the subject does not fit the frame`;
     if (plan.origin === "editor") {
       origin = card.el.dataset.override ? "editor's crop" : "pinned by approval";
     }
