@@ -270,6 +270,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "sweep-stuck-assets": {"task": "renditions.tasks.sweep_stuck_assets",
                            "schedule": float(os.environ.get("SALIENT_SWEEP_INTERVAL", 60))},
+    "sweep-webhook-deliveries": {"task": "webhooks.tasks.sweep_pending_deliveries",
+                                 "schedule": float(os.environ.get("SALIENT_SWEEP_INTERVAL", 60))},
 }
 
 # --- Salient ----------------------------------------------------------------

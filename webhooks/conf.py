@@ -15,6 +15,10 @@ DEFAULTS = {
     # eight attempts span 30 minutes to an hour.
     "BACKOFF_BASE": 30,
     "BACKOFF_MAX": 1800,
+    # Seconds past its due time after which a pending delivery counts as lost
+    # (its task died with a worker, or the broker was down when it was queued)
+    # and the periodic sweep (CELERY_BEAT_SCHEDULE) queues it again.
+    "SWEEP_AFTER": 300,
 }
 
 

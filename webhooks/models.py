@@ -73,6 +73,10 @@ class Delivery(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     delivered_at = models.DateTimeField(null=True, blank=True,
                                         help_text="When the receiver answered 2xx.")
+    next_attempt_at = models.DateTimeField(
+        null=True, blank=True, db_index=True,
+        help_text="Pending: when the next attempt is due; the sweep sends again what is "
+                  "overdue (a task lost with the broker or a worker).")
 
     class Meta:
         ordering = ["-created_at"]

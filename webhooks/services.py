@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -63,11 +64,31 @@ def _create(items: list[tuple[Endpoint, str, dict]]) -> list[Delivery]:
         pk = uuid.uuid4()
         # A redelivery's fields keep the event's own created_at.
         payload = {"id": str(pk), "event": event, "created_at": now.isoformat(), **fields}
-        deliveries.append(Delivery(id=pk, endpoint=endpoint, event=event, payload=payload))
+        deliveries.append(Delivery(id=pk, endpoint=endpoint, event=event, payload=payload,
+                                   next_attempt_at=now))
     Delivery.objects.bulk_create(deliveries)
     for delivery in deliveries:
         enqueue.webhook(str(delivery.pk))
     return deliveries
+
+
+def deliveries_sweep(*, now=None) -> list[str]:
+    """Queue again every pending delivery overdue by WEBHOOKS SWEEP_AFTER seconds:
+    its task was lost (a broker down when it was queued, a worker killed). Each is
+    claimed by moving its due time, so two sweeps queue it once. Receivers may
+    see a delivery twice (at least once, as with any retry) and dedupe by its id.
+    Returns the ids queued."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=webhook_setting("SWEEP_AFTER"))
+    overdue = Delivery.objects.filter(status=Delivery.Status.PENDING, next_attempt_at__lt=cutoff)
+    queued = []
+    for pk, due in overdue.values_list("pk", "next_attempt_at")[:1000]:
+        if Delivery.objects.filter(pk=pk, next_attempt_at=due).update(next_attempt_at=now):
+            log.warning("Webhook delivery %s was due at %s and never sent; queued again",
+                        pk, due.isoformat(timespec="seconds"))
+            enqueue.webhook(str(pk))
+            queued.append(str(pk))
+    return queued
 
 
 def delivery_send(*, delivery_id: str) -> None:
@@ -94,10 +115,11 @@ def _settle(delivery: Delivery, outcome: transport.Outcome, *, attempts: int) ->
     if outcome.succeeded:
         _record(delivery, Delivery.Status.SUCCEEDED, outcome, attempts=attempts)
     elif outcome.retryable and attempts < webhook_setting("MAX_ATTEMPTS"):
-        _record(delivery, Delivery.Status.PENDING, outcome, attempts=attempts)
-        raise RetryLater(backoff(attempts, base=webhook_setting("BACKOFF_BASE"),
-                                 cap=webhook_setting("BACKOFF_MAX")),
-                         outcome.error or f"HTTP {outcome.status}")
+        wait = backoff(attempts, base=webhook_setting("BACKOFF_BASE"),
+                       cap=webhook_setting("BACKOFF_MAX"))
+        _record(delivery, Delivery.Status.PENDING, outcome, attempts=attempts,
+                next_attempt_at=timezone.now() + timedelta(seconds=wait))
+        raise RetryLater(wait, outcome.error or f"HTTP {outcome.status}")
     else:
         _record(delivery, Delivery.Status.FAILED, outcome, attempts=attempts)
 
@@ -111,10 +133,10 @@ def _attempt(delivery: Delivery) -> transport.Outcome:
 
 
 def _record(delivery: Delivery, status: str, outcome: transport.Outcome, *,
-            attempts: int) -> None:
+            attempts: int, next_attempt_at=None) -> None:
     """Store an attempt; only while still pending, so a racing worker's success stays."""
     changed = Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.PENDING).update(
-        status=status, attempts=attempts,
+        status=status, attempts=attempts, next_attempt_at=next_attempt_at,
         response_status=outcome.status, response_body=outcome.body, error=outcome.error,
         delivered_at=timezone.now() if status == Delivery.Status.SUCCEEDED else None)
     if changed and status == Delivery.Status.FAILED:

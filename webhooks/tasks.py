@@ -11,3 +11,9 @@ def deliver(self, delivery_id: str) -> None:
         services.delivery_send(delivery_id=delivery_id)
     except services.RetryLater as exc:
         raise self.retry(countdown=exc.countdown) from exc
+
+
+@shared_task
+def sweep_pending_deliveries() -> int:
+    """Periodic (Celery beat): send again the deliveries whose task was lost."""
+    return len(services.deliveries_sweep())

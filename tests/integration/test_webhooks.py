@@ -357,3 +357,44 @@ def test_a_live_worker_delivers_and_retries(receiver, settings, live_worker):
                                  timestamp=int(request["headers"]["X-Salient-Timestamp"]),
                                  body=request["body"])
     assert request["headers"]["X-Salient-Signature"] == expected
+
+
+# --- the sweep: deliveries whose task was lost ------------------------------------------
+
+def test_a_delivery_lost_with_the_broker_is_swept_up_and_sent(receiver, caplog):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    with mock.patch.object(enqueue, "send_task", side_effect=ConnectionError("broker down")):
+        delivery = _ping(receiver)  # logged, stays pending
+    assert Delivery.objects.get(pk=delivery.pk).status == "pending"
+    later = timezone.now() + timedelta(seconds=301)
+    sent = []
+    with mock.patch.object(enqueue, "send_task", side_effect=lambda n, *a: sent.append(a[0])):
+        assert hooks.deliveries_sweep(now=timezone.now()) == []  # not overdue yet
+        assert hooks.deliveries_sweep(now=later) == [str(delivery.pk)]
+        assert hooks.deliveries_sweep(now=later) == []  # claimed: queued once
+    assert sent == [str(delivery.pk)]
+    assert "never sent; queued again" in caplog.text
+    hooks.delivery_send(delivery_id=sent[0])
+    assert Delivery.objects.get(pk=delivery.pk).status == "succeeded"
+    assert len(receiver.requests) == 1
+
+
+def test_a_delivery_waiting_for_its_retry_is_not_swept(receiver, sent, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    settings.WEBHOOKS = {"BACKOFF_BASE": 1000, "BACKOFF_MAX": 1000}
+    receiver.answers = [(503, "")]
+    delivery = _ping(receiver)
+    with pytest.raises(hooks.RetryLater) as retry:
+        hooks.delivery_send(delivery_id=str(delivery.pk))
+    due = Delivery.objects.get(pk=delivery.pk).next_attempt_at
+    assert due > timezone.now() + timedelta(seconds=retry.value.countdown - 5)
+    assert hooks.deliveries_sweep(now=timezone.now() + timedelta(seconds=600)) == []
+    finished = _send(Delivery.objects.get(pk=delivery.pk))
+    assert finished.status == "succeeded" and finished.next_attempt_at is None
+    assert hooks.deliveries_sweep(now=timezone.now() + timedelta(days=1)) == []
