@@ -1,5 +1,9 @@
 """``python -m bench``: crop quality, speed, then delivery. ``make bench BENCH_ARGS=...``.
 
+``calibration`` (bench/calibration.py; ``--only calibration``, also in a plain run
+after quality) scores the crop confidence against human fixations on the OSIE and
+Scene validation splits (ECE, AUC, flagged share, a reliability plot).
+
 ``delivery`` (bench/delivery.py; ``--only delivery``) times a new frame on first
 request against libvips' attention crop and the stable URL under gunicorn against
 nginx with wrk (Debian's wrk and nginx; .ci/run does not need them).
@@ -19,7 +23,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import SHARED, crop_quality, delivery, speed
+from . import SHARED, calibration, crop_quality, delivery, speed
 
 
 def main(argv=None) -> None:
@@ -30,7 +34,7 @@ def main(argv=None) -> None:
         load.main(argv[1:])
         return
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
-    parser.add_argument("--only", choices=("quality", "speed", "delivery"))
+    parser.add_argument("--only", choices=("quality", "calibration", "speed", "delivery"))
     parser.add_argument("--limit", type=int, help="quick run: first N photos, fewer repeats")
     parser.add_argument("--all", action="store_true", help="crop quality on all 700 OSIE photos")
     parser.add_argument("--repeats", type=int, help="speed repeats per method (default 7)")
@@ -40,6 +44,8 @@ def main(argv=None) -> None:
     if args.only in (None, "quality"):
         crop_quality.run(shared=args.shared, all_images=args.all, limit=args.limit,
                          synthetic=args.synthetic)
+    if args.only in (None, "calibration") and not args.synthetic:
+        calibration.run(shared=args.shared, limit=args.limit)
     if args.only in (None, "speed"):
         repeats = args.repeats or (3 if args.limit else speed.REPEATS)
         speed.run(shared=args.shared, repeats=repeats, synthetic=args.synthetic,

@@ -12,6 +12,8 @@ Data: OSIE (``../shared/data/osie``), 800x600 photos with 15 viewers' 3 s
 free-viewing fixations. Default: the validation split 1551-1700, which the
 trained model never sees; ``--all`` for all 700. Without ``../shared``: a few
 generated photos whose "fixations" are points on their one subject.
+``scene_samples`` reads the NUS Scene photos the same way (for
+``bench.calibration``).
 
 Fixations are 1-based px in the file; here they become 0-based pixel indices
 (``round(x) - 1``), and a fixation is inside ``(x0, y0, x1, y1)`` when
@@ -36,6 +38,8 @@ from . import (ASPECTS, SHARED, aspect_label, has_osie, markdown_table, osie_dir
 from .analysis import faces_status, suggest
 
 VALIDATION = range(1551, 1701)
+OSIE_TRAIN = range(1001, 1551)
+SCENE_TRAIN, SCENE_VALIDATION = range(1, 451), range(451, 501)
 Box = tuple[int, int, int, int]
 Method = Callable[["Sample", tuple], dict]
 
@@ -58,30 +62,52 @@ class Sample:
 # -- data ---------------------------------------------------------------------
 
 def osie_samples(shared: Path = SHARED, *, all_images: bool = False,
-                 limit: int | None = None) -> list[Sample]:
-    """OSIE photos with pooled fixations: the validation split, or all 700."""
-    root = osie_dir(shared)
+                 limit: int | None = None, split: range | None = None) -> list[Sample]:
+    """OSIE photos with pooled fixations: the validation split, all 700, or ``split``
+    (image numbers, e.g. ``OSIE_TRAIN``)."""
+    numbers = split or (range(1001, 1701) if all_images else VALIDATION)
+    return fixation_samples(osie_dir(shared), numbers, one_based=True, limit=limit)
+
+
+def scene_samples(shared: Path = SHARED, *, split: range = SCENE_VALIDATION,
+                  limit: int | None = None) -> list[Sample]:
+    """NUS Scene photos with pooled fixations (continuous px, origin top-left)."""
+    return fixation_samples(shared / "data" / "scene", split, one_based=False, limit=limit)
+
+
+def fixation_samples(root: Path, numbers: range, *, one_based: bool,
+                     limit: int | None = None) -> list[Sample]:
+    """The photos of ``root/fixations.json`` numbered in ``numbers``, sorted by number.
+
+    ``one_based``: the file's x/y are 1-based pixel numbers (OSIE), else
+    continuous px from the top-left corner (Scene).
+    """
     samples = []
     for entry in json.loads((root / "fixations.json").read_text()):
         number = int(Path(entry["image"]).stem)
-        if not all_images and number not in VALIDATION:
+        if number not in numbers:
             continue
         size, viewers = (entry["width"], entry["height"]), entry["subjects"]
-        points = _points(viewers, size)
+        points = _points(viewers, size, one_based)
         if len(points):
-            halves = (_points(viewers[0::2], size), _points(viewers[1::2], size))
+            halves = (_points(viewers[0::2], size, one_based),
+                      _points(viewers[1::2], size, one_based))
             samples.append(Sample(str(number), root / entry["image"], size, points, halves))
     samples.sort(key=lambda s: int(s.name))
     return samples[:limit] if limit else samples
 
 
-def _points(viewers: list[dict], size: tuple[int, int]) -> np.ndarray:
-    """The viewers' 1-based fixations as 0-based (n, 2) px (x, y) inside the image."""
+def _points(viewers: list[dict], size: tuple[int, int], one_based: bool = True) -> np.ndarray:
+    """The viewers' fixations as 0-based (n, 2) px (x, y) inside the image."""
     if not viewers:
         return np.zeros((0, 2), dtype=np.int64)
     xs = np.concatenate([v["x"] for v in viewers])
     ys = np.concatenate([v["y"] for v in viewers])
-    points = np.stack([np.round(xs) - 1, np.round(ys) - 1], 1).astype(np.int64)
+    if one_based:
+        points = np.stack([np.round(xs) - 1, np.round(ys) - 1], 1)
+    else:
+        points = np.stack([np.floor(xs), np.floor(ys)], 1)
+    points = points.astype(np.int64)
     return points[(points >= 0).all(1) & (points < np.array(size)).all(1)]
 
 

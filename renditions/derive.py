@@ -15,7 +15,9 @@ from .engine import pipeline, planning
 from .engine.geometry import NormBox, NormPoint
 from .models import CropDecision, RenditionProfile, Analysis
 
-ENGINE_VERSION = "4"  # bump when planning or rendering changes the pixels (4: focal centred)
+# Bump when planning or rendering changes the pixels or what a rendition records
+# (4: focal centred; 5: calibrated confidence).
+ENGINE_VERSION = "5"
 
 
 def load_map(analysis: Analysis) -> np.ndarray:

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from dam.models import Asset
 
 from . import editing, selectors
-from .engine import heatmap, loading
+from .engine import confidence, heatmap, loading
 from .models import CropDecision, EditEvent, RenditionProfile
 from .derive import load_map
 
@@ -191,6 +191,7 @@ def asset_detail(request, uid):
         "asset": asset, "renditions": renditions.order_by("profile__slug"),
         "profiles": selectors.profile_cards(asset=asset),
         "edits": asset.edits.select_related("user", "profile")[:50],
+        "low_confidence": confidence.LOW_CONFIDENCE,
     })
 
 
@@ -206,4 +207,5 @@ def review_queue(request):
         "page": page, "profile": profile, "review": state,
         "profiles": RenditionProfile.objects.filter(is_active=True),
         "reviews": CropDecision.Review.choices,
+        "low_confidence": confidence.LOW_CONFIDENCE,
     })

@@ -1,8 +1,12 @@
-"""Command line: ``python -m training {train,export,evaluate,all}``.
+"""Command line: ``python -m training {train,export,evaluate,calibrate,all}``.
 
 Retrain from scratch and ship (about 90 minutes on 2 CPU cores)::
 
     python -m training all --out training/runs/v1
+
+``calibrate`` fits the engine's crop confidence for the model at ``--onnx``
+(``training.calibrate``; about 2 minutes, seconds once its analyses are
+cached); ``all`` runs it last, after export.
 """
 from __future__ import annotations
 
@@ -15,11 +19,19 @@ from training.data import REPO
 SHIPPED = REPO / "renditions" / "engine" / "models" / "salient.onnx"
 
 
-def _parser() -> argparse.ArgumentParser:
-    from training.train import Config
+def _config_fields() -> tuple:
+    """The training ``Config``'s fields, or none without torch (the train extra):
+    ``calibrate`` needs only numpy and the engine."""
+    try:
+        from training.train import Config
+    except ImportError:
+        return ()
+    return fields(Config)
 
+
+def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m training")
-    p.add_argument("command", choices=["train", "export", "evaluate", "all"])
+    p.add_argument("command", choices=["train", "export", "evaluate", "calibrate", "all"])
     p.add_argument("--out", type=Path, default=REPO / "training" / "runs" / "v1",
                    help="run folder: log.txt, last.pt, best.pt, eval.md")
     p.add_argument("--onnx", type=Path, default=SHIPPED, help="the exported model")
@@ -27,7 +39,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="engine input size written into the ONNX (default: chosen on holdout)")
     p.add_argument("--all-osie", action="store_true",
                    help="evaluate: also score the baselines on all 700 OSIE images (metric check)")
-    for f in fields(Config):
+    for f in _config_fields():
         p.add_argument("--" + f.name.replace("_", "-"), type=type(f.default), default=None)
     return p
 
@@ -48,6 +60,10 @@ def main(argv: list[str] | None = None) -> None:
         from training.evaluate import evaluate
 
         evaluate(args.onnx, args.out, all_osie=args.all_osie)
+    if args.command in ("calibrate", "all"):
+        from training.calibrate import calibrate
+
+        calibrate(args.onnx)
 
 
 if __name__ == "__main__":

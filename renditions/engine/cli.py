@@ -5,9 +5,11 @@ Commands (all sizes and boxes in px of the oriented original):
 * ``suggest IMAGE [IMAGE ...] --aspect 16:9 [--aspect 1:1 ...] [--json]``:
   one line per image; with ``--json`` a JSON object
   ``{"image", "width", "height", "crops": {aspect: [x0, y0, x1, y1]},
-  "scores": {aspect: kept}, "confidence": {aspect: c}, "faces": [[x0, y0, x1,
-  y1], ...], "backend": version}``. ``scores`` is the fraction of saliency
-  each crop keeps (0-1).
+  "kept": {aspect: k}, "confidence": {aspect: c}, "faces": [[x0, y0, x1,
+  y1], ...], "backend": version}``. ``kept`` is the fraction of saliency
+  each crop keeps (0-1); ``confidence`` the chance (0-1) that it keeps at
+  least 90 % of the fixations the best crop of its aspect would keep
+  (``confidence``).
 * ``saliency IMAGE --out MAP.npy``: the float32 map (sums to 1).
 * ``render IMAGE --aspect 16:9 --width 1600 --format webp -o OUT``.
 * ``heatmap IMAGE -o OUT.png [--aspect ...]``: the map over the photo with
@@ -145,18 +147,19 @@ def suggest(path, aspects, backend, *, max_pixels: int | None = None,
     planner = pipeline.Planner(analysis)
     width, height = analysis.size
     record = {"image": str(path), "width": width, "height": height,
-              "crops": {}, "scores": {}, "confidence": {},
+              "crops": {}, "kept": {}, "confidence": {},
               "faces": [list(f) for f in analysis.faces], "backend": backend.version}
     for label, ratio in aspects:
         plan = planner.plan(pipeline.RenditionSpec(aspect=ratio))
         record["crops"][label] = list(plan.box)
-        record["scores"][label] = round(plan.kept, 4)
+        record["kept"][label] = round(plan.kept, 4)
         record["confidence"][label] = round(plan.confidence, 4)
     return record
 
 
 def _text_line(record: dict) -> str:
-    crops = "  ".join(f"{k}={v} ({record['scores'][k]:.2f})" for k, v in record["crops"].items())
+    crops = "  ".join(f"{k}={v} (kept {record['kept'][k]:.2f}, confidence "
+                      f"{record['confidence'][k]:.2f})" for k, v in record["crops"].items())
     return f"{record['image']} {record['width']}x{record['height']}  {crops}"
 
 

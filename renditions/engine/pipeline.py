@@ -174,7 +174,8 @@ class Planner:
     def field(self) -> planning.Field:
         if self._field is None:
             a = self.analysis
-            self._field = planning.field(a.saliency_map, a.size, a.faces)
+            self._field = planning.field(a.saliency_map, a.size, a.faces,
+                                         model_version=a.model_version)
         return self._field
 
     def plan(self, spec: RenditionSpec, *, focal: NormPoint | None = None,

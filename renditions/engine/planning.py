@@ -50,7 +50,9 @@ class CropPlan:
 
     ``box``: source px, x1/y1 exclusive; ``kept``: fraction (0-1) of the
     saliency mass (faces included) inside; ``faces_cut``: the box cuts through
-    a face; ``confidence``: 0-1, low when the crop deserves a reviewer's look;
+    a face; ``confidence``: 0-1, the chance that the crop keeps at least 90 % of
+    what the best crop of its size would keep (``confidence``; 1.0 for an
+    editor's box), below ``confidence.LOW_CONFIDENCE`` worth a reviewer's look;
     ``origin``: 'auto', 'focal' or 'editor'; ``size``: the rendition's (w, h)
     px when the plan was made for a rendition spec (``pipeline.Planner``),
     else the box's own size.
@@ -71,7 +73,8 @@ class Field:
     built once per image and shared by the plans of every aspect.
 
     ``sat[r, c]`` is the mass of cells above row r and left of column c;
-    ``sx``/``sy`` are cells per source px.
+    ``sx``/``sy`` are cells per source px; ``model_version``: the saliency
+    backend's version that made the map, for ``confidence`` (None: the shipped model).
     """
 
     density: np.ndarray
@@ -81,6 +84,7 @@ class Field:
     sx: float
     sy: float
     stats: _confidence.MapStats
+    model_version: str | None = None
 
     def masses(self, xs: np.ndarray, ys: np.ndarray, w: int, h: int) -> np.ndarray:
         """Mass of every box [x, x+w) x [y, y+h): array (len(ys), len(xs))."""
@@ -244,11 +248,14 @@ def _overlap(xs, ys, w, h, face: Box) -> np.ndarray:
 
 # -- the field ----------------------------------------------------------------
 
-def field(saliency_map, image_size, faces=()) -> Field:
+def field(saliency_map, image_size, faces=(), *, model_version: str | None = None) -> Field:
     """The field of a map for a source of ``image_size`` (W, H) px with ``faces``
-    (boxes in source px, cleaned here: clipped, integer, largest first)."""
+    (boxes in source px, cleaned here: clipped, integer, largest first), made by
+    the saliency model ``model_version`` (None: the shipped one)."""
     faces = _clean_faces(faces, image_size)
-    return _build_field(np.ascontiguousarray(saliency_map, dtype=np.float32), image_size, faces)
+    built = _build_field(np.ascontiguousarray(saliency_map, dtype=np.float32), image_size, faces)
+    built.model_version = model_version
+    return built
 
 
 def _build_field(saliency_map, image_size, faces) -> Field:
@@ -404,7 +411,8 @@ def _subject_scale(field, ratio, floor, focal_px) -> float:
 def _plan(field, box, faces, origin, confidence=None) -> CropPlan:
     kept = min(1.0, max(0.0, field.mass(box)))
     if confidence is None:
-        confidence = _confidence.confidence(field.stats, box, kept, field.sx, field.sy)
+        confidence = _confidence.confidence(field.stats, box, kept, field.sx, field.sy,
+                                            model_version=field.model_version)
     box = PxBox(*box)
     return CropPlan(box, round(kept, 6), _cuts(box, faces), round(confidence, 4), origin,
                     box.size)

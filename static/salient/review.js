@@ -57,13 +57,25 @@
     banner.hidden = !message;
   }
 
-  async function mark(tile, review) {
+  // One tile's saves go one after another, so quick keys (n, then u) reach the
+  // server in the order they were pressed and the last one pressed wins.
+  const queues = new WeakMap();
+
+  function mark(tile, review) {
     if (!tile || !canReview) return;
     const before = tile.dataset.review;
     if (before === review) return;
     show(tile, review);
     tileError(tile, "");
     tile.classList.add("saving");
+    const done = (queues.get(tile) || Promise.resolve()).then(() => save(tile, review, before));
+    queues.set(tile, done);
+    done.finally(() => {
+      if (queues.get(tile) === done) tile.classList.remove("saving");
+    });
+  }
+
+  async function save(tile, review, before) {
     try {
       await S.postJSON(tile.dataset.url, {review});
       document.getElementById("review-live").textContent =
@@ -71,8 +83,6 @@
     } catch (error) {
       show(tile, before);
       tileError(tile, error.message);
-    } finally {
-      tile.classList.remove("saving");
     }
   }
 

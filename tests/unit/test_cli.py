@@ -37,13 +37,16 @@ def test_suggest_prints_one_json_line_per_image(photos):
     assert len(lines) == 2
     for line, path, size in zip(lines, photos, [(640, 360), (300, 500)]):
         record = json.loads(line)
-        assert {"image", "width", "height", "crops", "scores", "faces"} <= set(record)
+        assert {"image", "width", "height", "crops", "kept", "confidence", "faces"} <= set(record)
+        assert "scores" not in record
         assert record["image"] == str(path) and (record["width"], record["height"]) == size
-        assert set(record["crops"]) == set(record["scores"]) == {"16:9", "1:1"}
+        assert set(record["crops"]) == set(record["kept"]) == set(record["confidence"]) \
+            == {"16:9", "1:1"}
         for box in record["crops"].values():
             assert len(box) == 4 and all(isinstance(v, int) for v in box)
             assert 0 <= box[0] < box[2] <= size[0] and 0 <= box[1] < box[3] <= size[1]
-        assert all(0 <= s <= 1 for s in record["scores"].values())
+        assert all(0 <= k <= 1 for k in record["kept"].values())
+        assert all(0 <= c <= 1 for c in record["confidence"].values())
         assert isinstance(record["faces"], list)
 
 

@@ -81,7 +81,8 @@ function applyRendition(card, r) {
     return null;
   }
   conf.textContent = r.confidence.toFixed(2);
-  const problem = r.faces_cut ? "a face is cut" : (r.confidence < 0.5 ? "low confidence" : "");
+  const low = Number(conf.parentElement.dataset.lowConfidence);  // confidence.LOW_CONFIDENCE
+  const problem = r.faces_cut ? "a face is cut" : (r.confidence < low ? "low confidence" : "");
   warn.hidden = !problem;
   warn.textContent = problem ? `⚠ ${problem}` : "";
   warn.title = problem;

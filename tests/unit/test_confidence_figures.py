@@ -1,0 +1,46 @@
+"""The calibration bench's figures (bench/calibration.py) on cases worked by hand."""
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from bench import calibration
+
+
+def test_ece_weighs_each_bin_by_its_crops():
+    p = np.array([0.05, 0.05, 0.95, 0.95, 0.55, 0.55, 0.55, 0.55])
+    good = np.array([0, 0, 1, 1, 1, 1, 0, 0], dtype=bool)
+    # bins: 0.0-0.1 gap 0.05 (2 crops), 0.9-1.0 gap 0.05 (2), 0.5-0.6 gap 0.05 (4)
+    assert calibration.ece(p, good) == pytest.approx(0.05)
+    assert calibration.ece(np.full(4, 0.95), np.zeros(4, dtype=bool)) == pytest.approx(0.95)
+    assert calibration.ece(np.array([1.0]), np.array([True])) == 0.0  # 1.0 is in the last bin
+
+
+def test_auc_counts_pairs_and_ties_half():
+    rng = np.random.default_rng(1)
+    score = rng.integers(0, 5, 60).astype(float)  # many ties
+    positive = rng.random(60) < 0.3
+    pairs = [1.0 if a > b else 0.5 if a == b else 0.0
+             for a, b in itertools.product(score[positive], score[~positive])]
+    assert calibration.auc(score, positive) == pytest.approx(np.mean(pairs))
+    assert calibration.auc(np.arange(4.0), np.array([False, False, True, True])) == 1.0
+
+
+def test_flag_threshold_finds_the_gap_between_bad_and_good():
+    p = np.r_[np.full(10, 0.32), np.full(90, 0.9)]
+    ratio = np.r_[np.full(10, 0.5), np.full(90, 1.0)]
+    assert calibration.flag_threshold(p, ratio) == pytest.approx(0.35)
+    f = calibration.figures(p, ratio, low=0.35)
+    assert f["flagged"] == pytest.approx(0.1) and f["caught"] == 1.0 and f["auc"] == 1.0
+
+
+def test_bootstrap_brackets_the_figures():
+    rng = np.random.default_rng(2)
+    p = rng.uniform(0, 1, 500)
+    ratio = np.where(rng.random(500) < p, 1.0, 0.5)
+    ci = calibration.bootstrap(p, ratio, np.arange(500) // 5, reps=200)
+    f = calibration.figures(p, ratio)
+    for key in ("auc", "mean", "good", "flagged"):
+        assert ci[key][0] <= f[key] <= ci[key][1], key
