@@ -4,6 +4,9 @@
 after quality) scores the crop confidence against human fixations on the OSIE and
 Scene validation splits (ECE, AUC, flagged share, a reliability plot).
 
+``faces`` (bench/face_cuts.py; ``--only faces``) counts crops that cut a hand-labelled
+face, and a face people looked at, beside the fixations kept.
+
 ``delivery`` (bench/delivery.py; ``--only delivery``) times a new frame on first
 request against libvips' attention crop and the stable URL under gunicorn against
 nginx with wrk (Debian's wrk and nginx; .ci/run does not need them).
@@ -23,7 +26,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import SHARED, calibration, crop_quality, delivery, speed
+from . import SHARED, calibration, crop_quality, delivery, face_cuts, speed
 
 
 def main(argv=None) -> None:
@@ -34,7 +37,8 @@ def main(argv=None) -> None:
         load.main(argv[1:])
         return
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
-    parser.add_argument("--only", choices=("quality", "calibration", "speed", "delivery"))
+    parser.add_argument("--only", choices=("quality", "calibration", "faces", "speed",
+                                           "delivery"))
     parser.add_argument("--limit", type=int, help="quick run: first N photos, fewer repeats")
     parser.add_argument("--all", action="store_true", help="crop quality on all 700 OSIE photos")
     parser.add_argument("--repeats", type=int, help="speed repeats per method (default 7)")
@@ -46,6 +50,8 @@ def main(argv=None) -> None:
                          synthetic=args.synthetic)
     if args.only in (None, "calibration") and not args.synthetic:
         calibration.run(shared=args.shared, limit=args.limit)
+    if args.only in (None, "faces") and not args.synthetic:
+        face_cuts.run(shared=args.shared)
     if args.only in (None, "speed"):
         repeats = args.repeats or (3 if args.limit else speed.REPEATS)
         speed.run(shared=args.shared, repeats=repeats, synthetic=args.synthetic,

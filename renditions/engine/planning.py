@@ -21,6 +21,7 @@ from typing import Sequence
 import numpy as np
 
 from . import confidence as _confidence
+from . import importance
 from . import grid, sizing
 from .geometry import NormPoint, PxBox, outward_box
 from .sizing import box_size, profile_aspect
@@ -252,7 +253,7 @@ def field(saliency_map, image_size, faces=(), *, model_version: str | None = Non
     """The field of a map for a source of ``image_size`` (W, H) px with ``faces``
     (boxes in source px, cleaned here: clipped, integer, largest first), made by
     the saliency model ``model_version`` (None: the shipped one)."""
-    faces = _clean_faces(faces, image_size)
+    faces = importance.important(_clean_faces(faces, image_size), saliency_map, image_size)
     built = _build_field(np.ascontiguousarray(saliency_map, dtype=np.float32), image_size, faces)
     built.model_version = model_version
     return built

@@ -161,3 +161,16 @@ Transfer/sec:     35.54MB
 """
     assert parse_wrk(out) == {"rps": 143.06, "p50": "256.62ms", "p99": "494.42ms", "errors": 3}
     assert parse_wrk(out.replace("  Non-2xx or 3xx responses: 3\n", ""))["errors"] == 0
+
+
+@pytest.mark.parametrize("box, cut", [
+    ((0, 0, 100, 100), False),    # holds the face whole
+    ((0, 0, 50, 100), True),      # 75 % of it
+    ((0, 0, 55, 100), True),      # 87.5 %: still cut
+    ((0, 0, 56, 100), False),     # exactly 90 %: kept
+    ((0, 0, 20, 100), False),     # touches it, shares nothing (x1 is exclusive)
+])
+def test_a_crop_cuts_a_face_it_holds_less_than_90_percent_of(box, cut):
+    from bench.face_cuts import cuts
+
+    assert cuts(box, (20, 20, 60, 60)) is cut
