@@ -1,6 +1,8 @@
 """Faces and crops on the hand-labelled photos (bench/faces_labels.json): how often a
 crop cuts a face a person drew, how often it cuts a face that people looked at,
-and how much of the oracle's fixations it keeps, together, per method.
+and how much of the oracle's fixations it keeps, together, per method; the cut
+rate by face size and place, and how often a crop centres on the map's single
+strongest point (the "argmax bias" of Twitter's 2021 audit), for MODEL_CARD.md.
 
 ``python -m bench --only faces``. A crop cuts a face when it overlaps the face's
 box but holds less than 90 % of it (the engine's rule, ``planning.FACE_KEEP``).
@@ -65,6 +67,60 @@ def score(method, data) -> dict:
             "kept": float(np.mean(kept)), "area": float(np.mean(areas))}
 
 
+#: Face sizes (share of the image's area) and places (third of the width its centre is in).
+SIZES = (("small, < 0.5 %", 0.0, 0.005), ("medium, 0.5-2 %", 0.005, 0.02),
+         ("large, >= 2 %", 0.02, 1.0))
+PLACES = ("left third", "middle third", "right third")
+#: A crop "centres on the peak" when the map's maximum lies within this share of the
+#: box's side from its centre, along the side the box can move (Twitter's 2021 audit).
+CENTRED = 0.1
+
+
+def by_face(method, data) -> dict[str, tuple[int, int]]:
+    """(crops, crops that cut it) per face size and place, each face on its own."""
+    counts = {name: [0, 0] for name, _, _ in SIZES} | {name: [0, 0] for name in PLACES}
+    for sample, faces in data:
+        boxes = method(sample, ASPECTS)
+        width, height = sample.size
+        for face in faces:
+            share = (face[2] - face[0]) * (face[3] - face[1]) / (width * height)
+            size = next(name for name, lo, hi in SIZES if lo <= share < hi)
+            place = PLACES[min(2, int((face[0] + face[2]) / 2 / width * 3))]
+            for aspect in ASPECTS:
+                cut = cuts(tuple(boxes[aspect]), face)
+                for key in (size, place):
+                    counts[key][0] += 1
+                    counts[key][1] += cut
+    return {k: tuple(v) for k, v in counts.items()}
+
+
+def centred_on_peak(samples, backend=None) -> tuple[float, float]:
+    """Share of Salient's crops, and of the oracle's, whose box centre is within
+    CENTRED of the map's maximum along the side the box can move."""
+    from renditions.engine import pipeline
+
+    ours = oracle = total = 0
+    for sample in samples:
+        analysis = pipeline.analyse(sample.path, backend=backend)
+        planner = pipeline.Planner(analysis)
+        rows, cols = analysis.saliency_map.shape
+        r, c = np.unravel_index(int(np.argmax(analysis.saliency_map)), (rows, cols))
+        peak = ((c + 0.5) / cols * sample.size[0], (r + 0.5) / rows * sample.size[1])
+        for aspect in ASPECTS:
+            size = largest_box(aspect, sample.size)
+            axis = 0 if size[0] < sample.size[0] else 1
+            if size[axis] >= sample.size[axis]:
+                continue  # the box cannot move: it centres on nothing
+            total += 1
+            box = planner.plan(pipeline.RenditionSpec(aspect=aspect)).box
+            best = oracle_box(sample.points, sample.size, size)
+            for b, hit in ((box, "ours"), (best, "oracle")):
+                centre = (b[axis] + b[axis + 2]) / 2
+                if abs(centre - peak[axis]) <= CENTRED * size[axis]:
+                    ours, oracle = ours + (hit == "ours"), oracle + (hit == "oracle")
+    return ours / max(1, total), oracle / max(1, total)
+
+
 def run(*, shared: Path = SHARED, echo=print) -> str | None:
     if not LABELS.is_file() or not (shared / "data" / "osie" / "fixations.json").is_file():
         echo("faces: skipped, it needs ../shared/data/osie")
@@ -77,13 +133,23 @@ def run(*, shared: Path = SHARED, echo=print) -> str | None:
         rows.append([name, r["crops"], f"{r['cut']:.1%}", f"{r['cut_attended']:.1%}",
                      f"{r['kept']:.1%}", f"{r['area']:.1%}"])
     faces = sum(len(f) for _, f in data)
+    groups = {name: by_face(method, data) for name, method in methods.items()}
+    keys = [name for name, _, _ in SIZES] + list(PLACES)
+    fair = [[key, groups["Salient"][key][0] // len(ASPECTS)]
+            + [f"{g[key][1] / max(1, g[key][0]):.1%}" for g in groups.values()] for key in keys]
+    ours, oracle = centred_on_peak(osie_samples(shared))
     text = "\n\n".join([
         "## Faces and crops on hand-labelled photos",
         f"{len(data)} OSIE photos with {faces} labelled faces (bench/faces_labels.json; train and "
         f"validation photos alike), {len(ASPECTS)} aspects each; attended: >= {ATTENDED:.0%} "
         "of the photo's fixations inside the face.",
         markdown_table(["method", "crops", "cuts a labelled face", "cuts an attended face",
-                        "oracle's fixations kept", "box area / largest"], rows)])
+                        "oracle's fixations kept", "box area / largest"], rows),
+        "### Cut rate by face size and place (each face x aspect on its own)",
+        markdown_table(["faces", "count", *methods], fair),
+        f"### Argmax bias (OSIE validation, crops whose box can move)\n\nSalient's crop is "
+        f"centred on the map's single strongest point (within {CENTRED:.0%} of the box's side) "
+        f"in {ours:.1%} of crops; the oracle's box (most human fixations) in {oracle:.1%}."])
     echo(text)
     write_report("faces.md", text)
     return text

@@ -174,3 +174,18 @@ def test_a_crop_cuts_a_face_it_holds_less_than_90_percent_of(box, cut):
     from bench.face_cuts import cuts
 
     assert cuts(box, (20, 20, 60, 60)) is cut
+
+
+def test_cut_rates_are_counted_per_face_size_and_place():
+    from bench import ASPECTS
+    from bench.crop_quality import Sample
+    from bench.face_cuts import by_face
+
+    sample = Sample("x", None, (300, 100), np.zeros((0, 2), dtype=np.int64))
+    small_left, large_right = (10, 10, 20, 20), (200, 0, 290, 90)  # 0.3 % and 27 %
+    cut_the_large = {aspect: (0, 0, 250, 100) for aspect in ASPECTS}
+    counts = by_face(lambda s, aspects: cut_the_large, [(sample, [small_left, large_right])])
+    n = len(ASPECTS)
+    assert counts["small, < 0.5 %"] == (n, 0) and counts["large, >= 2 %"] == (n, n)
+    assert counts["left third"] == (n, 0) and counts["right third"] == (n, n)
+    assert counts["middle third"] == (0, 0)
