@@ -191,7 +191,7 @@ class RegenerateOut(serializers.Serializer):
 # --- Frames -------------------------------------------------------------------
 
 class FrameUrlQuery(serializers.Serializer):
-    size = serializers.RegexField(FRAME_SIZE, required=False,
+    size = serializers.RegexField(rf"^{FRAME_SIZE.pattern}$", required=False,
                                   help_text="WxH in pixels, e.g. 800x450.")
     width = serializers.IntegerField(required=False, min_value=1,
                                      help_text="With aspect, instead of size.")
@@ -213,7 +213,7 @@ class FrameUrlQuery(serializers.Serializer):
 
     def validate(self, attrs):
         if "size" in attrs:
-            w, h = attrs["size"].split("x")
+            w, h = FRAME_SIZE.fullmatch(attrs["size"]).groups()
             attrs.update(width=int(w), height=int(h), aspect=None)
         elif "width" in attrs and "aspect" in attrs:
             a, b = attrs["aspect"].split(":")
