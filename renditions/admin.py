@@ -2,13 +2,13 @@ from django.contrib import admin
 from django.utils.html import format_html
 
 from . import services
-from .models import Rendition, RenditionProfile, Analysis
+from .models import Analysis, Frame, Rendition, RenditionProfile
 
 
 @admin.register(RenditionProfile)
 class RenditionProfileAdmin(admin.ModelAdmin):
     list_display = ("name", "slug", "aspect_width", "aspect_height", "width", "height",
-                    "max_width", "format", "quality", "is_active")
+                    "max_width", "format", "quality", "align", "pad", "is_active")
     list_filter = ("format", "is_active")
     prepopulated_fields = {"slug": ("name",)}
 
@@ -43,3 +43,20 @@ class AnalysisAdmin(admin.ModelAdmin):
                     "focal_origin")
     readonly_fields = ("asset", "map_file", "model_name", "model_version", "compute_ms", "faces",
                        "created_at", "updated_at")
+
+
+@admin.register(Frame)
+class FrameAdmin(admin.ModelAdmin):
+    """Frames made on request (any size, srcset widths, negotiated formats): read only.
+    They go with their rendition, or when a newer frame of the same spec replaces them."""
+    list_display = ("asset", "spec", "width", "height", "format", "size_bytes", "created_at")
+    list_filter = ("format",)
+    search_fields = ("asset__title", "spec")
+    list_select_related = ("asset",)
+    readonly_fields = [f.name for f in Frame._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # the row would go and leave its file behind

@@ -456,3 +456,13 @@ def test_a_profile_refuses_bad_composition_with_a_reason(processed, django_user_
     with pytest.raises(ValidationError, match="Align is one of auto, centre, thirds"):
         profile.clean()
     assert "align" not in RenditionProfile(aspect_width=1, aspect_height=1).spec  # old keys stay
+
+
+def test_frames_are_listed_in_the_admin_read_only(processed, client, admin_client):
+    client.get(_stable(processed) + "?w=600")
+    page = admin_client.get(reverse("admin:renditions_frame_changelist"))
+    assert page.status_code == 200 and "hero@600.jpeg" in page.content.decode()
+    frame = Frame.objects.get()
+    assert admin_client.post(reverse("admin:renditions_frame_delete", args=[frame.pk]),
+                             {"post": "yes"}).status_code == 403
+    assert Frame.objects.filter(pk=frame.pk).exists()
