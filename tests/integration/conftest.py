@@ -28,6 +28,22 @@ def editor(transactional_db, django_user_model):
 
 
 @pytest.fixture
+def users(editor, django_user_model):
+    """One user per role (no role, Viewers, Editors, Reviewers) and anonymous (None)."""
+    from dam.roles import ensure_roles
+
+    groups = ensure_roles()
+
+    def user(name, group=None):
+        created = django_user_model.objects.create_user(name, password="pw-for-tests")
+        if group:
+            created.groups.add(groups[group])
+        return created
+    return {"anonymous": None, "no_role": user("nobody"), "viewer": user("vi", "Viewers"),
+            "editor": editor, "reviewer": user("rev", "Reviewers")}
+
+
+@pytest.fixture
 def processed(editor, default_profiles, monkeypatch):
     """A 1200x800 photo analysed, with its renditions, synchronously (nothing is
     queued; the worker path is covered elsewhere)."""

@@ -25,7 +25,6 @@ from dam import services as dam_services
 from dam import urls as dam_urls
 from dam import views as dam_views
 from dam.models import Asset
-from dam.roles import ensure_roles
 from renditions import editing, services
 from renditions.models import EditEvent
 from tests.conftest import make_photo
@@ -142,19 +141,6 @@ def processed(editor, default_profiles):
     assert asset.status == Asset.Status.READY, asset.error_message
     editing.focal_set(asset=asset, point=(0.3, 0.3), user=editor)
     return asset
-
-
-@pytest.fixture
-def users(editor, django_user_model):
-    groups = ensure_roles()
-
-    def user(name, group=None):
-        created = django_user_model.objects.create_user(name, password="pw-for-tests")
-        if group:
-            created.groups.add(groups[group])
-        return created
-    return {"anonymous": None, "no_role": user("nobody"), "viewer": user("vi", "Viewers"),
-            "editor": editor, "reviewer": user("rev", "Reviewers")}
 
 
 def _client(user, **kwargs) -> Client:
