@@ -24,17 +24,25 @@ MAX_BYTES = 8 * 1024 * 1024
 CANDIDATE_SIZES = (256, 320)
 
 
-def load(ckpt: Path) -> SalientNet:
-    model = SalientNet()
-    model.load_state_dict(torch.load(ckpt, weights_only=False)["model"])
+def load(ckpt: Path) -> torch.nn.Module:
+    """The checkpoint's net: SalientNet, or SalientNetV2 when it says ``arch`` v2."""
+    st = torch.load(ckpt, weights_only=False)
+    if st.get("arch", "v1") == "v2":
+        from training.backbone import SalientNetV2
+
+        model = SalientNetV2(pretrained=False)  # every weight comes from the checkpoint
+    else:
+        model = SalientNet()
+    model.load_state_dict(st["model"])
+    model.arch = st.get("arch", "v1")
     return model.eval()
 
 
-def choose(model: SalientNet) -> tuple[int, bool]:
+def choose(model: torch.nn.Module) -> tuple[int, bool]:
     """(input size, mirror averaging) that score best on the holdout (never validation)."""
     scores = {}
     for n in CANDIDATE_SIZES:
-        holdout = Holdout(n)
+        holdout = Holdout(n, scene=getattr(model, "arch", "v1") == "v2")
         for flip in (False, True):
             sc = holdout.score(FlipAverage(model) if flip else model)
             scores[n, flip] = sc["score"]
@@ -52,23 +60,24 @@ def export(ckpt: Path, onnx_path: Path, longest: int | None = None,
         best_n, best_flip = choose(model)
         longest = longest or best_n
         flip = best_flip if flip is None else flip
+    arch = model.arch
     model = (FlipAverage(model) if flip else model).eval()
     onnx_path.parent.mkdir(parents=True, exist_ok=True)
     dummy = torch.rand(1, 3, 192, 256) * 255
     torch.onnx.export(model, (dummy,), str(onnx_path), dynamo=False, opset_version=OPSET,
                       input_names=["input"], output_names=["saliency"],
                       dynamic_axes={"input": {2: "H", 3: "W"}, "saliency": {2: "h", 3: "w"}})
-    _add_metadata(onnx_path, longest, flip)
+    _add_metadata(onnx_path, longest, flip, arch)
     _verify(model, onnx_path, longest)
     print(f"wrote {onnx_path} ({onnx_path.stat().st_size / 1024:.0f} KB, "
           f"input_longest {longest}, mirror averaging {flip})")
     return onnx_path
 
 
-def _add_metadata(path: Path, longest: int, flip: bool) -> None:
+def _add_metadata(path: Path, longest: int, flip: bool, arch: str = "v1") -> None:
     m = onnx.load(str(path))
     meta = {"salient.input_longest": str(longest), "salient.centre_prior": "builtin",
-            "salient.version": f"salient-v1-{time.strftime('%Y%m%d')}",
+            "salient.version": f"salient-{arch}-{time.strftime('%Y%m%d')}",
             "salient.output_stride": "8", "salient.mirror_average": str(flip).lower()}
     del m.metadata_props[:]
     for k, v in meta.items():

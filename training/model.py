@@ -77,7 +77,21 @@ class CentrePrior(nn.Module):
         return self.scale * torch.log(mix + 1e-3)
 
 
-class SalientNet(nn.Module):
+class WithPrior(nn.Module):
+    """A net whose ``content(x)`` is the image-driven log-density and whose
+    ``prior`` adds the learned centre prior to it."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        c = self.content(x)
+        return c + self.prior(c)
+
+    def both(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(content, content + prior) for training."""
+        c = self.content(x)
+        return c, c + self.prior(c)
+
+
+class SalientNet(WithPrior):
     """Encoder at strides 2..32, a light top-down decoder to stride 8, a 1-channel head."""
 
     def __init__(self, width: int = 1):
@@ -113,14 +127,6 @@ class SalientNet(nn.Module):
         y = self.fuse8(self.lat8(f8) + _up(y, f8))
         return self.head(y)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        c = self.content(x)
-        return c + self.prior(c)
-
-    def both(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """(content, content + prior) for training."""
-        c = self.content(x)
-        return c, c + self.prior(c)
 
 
 def _up(x: torch.Tensor, like: torch.Tensor) -> torch.Tensor:

@@ -4,6 +4,11 @@
 resumes from ``<out>/last.pt`` when it exists. Checkpoints are written every
 ``ckpt_minutes`` and the best one on the held-out images (OSIE 1501-1550,
 part of the official train split) is kept as ``<out>/best.pt``.
+
+``--arch v2`` trains model v2 (``training/backbone.py``, a pretrained
+EfficientNet-Lite0 backbone) on the fixations of OSIE 1001-1500 and Scene
+001-400, and selects on OSIE 1501-1550 plus Scene 401-450; the backbone
+learns at ``backbone_lr_mult`` times the decoder's rate.
 """
 from __future__ import annotations
 
@@ -45,6 +50,28 @@ class Config:
     # look most like them at about 320 px: select checkpoints there.
     holdout_longest: int = 320
     threads: int = 1
+    arch: str = "v1"              # "v1": SalientNet from scratch; "v2": SalientNetV2
+    backbone_lr_mult: float = 0.1  # v2 only: the pretrained backbone's share of ``lr``
+
+
+def build_model(cfg: Config) -> torch.nn.Module:
+    if cfg.arch == "v1":
+        return SalientNet()
+    if cfg.arch == "v2":
+        from training.backbone import SalientNetV2
+
+        return SalientNetV2()
+    raise ValueError(f"unknown arch {cfg.arch!r}: use v1 or v2")
+
+
+def make_optimizer(model: torch.nn.Module, cfg: Config) -> torch.optim.Optimizer:
+    """AdamW; v2's backbone in its own group at ``backbone_lr_mult`` times the rate."""
+    if cfg.arch == "v1":
+        groups = [{"params": list(model.parameters())}]
+    else:
+        back, new = model.param_groups()
+        groups = [{"params": back, "lr_mult": cfg.backbone_lr_mult}, {"params": new}]
+    return torch.optim.AdamW(groups, lr=cfg.lr, weight_decay=cfg.weight_decay)
 
 
 def lr_at(cfg: Config, step: int) -> float:
@@ -72,26 +99,33 @@ def step_loss(model: SalientNet, b: dict[str, torch.Tensor], cfg: Config):
 
 
 class Holdout:
-    """Model selection on OSIE 1501-1550 with the engine's own preprocessing."""
+    """Model selection on OSIE 1501-1550 (and with ``scene``, Scene 401-450 too)
+    with the engine's own preprocessing. Crop retention is counted on OSIE only."""
 
-    def __init__(self, longest: int):
+    def __init__(self, longest: int, scene: bool = False):
         self.items = []
         for i in data.HOLDOUT:
             x = torch.from_numpy(to_model_input(data.open_rgb(data.osie_path(i)), longest))
-            self.items.append((x, *data.fixation_maps(i), crop_quality.CropCheck(i)))
+            fix, _ = data.fixation_maps(i)
+            self.items.append((x, fix, crop_quality.CropCheck(i)))
+        for i in data.SCENE_HOLDOUT if scene else ():
+            x = torch.from_numpy(to_model_input(data.open_rgb(data.scene_path(i)), longest))
+            self.items.append((x, data.scene_fixation_maps(i)[0], None))
 
     @torch.no_grad()
     def score(self, model: SalientNet) -> dict[str, float]:
         """NSS, AUC-Judd and ``crop``, the share of the oracle's fixations that
         the engine's largest crops keep (logged; ``score`` selects on the first two)."""
         model.eval()
-        rows = []
-        for x, fix, _, check in self.items:
-            prob = data.upsample(data.softmax2d(model(x)[0, 0].numpy()))
-            rows.append((metrics.nss(prob, fix), metrics.auc_judd(prob, fix),
-                         check.kept(prob), check.best))
+        rows, crops = [], []
+        for x, fix, check in self.items:
+            prob = data.upsample(data.softmax2d(model(x)[0, 0].numpy()), fix.shape[::-1])
+            rows.append((metrics.nss(prob, fix), metrics.auc_judd(prob, fix)))
+            if check is not None:
+                crops.append((check.kept(prob), check.best))
         model.train()
-        nss_, auc, kept, best = np.mean(rows, 0)
+        nss_, auc = np.mean(rows, 0)
+        kept, best = np.mean(crops, 0)
         crop = kept / best
         return {"nss": float(nss_), "auc_judd": float(auc), "crop": float(crop),
                 "score": float(nss_ + 5 * auc)}
@@ -130,12 +164,15 @@ def train(out: Path, cfg: Config) -> None:
     out.mkdir(parents=True, exist_ok=True)
     torch.set_num_threads(cfg.threads)
     torch.manual_seed(cfg.seed)
-    model = SalientNet()
-    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    model = build_model(cfg)
+    opt = make_optimizer(model, cfg)
     ema = copy.deepcopy(model)
     step, best, elapsed = 0, -1e9, 0.0
     if (out / "last.pt").exists():
         st = torch.load(out / "last.pt", weights_only=False)
+        if st.get("arch", "v1") != cfg.arch:
+            raise SystemExit(f"{out}/last.pt is a {st.get('arch', 'v1')} run, not {cfg.arch}: "
+                             "use another --out")
         model.load_state_dict(st["model"])
         opt.load_state_dict(st["opt"])
         step, best, elapsed = st["step"], st["best"], st["elapsed"]
@@ -144,9 +181,11 @@ def train(out: Path, cfg: Config) -> None:
             best = -1e9  # scores at another input size are not comparable
         log(out, f"resumed at step {step}")
     (out / "config.json").write_text(json.dumps(asdict(cfg), indent=2))
-    pool = views.ViewPool(cfg.pool, seed=cfg.seed + step)
+    v2 = cfg.arch == "v2"
+    pool = views.ViewPool(cfg.pool, seed=cfg.seed + step,
+                          sources=views.training_sources_v2() if v2 else None)
     producer = pool.start()
-    holdout = Holdout(cfg.holdout_longest)
+    holdout = Holdout(cfg.holdout_longest, scene=v2)
     rng = np.random.default_rng(cfg.seed + 1 + step)
     # A resumed model is past its first steps: a smaller fresh pool will do.
     while len(pool) < (cfg.min_pool if step == 0 else cfg.min_pool // 3):
@@ -156,7 +195,7 @@ def train(out: Path, cfg: Config) -> None:
     stop = _stop_on_signal()
     while step < cfg.steps and not stop.is_set():
         for g in opt.param_groups:
-            g["lr"] = lr_at(cfg, step)
+            g["lr"] = lr_at(cfg, step) * g.get("lr_mult", 1.0)
         loss, d, f = step_loss(model, to_tensors(pool.batch(rng, cfg.batch)), cfg)
         opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -177,13 +216,13 @@ def train(out: Path, cfg: Config) -> None:
                 if sc["score"] > best:
                     best = sc["score"]
                     save(out / "best.pt", model=net.state_dict(), step=step, holdout=sc,
-                         weights=name)
+                         weights=name, arch=cfg.arch)
             ema.train()
         if (time.time() - last_ckpt > cfg.ckpt_minutes * 60 or step == cfg.steps
                 or stop.is_set()):
             save(out / "last.pt", model=model.state_dict(), ema=ema.state_dict(),
                  opt=opt.state_dict(), step=step, holdout_longest=cfg.holdout_longest,
-                 best=best, elapsed=elapsed + time.time() - t0)
+                 best=best, elapsed=elapsed + time.time() - t0, arch=cfg.arch)
             last_ckpt = time.time()
     pool.stop.set()
     producer.join(timeout=30)

@@ -28,13 +28,34 @@ FINE = 4                    # fixation density is integrated on a 4x finer grid
 @dataclass(frozen=True)
 class Source:
     path: Path
-    image_id: int | None     # OSIE id when its fixations may be used for training
+    image_id: int | None     # id when its fixations may be used for training
+    dataset: str = "osie"    # whose fixations ``image_id`` names: "osie" or "scene"
+
+    def fixations(self) -> tuple[np.ndarray, float] | None:
+        """(points in source px, blur sigma in source px), or None."""
+        if self.image_id is None:
+            return None
+        if self.dataset == "scene":
+            pts, (w, h) = data.scene_fixations()[self.image_id]
+            return pts, data.SIGMA_FRACTION * max(w, h)
+        pts, (w, _) = data.fixations()[self.image_id]
+        return pts, data.GT_SIGMA_800 * w / 800
 
 
 def training_sources() -> list[Source]:
-    """OSIE 1001-1500 (with fixations) and the 500 scene photos (without)."""
+    """Model v1: OSIE 1001-1500 (with fixations) and the 500 scene photos (without)."""
     osie = [Source(data.osie_path(i), i) for i in data.TRAIN_FIX]
     return osie + [Source(p, None) for p in data.scene_paths()]
+
+
+def training_sources_v2() -> list[Source]:
+    """Model v2: OSIE 1001-1500 and Scene 001-400, all with fixations.
+
+    The selection subsets (OSIE 1501-1550, Scene 401-450) and both validation
+    splits are not read.
+    """
+    osie = [Source(data.osie_path(i), i) for i in data.TRAIN_FIX]
+    return osie + [Source(data.scene_path(i), i, "scene") for i in data.SCENE_TRAIN_FIX]
 
 
 def teacher_session(threads: int = 1) -> ort.InferenceSession:
@@ -99,7 +120,7 @@ def fixation_targets(pts: np.ndarray, box, flip: bool, sigma_src: float):
 class ViewPool:
     """A ring buffer of labelled views, written by one producer thread."""
 
-    def __init__(self, capacity: int, seed: int):
+    def __init__(self, capacity: int, seed: int, sources: list[Source] | None = None):
         w, h = STUDENT_SIZE
         self.cap = capacity
         self.img = np.zeros((capacity, h, w, 3), np.uint8)
@@ -111,7 +132,7 @@ class ViewPool:
         self.lock = threading.Lock()
         self.stop = threading.Event()
         self.rng = np.random.default_rng(seed)
-        self.sources = training_sources()
+        self.sources = sources if sources is not None else training_sources()
 
     def __len__(self) -> int:
         return min(self.written, self.cap)
@@ -131,7 +152,7 @@ class ViewPool:
 
     def _add_views(self, sess, src: Source, n: int) -> None:
         img = data.open_rgb(src.path)
-        fix = data.fixations().get(src.image_id) if src.image_id else None
+        fix = src.fixations()
         for _ in range(n):
             box = sample_box(self.rng, img.width, img.height)
             flip, jit = bool(self.rng.random() < 0.5), jitter_params(self.rng)
@@ -139,12 +160,12 @@ class ViewPool:
             teach = render(img, box, TEACHER_SIZE, flip, jit)
             x = np.ascontiguousarray(teach.transpose(2, 0, 1)[None], dtype=np.float32)
             logits = sess.run(None, {"input": x})[0][0, 0]
-            self._write(stud, logits, fix, box, flip, img.width)
+            self._write(stud, logits, fix, box, flip)
 
-    def _write(self, stud, logits, fix, box, flip, src_w) -> None:
+    def _write(self, stud, logits, fix, box, flip) -> None:
         dens = counts = None
         if fix is not None:
-            dens, counts = fixation_targets(fix[0], box, flip, data.GT_SIGMA_800 * src_w / 800)
+            dens, counts = fixation_targets(fix[0], box, flip, fix[1])
         with self.lock:
             i = self.written % self.cap
             self.img[i], self.teacher[i] = stud, logits
