@@ -189,6 +189,19 @@ def srcset(url: str, widths: list[int], fmt: str | None = None) -> str:
     return ", ".join(f"{url}{sep}w={w}{extra} {w}w" for w in widths)
 
 
+def responsive(rendition: Rendition, url: str, analysis: Analysis | None,
+               size: tuple[int, int]) -> dict:
+    """What a page needs to show ``rendition`` from its stable ``url``: its
+    ``widths``, ``srcset``, ``sources`` (media type -> srcset: AVIF and WebP where
+    the profile negotiates) and ``object_position``; ``size`` is the original's
+    (w, h) px. The JSON and the template tags both give these."""
+    widths = srcset_widths(rendition)
+    formats = NEGOTIABLE if negotiates(rendition.profile) else ()
+    return {"widths": widths, "srcset": srcset(url, widths),
+            "sources": {f"image/{fmt}": srcset(url, widths, fmt) for fmt in formats},
+            "object_position": object_position(analysis, rendition.crop_box, size)}
+
+
 def object_position(analysis: Analysis | None, box, size: tuple[int, int]) -> str:
     """CSS ``object-position`` that keeps the focal point in view: its place
     inside the crop ``box`` (px of the ``size`` (w, h) original), in percent;

@@ -66,8 +66,6 @@ def asset_payload(*, asset: Asset, build_url, absolute=str, private: bool = True
 
 
 def _rendition_payload(r: Rendition, url: str, absolute, analysis) -> dict:
-    widths = delivery.srcset_widths(r)
-    formats = delivery.NEGOTIABLE if delivery.negotiates(r.profile) else ()
     return {
         "url": url,
         "file_url": absolute(r.file.url),
@@ -78,11 +76,7 @@ def _rendition_payload(r: Rendition, url: str, absolute, analysis) -> dict:
         "confidence": round(r.confidence, 4),
         "faces_cut": r.faces_cut,
         "key": r.key,
-        "widths": widths,
-        "srcset": delivery.srcset(url, widths),
-        "sources": {f"image/{fmt}": delivery.srcset(url, widths, fmt) for fmt in formats},
-        "object_position": delivery.object_position(analysis, r.crop_box,
-                                                    (r.asset.width, r.asset.height)),
+        **delivery.responsive(r, url, analysis, (r.asset.width, r.asset.height)),
     }
 
 

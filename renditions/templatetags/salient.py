@@ -24,40 +24,43 @@ register = template.Library()
 
 @register.simple_tag
 def salient_img(asset: Asset, profile: str, *, sizes: str = "100vw", **attrs) -> str:
-    def img(rendition, url):
-        return format_html("<img{}>", flatatt(_img_attrs(asset, rendition, url, sizes, attrs)))
+    def img(rendition, url, info):
+        return format_html("<img{}>", flatatt(_img_attrs(asset, rendition, url, info["srcset"],
+                                                          info, sizes, attrs)))
     return _with_rendition(asset, profile, img)
 
 
 @register.simple_tag
 def salient_picture(asset: Asset, profile: str, *, sizes: str = "100vw", **attrs) -> str:
-    def picture(rendition, url):
-        widths = delivery.srcset_widths(rendition)
-        formats = delivery.NEGOTIABLE if delivery.negotiates(rendition.profile) else ()
+    def picture(rendition, url, info):
         sources = format_html_join("", "<source{}>", ((flatatt({
-            "type": f"image/{fmt}", "srcset": delivery.srcset(url, widths, fmt),
-            "sizes": sizes}),) for fmt in formats))
+            "type": media, "srcset": srcset, "sizes": sizes}),)
+            for media, srcset in info["sources"].items()))
         # The <img> is the fallback in the profile's own format, fixed so no Accept swaps it.
-        fixed = f"{url}?fm={rendition.format}" if formats else url
-        img = flatatt(_img_attrs(asset, rendition, fixed, sizes, attrs))
+        fixed = f"{url}?fm={rendition.format}" if info["sources"] else url
+        img = flatatt(_img_attrs(asset, rendition, fixed, delivery.srcset(fixed, info["widths"]),
+                                 info, sizes, attrs))
         return format_html("<picture>{}<img{}></picture>", sources, img)
     return _with_rendition(asset, profile, picture)
 
 
 def _with_rendition(asset: Asset, profile: str, build) -> str:
-    """``build(rendition, stable url)`` for the profile's current rendition, or ""."""
+    """``build(rendition, stable url, delivery.responsive(...))`` for the profile's
+    current rendition, or ""."""
     rendition = selectors.rendition_current(asset=asset, profile_slug=profile)
     if rendition is None:
         return ""
-    return build(rendition, reverse("deliver", args=[asset.uid, profile]))
+    url = reverse("deliver", args=[asset.uid, profile])
+    info = delivery.responsive(rendition, url, getattr(asset, "analysis", None),
+                               (asset.width, asset.height))
+    return build(rendition, url, info)
 
 
-def _img_attrs(asset, rendition, url: str, sizes: str, extra: dict) -> dict:
-    widths = delivery.srcset_widths(rendition)
-    analysis = getattr(asset, "analysis", None)
-    position = delivery.object_position(analysis, rendition.crop_box, (asset.width, asset.height))
-    attrs = {"src": url, "srcset": delivery.srcset(url, widths), "sizes": sizes,
+def _img_attrs(asset, rendition, url: str, srcset: str, info: dict, sizes: str,
+               extra: dict) -> dict:
+    attrs = {"src": url, "srcset": srcset, "sizes": sizes,
              "width": rendition.width, "height": rendition.height, "alt": asset.alt_text,
-             "style": f"object-position: {position}", "loading": "lazy", "decoding": "async"}
+             "style": f"object-position: {info['object_position']}", "loading": "lazy",
+             "decoding": "async"}
     attrs.update({k.rstrip("_").replace("_", "-"): v for k, v in extra.items()})
     return attrs
