@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from renditions.engine import confidence, pipeline, saliency
+from renditions.engine import confidence, pipeline, planning, saliency
 from renditions.engine.geometry import PxBox
 
 from . import ARTIFACTS, ASPECTS, SHARED, has_osie, markdown_table, write_report
@@ -80,7 +80,7 @@ def crop_rows(samples: list[Sample], backend, *, cache: Path | None = None,
         for aspect in aspects:
             plan = planner.plan(pipeline.RenditionSpec(aspect=aspect))
             args = (field.stats, plan.box, plan.kept, field.sx, field.sy)
-            feats.append(confidence.features(*args))
+            feats.append(confidence.features(*args, planning.worst_share(field, plan.box)))
             conf.append(plan.confidence)
             heur.append(confidence.heuristic(*args))
             oracle = fraction_inside(sample.points, best[aspect])

@@ -9,11 +9,12 @@ fixations (an exhaustive slide over every pixel offset), so no method can
 beat it.
 
 Data: OSIE (``../shared/data/osie``), 800x600 photos with 15 viewers' 3 s
-free-viewing fixations. Default: the validation split 1551-1700, which the
-trained model never sees; ``--all`` for all 700. Without ``../shared``: a few
+free-viewing fixations, and NUS Scene (``../shared/data/scene``). Default: the
+validation splits OSIE 1551-1700 and Scene 451-500, which the trained model never
+sees; ``--all`` for all 700 OSIE photos (and no Scene). Without ``../shared``: a few
 generated photos whose "fixations" are points on their one subject.
-``scene_samples`` reads the NUS Scene photos the same way (for
-``bench.calibration``).
+``scene_samples`` reads the NUS Scene photos the same way: a plain run scores
+the Scene validation split 451-500 too, in its own table.
 
 Fixations are 1-based px in the file; here they become 0-based pixel indices
 (``round(x) - 1``), and a fixation is inside ``(x0, y0, x1, y1)`` when
@@ -407,16 +408,21 @@ def report(results: dict[str, Result], *, title: str, notes: list[str],
 
 
 def load_samples(workdir: Path, *, shared: Path, all_images: bool, limit: int | None,
-                 synthetic: bool) -> tuple[list[Sample], str, list[str]]:
-    """The photos to score, a title for the report and notes on the data."""
+                 synthetic: bool) -> list[tuple[list[Sample], str, list[str]]]:
+    """The photo sets to score, each with a title for the report and notes on the data:
+    OSIE's validation split (or all 700) and Scene's, where ``shared`` has them."""
     if has_osie(shared) and not synthetic:
         samples = osie_samples(shared, all_images=all_images, limit=limit)
         split = "all 700" if all_images else "validation split 1551-1700"
-        return samples, f"OSIE {split}, {len(samples)} photos", []
+        sets = [(samples, f"OSIE {split}, {len(samples)} photos", [])]
+        if (shared / "data" / "scene" / "fixations.json").is_file() and not all_images:
+            scene = scene_samples(shared, limit=limit)
+            sets.append((scene, f"Scene validation split 451-500, {len(scene)} photos", []))
+        return sets
     samples = synthetic_samples(workdir, n=limit or 6)
     title = f"NO OSIE DATA: {len(samples)} generated photos, fixations on their subject"
-    return samples, title, ["../shared/data/osie is absent, so these are generated photos "
-                            "with one subject each, not human fixations"]
+    return [(samples, title, ["../shared/data/osie is absent, so these are generated photos "
+                              "with one subject each, not human fixations"])]
 
 
 def _sizes_note(samples: list[Sample]) -> str:
@@ -429,16 +435,19 @@ def _sizes_note(samples: list[Sample]) -> str:
 
 def run(*, shared: Path = SHARED, all_images: bool = False, limit: int | None = None,
         synthetic: bool = False, out_dir: Path | None = None, echo=print) -> str:
-    """Run the benchmark, print and write the report; return its text."""
+    """Run the benchmark on every photo set, print and write the report; return its text."""
     methods, notes = available_methods(shared)
+    sections = []
     with tempfile.TemporaryDirectory() as tmp:
-        samples, title, data_notes = load_samples(
-            Path(tmp), shared=shared, all_images=all_images, limit=limit, synthetic=synthetic)
-        notes += data_notes + [_sizes_note(samples), "Salient " + faces_status()]
-        notes += [line for line in [ceiling_note(samples)] if line]
-        echo(f"crop quality: {title}, {len(methods)} methods ...")
-        results = evaluate(samples, methods, progress=echo)
-    text = report(results, title=title, notes=notes)
+        for samples, title, data_notes in load_samples(
+                Path(tmp), shared=shared, all_images=all_images, limit=limit,
+                synthetic=synthetic):
+            more = data_notes + [_sizes_note(samples), "Salient " + faces_status()]
+            more += [line for line in [ceiling_note(samples)] if line]
+            echo(f"crop quality: {title}, {len(methods)} methods ...")
+            results = evaluate(samples, methods, progress=echo)
+            sections.append(report(results, title=title, notes=notes + more))
+    text = "\n\n".join(sections)
     path = write_report("crop_quality.md", text, out_dir)
     echo(text)
     echo(f"(written to {path})")

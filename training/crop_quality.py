@@ -19,11 +19,15 @@ from training import data
 
 
 class CropCheck:
-    """One OSIE photo's fixations and the oracle's mean share over the aspects."""
+    """One photo's fixations and the oracle's mean share over the aspects."""
 
-    def __init__(self, image_id: int):
-        self.sample = _samples()[image_id]
-        self.best = self._share(oracle_boxes(self.sample, ASPECTS).values())
+    def __init__(self, sample: Sample):
+        self.sample = sample
+        self.best = self._share(oracle_boxes(sample, ASPECTS).values())
+
+    @classmethod
+    def osie(cls, image_id: int) -> "CropCheck":
+        return cls(_samples()[image_id])
 
     def kept(self, saliency_map: np.ndarray) -> float:
         """Mean share of fixations that the planner's boxes on the map keep."""

@@ -44,9 +44,9 @@ FULL_KEPT = 0.85
 #: What "a good crop" means: it keeps this share of the oracle's fixations.
 ORACLE_SHARE = 0.9
 #: Below this confidence a crop is flagged for a reviewer ("low confidence").
-LOW_CONFIDENCE = 0.6
+LOW_CONFIDENCE = 0.7
 #: The calibration's features, in the order of its weights (see ``features``).
-FEATURES = ("logit_kept", "focus", "rivals", "log_area")
+FEATURES = ("logit_kept", "focus", "rivals", "log_area", "worst_share")
 CALIBRATION = Path(__file__).with_name("models") / "salient.calibration.json"
 
 
@@ -86,18 +86,20 @@ def map_stats(density: np.ndarray) -> MapStats:
                     tuple(density.shape))
 
 
-def confidence(stats: MapStats, box, kept: float, sx: float, sy: float, *,
+def confidence(stats: MapStats, box, kept: float, sx: float, sy: float, worst: float, *,
                model_version: str | None = None) -> float:
     """P(the crop ``box`` (source px) keeps >= ORACLE_SHARE of the oracle's fixations).
 
     ``kept``: the share (0-1) of the map's mass inside; ``sx``/``sy``: map cells
-    per source px; ``model_version``: the saliency backend's version that made
-    the map (None: the shipped model). The heuristic when no calibration fits.
+    per source px; ``worst``: the mass of the worst-placed box of this size over
+    ``kept`` (0-1: near 1, no placement of this size can lose much);
+    ``model_version``: the saliency backend's version that made the map (None:
+    the shipped model). The heuristic when no calibration fits.
     """
     calibration = calibration_for(model_version)
     if calibration is None:
         return heuristic(stats, box, kept, sx, sy)
-    return calibration.probability(features(stats, box, kept, sx, sy))
+    return calibration.probability(features(stats, box, kept, sx, sy, worst))
 
 
 def heuristic(stats: MapStats, box, kept: float, sx: float, sy: float) -> float:
@@ -106,15 +108,17 @@ def heuristic(stats: MapStats, box, kept: float, sx: float, sy: float) -> float:
     return float(kept_term * stats.focus * _rivals(stats.peaks, _cell_box(box, sx, sy)))
 
 
-def features(stats: MapStats, box, kept: float, sx: float, sy: float) -> np.ndarray:
+def features(stats: MapStats, box, kept: float, sx: float, sy: float,
+             worst: float) -> np.ndarray:
     """The plan's ``FEATURES``: logit of ``kept`` (clipped to 0.01-0.99), the map's
-    focus (0-1), rivals (0-1) and the log of the box's share of the image area."""
+    focus (0-1), rivals (0-1), the log of the box's share of the image area and
+    ``worst`` (0-1, see ``confidence``)."""
     cell_box = _cell_box(box, sx, sy)
     k = min(max(kept, 0.01), 0.99)
     area = (cell_box[2] - cell_box[0]) * (cell_box[3] - cell_box[1])
     share = min(max(area / (stats.shape[0] * stats.shape[1]), 1e-4), 1.0)
     return np.array([math.log(k / (1 - k)), stats.focus, _rivals(stats.peaks, cell_box),
-                     math.log(share)])
+                     math.log(share), min(max(worst, 0.0), 1.0)])
 
 
 def calibration_for(model_version: str | None = None) -> Calibration | None:

@@ -42,6 +42,8 @@ ZOOM_KEEP = 0.6
 #: Smallest box scale tried, relative to the largest box of the aspect.
 MIN_SCALE = 0.2
 #: Box scales tried, largest first, when the largest box must cut a face.
+#: Places per axis that ``worst_share`` tries.
+WORST_STEPS = 40
 FACE_LADDER = (1.0, 0.95, 0.9, 0.85, 0.8, 0.75, 0.7, 0.65, 0.6)
 
 
@@ -118,7 +120,9 @@ def plan_crop(saliency_map: np.ndarray, image_size: tuple[int, int], *,
     normalised 0-1 wins outright (snapped to the exact aspect around its
     centre). ``zoom`` 0 gives the largest box of the aspect; 1 the smallest
     box holding ``ZOOM_KEEP`` of its mass, never smaller than ``output_size``
-    unless ``allow_upscale``.
+    unless ``allow_upscale``. A box that cuts a face slides to spare it where a
+    box of its size can; it shrinks further (``FACE_LADDER``) only when ``zoom``
+    is above 0, since a profile without zoom asked for the largest box.
     """
     return plan_on(field(saliency_map, image_size, faces), aspect=aspect,
                    output_size=output_size, focal=focal, editor_box=editor_box, zoom=zoom,
@@ -145,7 +149,7 @@ def plan_on(field: Field, *, aspect: tuple[int, int] | None = None,
         box = _place(focal_px[0] - w / 2, focal_px[1] - h / 2, w, h, image_size)
         return _plan(field, box, faces, "focal")
     box = _best_box(field, box_size(ratio, width, height, scale), faces, focal_px)
-    if faces and _cuts(box, faces):
+    if faces and zoom > 0 and _cuts(box, faces):  # a box shrinks only where zoom allows
         box = _avoid_faces(field, ratio, faces, focal_px, floor, scale) or box
     return _plan(field, box, faces, "auto" if focal is None else "focal")
 
@@ -413,10 +417,24 @@ def _plan(field, box, faces, origin, confidence=None) -> CropPlan:
     kept = min(1.0, max(0.0, field.mass(box)))
     if confidence is None:
         confidence = _confidence.confidence(field.stats, box, kept, field.sx, field.sy,
+                                            worst_share(field, box),
                                             model_version=field.model_version)
     box = PxBox(*box)
     return CropPlan(box, round(kept, 6), _cuts(box, faces), round(confidence, 4), origin,
                     box.size)
+
+
+def worst_share(field: Field, box, steps: int = WORST_STEPS) -> float:
+    """The mass of the worst-placed box of ``box``'s size (source px) over this box's,
+    0-1, on a ``steps`` x ``steps`` grid of places: near 1 where no place of that
+    size could lose much (a box nearly as large as the photo, a flat map)."""
+    x0, y0, x1, y1 = box
+    w, h = x1 - x0, y1 - y0
+    width, height = field.size
+    xs = np.linspace(0, width - w, min(steps, width - w + 1)).round()
+    ys = np.linspace(0, height - h, min(steps, height - h + 1)).round()
+    mine = field.mass(box)
+    return float(min(1.0, field.masses(xs, ys, w, h).min() / mine)) if mine > 0 else 1.0
 
 
 def plan_box(field: Field, box, origin: str) -> CropPlan:

@@ -30,7 +30,7 @@ def calibration_file(tmp_path, monkeypatch):
 
 
 def write(path, **changes) -> None:
-    record = {"features": list(confidence.FEATURES), "weights": [2.0, 0.0, 0.0, 0.0],
+    record = {"features": list(confidence.FEATURES), "weights": [2.0, 0.0, 0.0, 0.0, 0.0],
               "bias": 0.5, "model_version": "test-model-1",
               "model_sha256": hashlib.sha256(confidence.SHIPPED_MODEL.read_bytes()).hexdigest()
               if confidence.SHIPPED_MODEL.is_file() else "none"}
@@ -38,11 +38,15 @@ def write(path, **changes) -> None:
 
 
 def plan_args(kept=None):
-    """(stats, box, kept, sx, sy) of the 1:1 plan on a map with one blob."""
+    """(stats, box, kept, sx, sy, worst) of the 1:1 plan on a map with one blob."""
     field = planning.field(blob_map(centres=[(0.4, 0.5)]), SIZE)
     plan = planning.plan_on(field, aspect=(1, 1))
     return (field.stats, tuple(plan.box), plan.kept if kept is None else kept,
-            field.sx, field.sy)
+            field.sx, field.sy, planning.worst_share(field, plan.box))
+
+
+def heuristic(args) -> float:
+    return confidence.heuristic(*args[:5])
 
 
 @needs_calibration
@@ -70,23 +74,23 @@ def test_calibrated_confidence_rises_with_kept_and_stays_a_probability():
     assert all(0.0 <= v <= 1.0 for v in values)
     assert all(b >= a for a, b in zip(values, values[1:]))
     assert values[-1] - values[0] > 0.5  # kept matters, not a flat line
-    assert values != [confidence.heuristic(*plan_args(k)) for k in kepts]
+    assert values != [heuristic(plan_args(k)) for k in kepts]
 
 
 def test_missing_file_falls_back_to_the_heuristic(calibration_file):
     args = plan_args()
     assert confidence.calibration_for(None) is None
-    assert confidence.confidence(*args) == confidence.heuristic(*args)
+    assert confidence.confidence(*args) == heuristic(args)
 
 
 def test_calibration_for_another_model_falls_back(calibration_file):
     write(calibration_file, model_sha256="0" * 64)
     args = plan_args()
     assert confidence.calibration_for(None) is None
-    assert confidence.confidence(*args) == confidence.heuristic(*args)
+    assert confidence.confidence(*args) == heuristic(args)
     # a map from another backend than the fitted one
     assert confidence.confidence(*args, model_version="spectral-pft-1") == \
-        confidence.heuristic(*args)
+        heuristic(args)
     assert confidence.calibration_for("test-model-1") is not None
 
 
@@ -117,6 +121,15 @@ def test_every_plan_is_a_probability_and_an_editor_box_is_certain():
             assert 0.0 <= plan.confidence <= 1.0, (seed, aspect)
         edited = planning.plan_crop(smap, SIZE, aspect=(1, 1), editor_box=(0, 0, 0.3, 0.5))
         assert edited.origin == "editor" and edited.confidence == 1.0
+
+
+def test_worst_share_is_one_for_the_whole_photo_and_small_for_a_lone_blob():
+    field = planning.field(blob_map(centres=[(0.15, 0.5)], sigma=0.04), SIZE)
+    assert planning.worst_share(field, (0, 0, *SIZE)) == pytest.approx(1.0)
+    plan = planning.plan_on(field, aspect=(1, 2))
+    assert planning.worst_share(field, plan.box) < 0.05  # a box far right misses the blob
+    flat = planning.field(np.ones((45, 80)), SIZE)
+    assert planning.worst_share(flat, plan.box) == pytest.approx(1.0, abs=1e-6)
 
 
 def test_fit_logistic_recovers_a_known_relation():

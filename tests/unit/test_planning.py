@@ -201,9 +201,16 @@ def test_the_largest_face_is_kept_when_not_all_fit():
     assert x0 <= 1300 and x1 >= 1600
 
 
-def test_a_box_shrinks_rather_than_cut_through_a_row_of_faces():
+def test_without_zoom_the_box_keeps_its_size_even_to_spare_a_face():
     faces = [(0, 300, 400, 700), (600, 300, 1000, 700), (1200, 300, 1600, 700)]
     plan = planning.plan_crop(UNIFORM, (1600, 900), aspect=(1, 1), faces=faces)
+    assert box_wh(plan) == (900, 900)
+    assert plan.faces_cut
+
+
+def test_with_zoom_a_box_shrinks_rather_than_cut_through_a_row_of_faces():
+    faces = [(0, 300, 400, 700), (600, 300, 1000, 700), (1200, 300, 1600, 700)]
+    plan = planning.plan_crop(UNIFORM, (1600, 900), aspect=(1, 1), faces=faces, zoom=0.1)
     assert not plan.faces_cut
     assert not any(cut(plan.box, f) for f in faces)
     assert any(plan.box[0] <= f[0] and f[2] <= plan.box[2] for f in faces)

@@ -65,7 +65,7 @@ def test_crop_retention_ranks_the_true_density_above_a_wrong_corner():
     from training import crop_quality, data
 
     image_id = data.HOLDOUT[0]
-    check = crop_quality.CropCheck(image_id)
+    check = crop_quality.CropCheck.osie(image_id)
     _, density = data.fixation_maps(image_id)
     kept, best = check.kept(density), check.best
     corner = np.zeros_like(density)
@@ -73,3 +73,17 @@ def test_crop_retention_ranks_the_true_density_above_a_wrong_corner():
     wrong = check.kept(corner)
     assert 0 < wrong < kept <= best <= 1
     assert kept >= 0.95 * best  # people's own gaze places crops near the oracle
+
+
+@pytest.mark.skipif(not (OSIE / "fixations.json").is_file(), reason="../shared/data/osie is absent")
+def test_evaluation_negatives_are_the_cells_fixated_in_the_splits_other_photos():
+    import dataclasses
+
+    from training import data, evaluate
+
+    split = dataclasses.replace(evaluate.splits()[0], ids=range(1551, 1555))
+    for i in split.ids:
+        fix, density, other = split.truth[i]
+        union = np.sum([data.fixation_maps(j)[0] for j in split.ids if j != i], 0) > 0
+        assert fix.shape == density.shape == other.shape == (150, 200)
+        assert np.array_equal(other, union)
