@@ -65,9 +65,12 @@ class Split:
         return _photo(self.path(i))
 
 
+def osie_split(title: str, ids: range) -> Split:
+    return Split(title, ids, data.osie_path, data.fixations, data.fixation_maps, data.OSIE, True)
+
+
 def splits() -> list[Split]:
-    out = [Split("Validation, OSIE 1551-1700 (150 photos)", data.VALIDATION, data.osie_path,
-                 data.fixations, data.fixation_maps, data.OSIE, True)]
+    out = [osie_split("Validation, OSIE 1551-1700 (150 photos)", data.VALIDATION)]
     if data.scene_available():
         out.append(Split("Validation, Scene 451-500 (50 photos)", data.SCENE_VALIDATION,
                          data.scene_path, data.scene_fixations, data.scene_fixation_maps,
@@ -217,8 +220,7 @@ def evaluate(model_path: Path, out: Path, all_osie: bool = False, threads: int =
     lines += [_table(split, rows, len(compare)) for split in splits()]
     if all_osie:
         base = {k: v for k, v in rows.items() if not k.startswith("`")}
-        every = Split("Metric check: baselines on all 700 OSIE images", range(1001, 1701),
-                      data.osie_path, data.fixations, data.fixation_maps, data.OSIE, True)
+        every = osie_split("Metric check: baselines on all 700 OSIE images", range(1001, 1701))
         lines.append(_table(every, base, -1, crops=False))
     lines.append("CPU, onnxruntime, one 800x600 photo fitted to each model's input size, median "
                  "of 100 runs, the two models interleaved run by run:\n")

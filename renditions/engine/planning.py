@@ -41,9 +41,9 @@ FOCAL_PULL = 0.1
 ZOOM_KEEP = 0.6
 #: Smallest box scale tried, relative to the largest box of the aspect.
 MIN_SCALE = 0.2
-#: Box scales tried, largest first, when the largest box must cut a face.
 #: Places per axis that ``worst_share`` tries.
 WORST_STEPS = 40
+#: Box scales tried, largest first, when the largest box must cut a face.
 FACE_LADDER = (1.0, 0.95, 0.9, 0.85, 0.8, 0.75, 0.7, 0.65, 0.6)
 
 
