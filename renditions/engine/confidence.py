@@ -44,7 +44,7 @@ FULL_KEPT = 0.85
 #: What "a good crop" means: it keeps this share of the oracle's fixations.
 ORACLE_SHARE = 0.9
 #: Below this confidence a crop is flagged for a reviewer ("low confidence").
-LOW_CONFIDENCE = 0.7
+LOW_CONFIDENCE = 0.65
 #: The calibration's features, in the order of its weights (see ``features``).
 FEATURES = ("logit_kept", "focus", "rivals", "log_area", "worst_share")
 CALIBRATION = Path(__file__).with_name("models") / "salient.calibration.json"

@@ -43,6 +43,20 @@ def test_a_failing_detector_is_recorded_not_raised(monkeypatch, caplog):
     assert result.key != pipeline.expected_key(SPECTRAL, detect_faces=True)
 
 
+class _Failing(saliency.SpectralSaliency):
+    def compute(self, img):
+        raise RuntimeError("model file unreadable")
+
+
+def test_a_failing_map_raises_to_the_caller_though_it_runs_beside_the_detector(monkeypatch):
+    seen = []
+    monkeypatch.setattr(faces, "available", lambda: True)
+    monkeypatch.setattr(faces, "detect", lambda img: seen.append(img.size) or [])
+    with pytest.raises(RuntimeError, match="model file unreadable"):
+        pipeline.analyse_image(photo_like(), (320, 240), backend=_Failing())
+    assert seen == [photo_like().size]  # the detector still ran
+
+
 def test_a_missing_detector_is_a_fallback(monkeypatch, caplog):
     monkeypatch.setattr(faces, "available", lambda: False)
     faces.warn_unavailable.cache_clear()
