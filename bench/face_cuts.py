@@ -7,7 +7,9 @@ strongest point (the "argmax bias" of Twitter's 2021 audit), for MODEL_CARD.md.
 ``python -m bench --only faces``. A crop cuts a face when it overlaps the face's
 box but holds less than 90 % of it (the engine's rule, ``planning.FACE_KEEP``).
 A face is *attended* when at least ``ATTENDED`` of the photo's fixations fall in
-it. Faces labelled "ignore" (too small or hidden to call) count neither way.
+it; a cut of one is *avoidable* when some box of the crop's size, anywhere in the
+photo, cuts no attended face (the must-have: never cut one when the aspect allows).
+Faces labelled "ignore" (too small or hidden to call) count neither way.
 Boxes are (x0, y0, x1, y1) px of the labelled photo, x1/y1 exclusive.
 """
 from __future__ import annotations
@@ -45,8 +47,22 @@ def cuts(box, face) -> bool:
     return 0 < ox * oy < FACE_KEEP * area
 
 
+def avoidable(box, faces, size) -> bool:
+    """Whether a box of ``box``'s size placed anywhere in an image of ``size`` px
+    cuts none of ``faces``."""
+    w, h = box[2] - box[0], box[3] - box[1]
+    xs, ys = np.arange(size[0] - w + 1), np.arange(size[1] - h + 1)
+    cut = np.zeros((len(ys), len(xs)), bool)
+    for f in faces:
+        ox = np.clip(np.minimum(xs + w, f[2]) - np.maximum(xs, f[0]), 0, None)
+        oy = np.clip(np.minimum(ys + h, f[3]) - np.maximum(ys, f[1]), 0, None)
+        overlap = np.outer(oy, ox)
+        cut |= (overlap > 0) & (overlap < FACE_KEEP * (f[2] - f[0]) * (f[3] - f[1]))
+    return not cut.all()
+
+
 def score(method, data) -> dict:
-    crops = cut_any = attended_crops = cut_attended = 0
+    crops = cut_any = attended_crops = cut_attended = cut_avoidable = 0
     kept, areas = [], []
     for sample, faces in data:
         boxes = method(sample, ASPECTS)
@@ -57,13 +73,16 @@ def score(method, data) -> dict:
             cut_any += any(cuts(box, f) for f in faces)
             if attended:
                 attended_crops += 1
-                cut_attended += any(cuts(box, f) for f in attended)
+                cut = any(cuts(box, f) for f in attended)
+                cut_attended += cut
+                cut_avoidable += cut and avoidable(box, attended, sample.size)
             size = largest_box(aspect, sample.size)
             best = fraction_inside(sample.points, oracle_box(sample.points, sample.size, size))
             kept.append(fraction_inside(sample.points, box) / best if best else 1.0)
             areas.append((box[2] - box[0]) * (box[3] - box[1]) / (size[0] * size[1]))
     return {"crops": crops, "cut": cut_any / crops, "attended": attended_crops,
             "cut_attended": cut_attended / max(1, attended_crops),
+            "cut_avoidable": cut_avoidable / max(1, attended_crops),
             "kept": float(np.mean(kept)), "area": float(np.mean(areas))}
 
 
@@ -131,7 +150,7 @@ def run(*, shared: Path = SHARED, echo=print) -> str | None:
     for name, method in methods.items():
         r = score(method, data)
         rows.append([name, r["crops"], f"{r['cut']:.1%}", f"{r['cut_attended']:.1%}",
-                     f"{r['kept']:.1%}", f"{r['area']:.1%}"])
+                     f"{r['cut_avoidable']:.1%}", f"{r['kept']:.1%}", f"{r['area']:.1%}"])
     faces = sum(len(f) for _, f in data)
     groups = {name: by_face(method, data) for name, method in methods.items()}
     keys = [name for name, _, _ in SIZES] + list(PLACES)
@@ -144,7 +163,7 @@ def run(*, shared: Path = SHARED, echo=print) -> str | None:
         f"validation photos alike), {len(ASPECTS)} aspects each; attended: >= {ATTENDED:.0%} "
         "of the photo's fixations inside the face.",
         markdown_table(["method", "crops", "cuts a labelled face", "cuts an attended face",
-                        "oracle's fixations kept", "box area / largest"], rows),
+                        "of them avoidable", "oracle's fixations kept", "box area / largest"], rows),
         "### Cut rate by face size and place (each face x aspect on its own)",
         markdown_table(["faces", "count", *methods], fair),
         f"### Argmax bias (OSIE validation, crops whose box can move)\n\nSalient's crop is "

@@ -30,8 +30,11 @@ Box = tuple[int, int, int, int]
 __all__ = ["CropPlan", "Field", "plan_crop", "plan_on", "field", "output_size",
            "profile_aspect", "box_size"]
 
-#: A face is cut when a box overlaps it but holds less than this much of it.
+#: A face is cut when a box overlaps its head (``head_box``) but holds less than
+#: this much of it.
 FACE_KEEP = 0.9
+#: Room around a head, per side, as a share of its side (``head_box``).
+HEAD_MARGIN = 0.05
 #: Saliency mass a face adds per unit of image area it covers (map sums to 1).
 FACE_GAIN = 4.0
 FACE_MASS_RANGE = (0.03, 0.6)
@@ -76,7 +79,8 @@ class Field:
     built once per image and shared by the plans of every aspect.
 
     ``sat[r, c]`` is the mass of cells above row r and left of column c;
-    ``sx``/``sy`` are cells per source px; ``model_version``: the saliency
+    ``faces``: the head boxes (``head_box``, source px) of the important faces,
+    largest first, which a crop must not cut; ``sx``/``sy`` are cells per source px; ``model_version``: the saliency
     backend's version that made the map, for ``confidence`` (None: the shipped model).
     """
 
@@ -259,8 +263,25 @@ def field(saliency_map, image_size, faces=(), *, model_version: str | None = Non
     the saliency model ``model_version`` (None: the shipped one)."""
     faces = importance.important(_clean_faces(faces, image_size), saliency_map, image_size)
     built = _build_field(np.ascontiguousarray(saliency_map, dtype=np.float32), image_size, faces)
+    built.faces = [head_box(face, image_size) for face in faces]
     built.model_version = model_version
     return built
+
+
+def head_box(face: Box, image_size) -> Box:
+    """The head around a detected face box (source px): the square about its
+    centre on its longer side, clipped to the image.
+
+    MTCNN's boxes run brow to chin and are about 0.8 times as wide as tall, so a
+    crop edge just outside the face box still slices off an ear and the hair: on
+    the faces bench's hand-labelled heads (bench/face_cuts.py), protecting the
+    face boxes let 18 of 250 crops cut an attended head, 17 of them avoidably;
+    protecting the squares, 10 and 9 (4 faces the detector missed).
+    """
+    x0, y0, x1, y1 = face
+    side = max(x1 - x0, y1 - y0)
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    return outward_box((cx - side / 2, cy - side / 2, cx + side / 2, cy + side / 2), image_size)
 
 
 def _build_field(saliency_map, image_size, faces) -> Field:

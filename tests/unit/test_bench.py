@@ -189,3 +189,16 @@ def test_cut_rates_are_counted_per_face_size_and_place():
     assert counts["small, < 0.5 %"] == (n, 0) and counts["large, >= 2 %"] == (n, n)
     assert counts["left third"] == (n, 0) and counts["right third"] == (n, n)
     assert counts["middle third"] == (0, 0)
+
+
+@pytest.mark.parametrize("faces, spared", [
+    ([(40, 20, 80, 60)], True),                      # the box can slide clear of it or over it
+    ([(10, 20, 40, 60), (160, 20, 190, 60)], True),  # 100 px box: between them (40-160 is wider)
+    ([(0, 20, 50, 60), (75, 20, 125, 60), (150, 20, 200, 60)], True),  # only at x = 50
+    ([(0, 20, 55, 60), (75, 20, 125, 60), (145, 20, 200, 60)], False),  # nowhere
+    ([(0, 0, 200, 100)], False),                     # larger than the box: always cut
+])
+def test_a_cut_is_avoidable_when_a_box_of_its_size_somewhere_cuts_no_face(faces, spared):
+    from bench.face_cuts import avoidable
+
+    assert avoidable((0, 0, 100, 100), faces, (200, 100)) is spared

@@ -194,6 +194,26 @@ def test_faces_are_never_cut_when_avoidable(centres, faces, aspect, size, zoom):
     assert not any(cut(plan.box, f) for f in faces)
 
 
+@pytest.mark.parametrize("face,size,head", [
+    ((100, 100, 180, 200), (800, 600), (90, 100, 190, 200)),   # tall: widened
+    ((100, 100, 200, 150), (800, 600), (100, 75, 200, 175)),   # wide: heightened
+    ((0, 10, 60, 90), (800, 600), (0, 10, 70, 90)),            # clipped at the edge
+    ((100, 100, 150, 150), (800, 600), (100, 100, 150, 150)),  # square already
+])
+def test_a_head_is_the_square_about_the_face_on_its_longer_side(face, size, head):
+    assert planning.head_box(face, size) == head
+
+
+def test_a_crop_edge_spares_the_ears_beside_a_face_box():
+    # A brow-to-chin face box 80 x 120 px right of the saliency: on the face box alone the
+    # square crop's edge would stop at x = 600, just clear of it, through an ear (580-600).
+    face, size = (600, 240, 680, 360), (1200, 600)
+    plan = planning.plan_crop(blob_map(centres=[(0.1, 0.5)]), size, aspect=(1, 1),
+                              faces=[face])
+    assert not cut(plan.box, (580, 240, 700, 360))  # the head: the square about the face
+    assert not plan.faces_cut
+
+
 def test_the_largest_face_is_kept_when_not_all_fit():
     faces = [(0, 300, 200, 500), (1300, 300, 1600, 600)]  # small left, large right
     plan = planning.plan_crop(UNIFORM, (1600, 900), aspect=(1, 2), faces=faces)
