@@ -33,8 +33,6 @@ __all__ = ["CropPlan", "Field", "plan_crop", "plan_on", "field", "output_size",
 #: A face is cut when a box overlaps its head (``head_box``) but holds less than
 #: this much of it.
 FACE_KEEP = 0.9
-#: Room around a head, per side, as a share of its side (``head_box``).
-HEAD_MARGIN = 0.05
 #: Saliency mass a face adds per unit of image area it covers (map sums to 1).
 FACE_GAIN = 4.0
 FACE_MASS_RANGE = (0.03, 0.6)
@@ -80,8 +78,9 @@ class Field:
 
     ``sat[r, c]`` is the mass of cells above row r and left of column c;
     ``faces``: the head boxes (``head_box``, source px) of the important faces,
-    largest first, which a crop must not cut; ``sx``/``sy`` are cells per source px; ``model_version``: the saliency
-    backend's version that made the map, for ``confidence`` (None: the shipped model).
+    largest first, which a crop must not cut; ``sx``/``sy`` are cells per source
+    px; ``model_version``: the saliency backend's version that made the map, for
+    ``confidence`` (None: the shipped model).
     """
 
     density: np.ndarray
