@@ -43,9 +43,12 @@ def store_content_addressed(storage, name: str, content: File) -> bool:
     name for us, that copy is removed again.
     """
     if storage.exists(name):
-        if storage.size(name) == content.size:
-            return False
-        storage.delete(name)
+        try:
+            if storage.size(name) == content.size:
+                return False
+            storage.delete(name)
+        except FileNotFoundError:
+            pass  # removed since exists() by a run dropping its superseded renditions
     content.seek(0)
     saved = storage.save(name, content)
     if saved != name:

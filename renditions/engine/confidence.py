@@ -5,8 +5,9 @@
 (the oracle: an exhaustive slide over the photo's fixations). It is a logistic
 model over a few plan ``FEATURES``, fitted by ``python -m training calibrate``
 on training photos whose fixations the model never trained on (the selection
-holdouts OSIE 1501-1550 and Scene 401-450) for one saliency model and stored in ``models/salient.calibration.json``
-with that model's sha256 and version, read once per process, on first use.
+holdouts OSIE 1501-1550 and Scene 401-450) for one saliency model and stored in
+``models/salient.calibration.json`` with that model's sha256 and version, read
+once per process, on first use.
 ``LOW_CONFIDENCE`` is the flag threshold with the best F1 for finding crops
 under 85 % of the oracle on those photos (the fit suggests it again each time).
 
