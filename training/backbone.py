@@ -77,7 +77,13 @@ def _replace_convs(module: nn.Module) -> None:
 
 class Lite0Features(nn.Module):
     """Lite0 stem and blocks to stride 16 (``deep``: 32); returns the features at
-    strides 8 and 16 (and 32)."""
+    strides 8 and 16 (and 32).
+
+    The stride-32 blocks stay as ImageNet trained them (frozen, BatchNorm in eval
+    mode, no gradient through them), as DeepGaze II keeps its VGG features: 900
+    photos with fixations cannot retrain 2.3 M parameters of object features, and
+    their backward pass would double a CPU step.
+    """
 
     def __init__(self, pretrained: bool = True, deep: bool = False):
         super().__init__()
@@ -93,18 +99,29 @@ class Lite0Features(nn.Module):
         self.to8 = nn.Sequential(*net._blocks[:STRIDE8_END])
         self.to16 = nn.Sequential(*net._blocks[STRIDE8_END:STRIDE16_END])
         self.to32 = nn.Sequential(*net._blocks[STRIDE16_END:STRIDE32_END]) if deep else None
+        if deep:
+            self.to32.requires_grad_(False)
+
+    def train(self, mode: bool = True) -> "Lite0Features":
+        super().train(mode)
+        if self.to32 is not None:
+            self.to32.eval()
+        return self
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, ...]:
         f8 = self.to8(self.stem(x))
         f16 = self.to16(f8)
-        return (f8, f16) if self.to32 is None else (f8, f16, self.to32(f16))
+        if self.to32 is None:
+            return f8, f16
+        with torch.no_grad():
+            return f8, f16, self.to32(f16)
 
 
 class SalientNetV2(WithPrior):
     """Lite0 features at strides 8 and 16, a light top-down decoder to stride 8,
     a global-context vector, a 1-channel head and the learned centre prior.
 
-    ``deep`` (arch "v3") adds Lite0's stride-32 blocks, pretrained like the rest:
+    ``deep`` (arch "v3") adds Lite0's stride-32 blocks, frozen (``Lite0Features``):
     the context vector and a coarse top-down path come from them, for what a
     stride-16 view of a 320 px photo cannot tell apart (which of two things is
     the subject)."""
@@ -137,7 +154,8 @@ class SalientNetV2(WithPrior):
 
 
     def param_groups(self) -> tuple[list[nn.Parameter], list[nn.Parameter]]:
-        """(pretrained backbone parameters, new decoder/head/prior parameters)."""
-        back = list(self.backbone.parameters())
+        """(pretrained backbone parameters, new decoder/head/prior parameters), the
+        trainable ones (v3's frozen stride-32 blocks are in neither)."""
+        back = [p for p in self.backbone.parameters() if p.requires_grad]
         ids = {id(p) for p in back}
-        return back, [p for p in self.parameters() if id(p) not in ids]
+        return back, [p for p in self.parameters() if p.requires_grad and id(p) not in ids]

@@ -42,8 +42,20 @@ def test_backbone_weights_are_the_packages(net):
 
 def test_backbone_and_decoder_are_separate_parameter_groups(net):
     back, new = net.param_groups()
-    assert len(back) + len(new) == len(list(net.parameters()))
+    assert len(back) + len(new) == len([p for p in net.parameters() if p.requires_grad])
     assert not {id(p) for p in back} & {id(p) for p in new}
+
+
+def test_v3_stride_32_blocks_stay_as_imagenet_trained_them():
+    net = SalientNetV2(deep=True).train()
+    frozen = net.backbone.to32
+    assert not frozen.training and net.backbone.to16.training
+    assert not any(p.requires_grad for p in frozen.parameters())
+    before = [b.clone() for b in frozen.buffers()]
+    net(torch.rand(2, 3, 96, 128) * 255).sum().backward()
+    assert all(p.grad is None for p in frozen.parameters())
+    assert all(torch.equal(a, b) for a, b in zip(before, frozen.buffers()))  # BN stats kept
+    assert net.backbone.to16[-1]._project_conv.weight.grad is not None
 
 
 def test_onnx_export_matches_torch_at_another_size(net, tmp_path):
