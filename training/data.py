@@ -67,42 +67,50 @@ def open_rgb(path: Path) -> Image.Image:
         return ImageOps.exif_transpose(im).convert("RGB")
 
 
-@lru_cache(maxsize=1)
-def fixations() -> dict[int, tuple[np.ndarray, tuple[int, int]]]:
-    """image id -> (points (N, 2) as 0-based x, y pixels, (width, height))."""
-    raw = json.loads((OSIE / "fixations.json").read_text())
+def _viewers(path: Path, shift: float) -> dict[int, tuple[list[np.ndarray], tuple[int, int]]]:
+    """image id -> (each viewer's points (N, 2) as x, y pixels less ``shift``, (width, height))."""
     out = {}
-    for rec in raw:
-        image_id = int(Path(rec["image"]).stem)
-        xs = np.concatenate([np.asarray(s["x"], float) for s in rec["subjects"]])
-        ys = np.concatenate([np.asarray(s["y"], float) for s in rec["subjects"]])
-        out[image_id] = (np.stack([xs - 1, ys - 1], 1), (rec["width"], rec["height"]))
+    for rec in json.loads(path.read_text()):
+        pts = [np.stack([np.asarray(s["x"], float) - shift, np.asarray(s["y"], float) - shift], 1)
+               .reshape(-1, 2) for s in rec["subjects"]]
+        out[int(Path(rec["image"]).stem)] = (pts, (rec["width"], rec["height"]))
     return out
 
 
-def fixation_maps(image_id: int) -> tuple[np.ndarray, np.ndarray]:
-    """(binary fixation map, blurred density) at GT_SIZE, shape (h, w).
+@lru_cache(maxsize=1)
+def osie_viewers() -> dict[int, tuple[list[np.ndarray], tuple[int, int]]]:
+    """OSIE image id -> (each viewer's 0-based x, y points, (width, height))."""
+    return _viewers(OSIE / "fixations.json", 1.0)
 
-    Fixations are binned into GT_SIZE cells; the density is their counts
-    blurred with sigma 24 px at 800x600, scaled to GT_SIZE.
-    """
-    pts, (w, h) = fixations()[image_id]
-    return _maps(pts, (w, h), GT_SIZE, GT_SIGMA_800 * GT_SIZE[0] / w)
+
+@lru_cache(maxsize=1)
+def scene_viewers() -> dict[int, tuple[list[np.ndarray], tuple[int, int]]]:
+    """Scene image id (1-500) -> (each viewer's points, (width, height)); the points
+    are continuous pixels of the stored image, origin top-left, as in the file (no
+    shift: unlike OSIE's they are not 1-based)."""
+    return _viewers(SCENE_FIX, 0.0)
+
+
+def _pooled(viewers: dict) -> dict[int, tuple[np.ndarray, tuple[int, int]]]:
+    return {i: (np.concatenate(pts), size) for i, (pts, size) in viewers.items()}
+
+
+@lru_cache(maxsize=1)
+def fixations() -> dict[int, tuple[np.ndarray, tuple[int, int]]]:
+    """image id -> (points (N, 2) as 0-based x, y pixels, (width, height))."""
+    return _pooled(osie_viewers())
+
+
+def fixation_maps(image_id: int) -> tuple[np.ndarray, np.ndarray]:
+    """(binary fixation map, blurred density) of an OSIE photo at GT_SIZE, shape (h, w):
+    fixations binned into GT_SIZE cells, their counts blurred with sigma 24 px at 800x600."""
+    return truth_maps(*fixations()[image_id])
 
 
 @lru_cache(maxsize=1)
 def scene_fixations() -> dict[int, tuple[np.ndarray, tuple[int, int]]]:
-    """Scene image id (1-500) -> (points (N, 2) as x, y pixels, (width, height)).
-
-    Points are continuous pixels of the stored image, origin top-left, as in
-    the file (no shift: unlike OSIE's they are not 1-based).
-    """
-    out = {}
-    for rec in json.loads(SCENE_FIX.read_text()):
-        xs = np.concatenate([np.asarray(s["x"], float) for s in rec["subjects"]])
-        ys = np.concatenate([np.asarray(s["y"], float) for s in rec["subjects"]])
-        out[int(Path(rec["image"]).stem)] = (np.stack([xs, ys], 1), (rec["width"], rec["height"]))
-    return out
+    """Scene image id (1-500) -> (points (N, 2) as x, y pixels, (width, height))."""
+    return _pooled(scene_viewers())
 
 
 def gt_size(w: int, h: int) -> tuple[int, int]:
@@ -112,13 +120,16 @@ def gt_size(w: int, h: int) -> tuple[int, int]:
 
 
 def scene_fixation_maps(image_id: int) -> tuple[np.ndarray, np.ndarray]:
-    """(binary fixation map, blurred density) of a Scene photo at ``gt_size``, shape (h, w).
+    """(binary fixation map, blurred density) of a Scene photo at ``gt_size``, shape (h, w)."""
+    return truth_maps(*scene_fixations()[image_id])
 
-    The blur is SIGMA_FRACTION of the photo's longer side, scaled to the map.
-    """
-    pts, (w, h) = scene_fixations()[image_id]
-    size = gt_size(w, h)
-    return _maps(pts, (w, h), size, SIGMA_FRACTION * max(size))
+
+def truth_maps(pts: np.ndarray, src: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """(binary fixation map, blurred density) of ``pts`` in a ``src`` = (w, h) photo, at
+    ``gt_size`` and blurred by SIGMA_FRACTION of its longer side (for OSIE's 800x600 the
+    same maps as ``fixation_maps``)."""
+    size = gt_size(*src)
+    return _maps(pts, src, size, SIGMA_FRACTION * max(size))
 
 
 def _maps(pts: np.ndarray, src: tuple[int, int], size: tuple[int, int], sigma: float):

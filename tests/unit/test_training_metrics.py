@@ -87,3 +87,35 @@ def test_evaluation_negatives_are_the_cells_fixated_in_the_splits_other_photos()
         union = np.sum([data.fixation_maps(j)[0] for j in split.ids if j != i], 0) > 0
         assert fix.shape == density.shape == other.shape == (150, 200)
         assert np.array_equal(other, union)
+
+
+def test_half_the_viewers_table_scores_a_map_against_the_other_half(tmp_path):
+    """Synthetic split: 4 viewers all look at one corner. Half of them predict the
+    other half almost perfectly; a map on that corner scores as well as the viewers,
+    one on the opposite corner far worse, and the table says so."""
+    from PIL import Image
+
+    from training import data, evaluate
+
+    src = (400, 300)
+    Image.new("RGB", src).save(tmp_path / "1.jpg")
+    viewers = {1: ([np.array([[20.0 + k, 20.0], [30.0, 25.0 + k]]) for k in range(4)], src)}
+    split = evaluate.Split("synthetic", range(1, 2), lambda i: tmp_path / f"{i}.jpg",
+                           lambda: {}, lambda: viewers, lambda i: None, tmp_path, False)
+    size = data.gt_size(*src)
+
+    def corner(x0, y0):
+        def predict(_img, shape):
+            assert shape == size
+            m = np.full(shape[::-1], 1e-6)
+            m[y0:y0 + 20, x0:x0 + 20] = 1.0
+            return m / m.sum()
+        return predict
+
+    table = evaluate.half_viewers(split, {"right": corner(0, 0), "wrong": corner(170, 120)})
+    rows = {line.split("|")[1].strip(): line.split("|")[2:4] for line in table.splitlines()
+            if line.startswith("| ") and "---" not in line}
+    assert float(rows["half the viewers"][0]) > 0.95
+    assert float(rows["right"][0]) > 0.95
+    assert float(rows["wrong"][0]) < 0.6
+    assert float(rows["wrong"][1].split("±")[0]) > 0.3
