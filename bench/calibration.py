@@ -19,6 +19,7 @@ photos. A reliability plot goes to ``artifacts/bench/calibration.png``.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,13 +42,16 @@ BOOTSTRAP = 1000
 class Rows:
     """One row per photo x aspect: the plan's ``confidence.features``, the
     confidence the engine reported, the heuristic score, and ``ratio`` = share of
-    fixations the crop keeps / the oracle's share (0-1); ``photo`` indexes photos."""
+    fixations the crop keeps / the oracle's share (0-1); ``photo`` indexes photos;
+    ``halves`` (n, 2): the same ratio for each half of the viewers alone, each against
+    its own oracle (NaN where the data does not say who looked where)."""
 
     features: np.ndarray
     confidence: np.ndarray
     heuristic: np.ndarray
     ratio: np.ndarray
     photo: np.ndarray
+    halves: np.ndarray
 
     @property
     def good(self) -> np.ndarray:
@@ -59,7 +63,8 @@ class Rows:
                                    for p in parts[:-1]])
         return Rows(*(np.concatenate([getattr(p, f) for p in parts])
                       for f in ("features", "confidence", "heuristic", "ratio")),
-                    np.concatenate([p.photo + o for p, o in zip(parts, offsets)]))
+                    np.concatenate([p.photo + o for p, o in zip(parts, offsets)]),
+                    np.concatenate([p.halves for p in parts]))
 
 
 def splits(shared: Path = SHARED, *, train: bool) -> dict[str, list[Sample]]:
@@ -73,21 +78,31 @@ def splits(shared: Path = SHARED, *, train: bool) -> dict[str, list[Sample]]:
 def crop_rows(samples: list[Sample], backend, *, cache: Path | None = None,
               aspects=ASPECTS) -> Rows:
     """Plan every photo x aspect on ``backend``'s maps (analyses cached under ``cache``)."""
-    feats, conf, heur, ratio, photo = [], [], [], [], []
+    feats, conf, heur, ratio, photo, halves = [], [], [], [], [], []
     for i, sample in enumerate(samples):
         planner = pipeline.Planner(_analysis(sample, backend, cache))
         field, best = planner.field, oracle_boxes(sample, aspects)
+        half_best = [oracle_boxes(dataclasses.replace(sample, points=pts), aspects)
+                     for pts in sample.halves if len(pts)]
         for aspect in aspects:
             plan = planner.plan(pipeline.RenditionSpec(aspect=aspect))
             args = (field.stats, plan.box, plan.kept, field.sx, field.sy)
             feats.append(confidence.features(*args, planning.worst_share(field, plan.box)))
             conf.append(plan.confidence)
             heur.append(confidence.heuristic(*args))
-            oracle = fraction_inside(sample.points, best[aspect])
-            ratio.append(fraction_inside(sample.points, plan.box) / oracle)
+            ratio.append(_ratio(sample.points, plan.box, best[aspect]))
+            halves.append([_ratio(pts, plan.box, b[aspect])
+                           for pts, b in zip(sample.halves, half_best)]
+                          if len(half_best) == 2 else [np.nan, np.nan])
             photo.append(i)
     return Rows(np.array(feats), np.array(conf), np.array(heur), np.array(ratio),
-                np.array(photo))
+                np.array(photo), np.array(halves, float).reshape(-1, 2))
+
+
+def _ratio(points: np.ndarray, box, oracle) -> float:
+    """Share of ``points`` inside ``box`` over the share inside the ``oracle`` box."""
+    best = fraction_inside(points, oracle)
+    return fraction_inside(points, box) / best if best > 0 else float("nan")
 
 
 def _analysis(sample: Sample, backend, cache: Path | None) -> pipeline.Analysis:
@@ -144,6 +159,20 @@ def figures(p: np.ndarray, ratio: np.ndarray, low: float = confidence.LOW_CONFID
     return {"ece": ece(p, good), "auc": auc(1 - p, bad), "mean": float(p.mean()),
             "good": float(good.mean()), "flagged": float(flagged.mean()),
             "caught": float((flagged & bad).sum() / max(bad.sum(), 1))}
+
+
+def viewer_agreement(rows: Rows) -> tuple[float, float]:
+    """How far the viewers themselves agree on a bad crop, and the confidence on the same
+    labels: the AUC for finding the crops under BAD_SHARE of one half of the viewers'
+    oracle, scored by the other half's ratio, then by 1 - confidence; each the mean over
+    both directions (NaN without halves)."""
+    ok = ~np.isnan(rows.halves).any(1)
+    if not ok.any():
+        return float("nan"), float("nan")
+    a, b, p = rows.halves[ok, 0], rows.halves[ok, 1], rows.confidence[ok]
+    viewers = np.nanmean([auc(-a, b < BAD_SHARE), auc(-b, a < BAD_SHARE)])
+    ours = np.nanmean([auc(1 - p, b < BAD_SHARE), auc(1 - p, a < BAD_SHARE)])
+    return float(viewers), float(ours)
 
 
 def bootstrap(p: np.ndarray, ratio: np.ndarray, photo: np.ndarray, *, reps: int = BOOTSTRAP,
@@ -227,16 +256,16 @@ def report(results: dict[str, Rows], *, status: str) -> str:
     """The markdown report: per split, the figures with 95 % intervals, beside the heuristic's."""
     header = ["split", "crops", "ECE", f"AUC (< {BAD_SHARE:.0%} of oracle)", "mean confidence",
               "share good", f"flagged (< {confidence.LOW_CONFIDENCE})", "bad crops flagged",
-              "heuristic ECE", "heuristic AUC"]
+              "heuristic ECE", "heuristic AUC", "AUC on a half's labels: viewers / confidence"]
     rows, verdicts = [], {"ECE <= 0.05": [], "AUC >= 0.85": []}
     for name, r in results.items():
         f, ci = figures(r.confidence, r.ratio), bootstrap(r.confidence, r.ratio, r.photo)
         verdicts["ECE <= 0.05"].append(f["ece"] <= 0.05)
         verdicts["AUC >= 0.85"].append(f["auc"] >= 0.85)
-        h = figures(r.heuristic, r.ratio)
+        h, (viewers, ours) = figures(r.heuristic, r.ratio), viewer_agreement(r)
         rows.append([name, len(r.ratio)] + [_cell(f[k], ci[k]) for k in
                                             ("ece", "auc", "mean", "good", "flagged", "caught")]
-                    + [f"{h['ece']:.3f}", f"{h['auc']:.3f}"])
+                    + [f"{h['ece']:.3f}", f"{h['auc']:.3f}", f"{viewers:.3f} / {ours:.3f}"])
     return "\n".join([
         "## Crop confidence: calibration against human fixations (validation splits)", "",
         markdown_table(header, rows), "",
@@ -245,6 +274,10 @@ def report(results: dict[str, Rows], *, status: str) -> str:
         "bootstrap resamples of photos",
         "- targets: " + ", ".join(f"{k} {'met' if all(v) else 'NOT met'} on every split"
                                   for k, v in verdicts.items()) + f"; {status}",
+        "- AUC on a half's labels: the bad crops by one half of the viewers (even- or "
+        "odd-numbered) against its own oracle, found by the other half's share kept (how far "
+        "the viewers agree: the yardstick for a confidence judged on so few viewers) and by the "
+        "confidence; the mean of both directions",
         "- the bootstrap ECE interval sits above the point on small splits: resampling adds "
         "noise to every bin, and ECE counts noise as miscalibration",
         "- reliability plot: artifacts/bench/calibration.png"])

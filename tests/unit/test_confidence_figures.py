@@ -44,3 +44,28 @@ def test_bootstrap_brackets_the_figures():
     f = calibration.figures(p, ratio)
     for key in ("auc", "mean", "good", "flagged"):
         assert ci[key][0] <= f[key] <= ci[key][1], key
+
+
+def _rows(conf, halves):
+    n = len(conf)
+    return calibration.Rows(np.zeros((n, 5)), np.asarray(conf, float), np.zeros(n),
+                            np.ones(n), np.arange(n), np.asarray(halves, float))
+
+
+def test_viewer_agreement_scores_each_half_against_the_other():
+    # Crops 0-1 are bad for half B (0.5) and half A keeps less there too: the viewers
+    # agree perfectly. The confidence ranks crop 0 low but crop 1 high: it finds one of
+    # the two bad crops of either half above every good one.
+    halves = [[0.6, 0.5], [0.7, 0.5], [1.0, 1.0], [0.95, 0.98]]
+    viewers, ours = calibration.viewer_agreement(_rows([0.1, 0.9, 0.8, 0.7], halves))
+    assert viewers == 1.0
+    assert ours == pytest.approx(0.5)  # crop 0 beats both good crops, crop 1 neither
+    # Halves that disagree: A's bad crops are B's good ones.
+    viewers, _ = calibration.viewer_agreement(_rows([0.5] * 4, [[0.5, 1.0], [0.6, 1.0],
+                                                                [1.0, 0.5], [1.0, 0.6]]))
+    assert viewers == 0.0
+
+
+def test_viewer_agreement_is_nan_without_halves():
+    rows = _rows([0.5, 0.6], [[np.nan, np.nan], [np.nan, np.nan]])
+    assert all(np.isnan(v) for v in calibration.viewer_agreement(rows))
