@@ -89,7 +89,12 @@ class Child:
         time.sleep(pause)
         self.start()
         if self.after_restart is not None:
-            self.after_restart(died_at)
+            try:
+                self.after_restart(died_at)
+            except Exception:  # noqa: BLE001 - the other children must stay up
+                # e.g. the broker is down while the worker restarts: beat's periodic
+                # sweep queues the work again once it is back.
+                log.exception("%s restarted, but the step after its restart failed", self.name)
 
 
 def supervise(children: list[Child], *, interval: float = 1.0) -> None:

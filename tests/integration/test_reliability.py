@@ -138,6 +138,29 @@ def test_the_supervisor_notices_a_dead_pool_process():
     assert child.proc.poll() is not None
 
 
+def test_a_failing_step_after_a_restart_does_not_stop_the_supervisor(caplog):
+    """The worker's restart hook queues the sweep through the broker; with the broker
+    down it raises, and that must not end ``supervise`` (which stops every child,
+    the web server too)."""
+    import sys
+
+    from dam import supervisor
+
+    def broker_down(died_at):
+        raise ConnectionRefusedError("Error 111 connecting to 127.0.0.1:6379")
+
+    child = supervisor.Child("worker", [sys.executable, "-c", "import time; time.sleep(60)"],
+                             after_restart=broker_down)
+    child.start()
+    first = child.proc.pid
+    try:
+        child.restart("exited with status 1")
+        assert child.proc.pid != first and child.proc.poll() is None
+        assert "the step after its restart failed" in caplog.text
+    finally:
+        child.stop(timeout=2)
+
+
 @pytest.mark.parametrize("retries, low, high", [(0, 0.5, 1), (3, 4, 8), (7, 64, 128),
                                                 (12, 150, 300)])
 def test_backoff_doubles_up_to_the_cap_and_keeps_half_of_it(retries, low, high):
