@@ -8,7 +8,9 @@ hands out tasks through one queue guarded by a lock that an idle pool process
 holds while it waits; a pool process killed then takes the lock with it and the
 pool never runs another task, while ``celery inspect ping`` still answers. So
 when a pool process dies there, the whole worker is restarted, and the work it
-held is queued again (``after_restart``).
+held is queued again (``after_restart``). That step needs the broker, which may be
+what the worker died of (Celery's consumer can die of a lost Redis): while it fails
+it is tried again every second, and it never stops the other children.
 """
 from __future__ import annotations
 
@@ -40,6 +42,8 @@ class Child:
     started: float = 0.0
     crashes: int = 0
     pool: set[int] = field(default_factory=set)
+    hook_due: datetime | None = None  # the death whose after_restart has not run yet
+    hook_failing: bool = False
 
     def start(self) -> None:
         self.proc = subprocess.Popen(self.argv, env=os.environ.copy(), start_new_session=True)
@@ -89,12 +93,26 @@ class Child:
         time.sleep(pause)
         self.start()
         if self.after_restart is not None:
-            try:
-                self.after_restart(died_at)
-            except Exception:  # noqa: BLE001 - the other children must stay up
-                # e.g. the broker is down while the worker restarts: beat's periodic
-                # sweep queues the work again once it is back.
-                log.exception("%s restarted, but the step after its restart failed", self.name)
+            self.hook_due = died_at
+            self.run_after_restart()
+
+    def run_after_restart(self) -> None:
+        """Run ``after_restart`` for the last death, if it is due. When it fails (the
+        worker's hook needs the broker, which may be what killed the worker) it stays
+        due and ``supervise`` tries again every tick: it must never stop the others."""
+        if self.hook_due is None:
+            return
+        try:
+            self.after_restart(self.hook_due)
+        except Exception as exc:  # noqa: BLE001 - the other children must stay up
+            if not self.hook_failing:
+                log.warning("%s restarted, but the step after its restart failed (%s); "
+                            "trying again every second", self.name, exc)
+            self.hook_failing = True
+            return
+        if self.hook_failing:
+            log.info("%s: the step after its restart went through", self.name)
+        self.hook_due, self.hook_failing = None, False
 
 
 def supervise(children: list[Child], *, interval: float = 1.0) -> None:
@@ -108,6 +126,8 @@ def supervise(children: list[Child], *, interval: float = 1.0) -> None:
                 reason = child.trouble()
                 if reason:
                     child.restart(reason)
+                else:
+                    child.run_after_restart()
     finally:
         for child in children:
             child.stop()

@@ -287,6 +287,37 @@ def test_broker_restarted_mid_run(app, broker):
            broker_warnings=app.log_count("could not reach the broker"))
 
 
+def test_worker_killed_while_the_broker_is_down(app, broker):
+    """Celery's consumer can die of a lost broker ("Unrecoverable error"); serve restarts
+    it, and the hook that queues what it held needs the broker. The web server stays
+    up, the hook runs once Redis is back, and every upload finishes."""
+    if not broker:
+        pytest.skip("the filesystem broker has no server to stop; "
+                    "this runs with CELERY_BROKER_URL=redis://...")
+    host, port = urlparse(broker).hostname, str(urlparse(broker).port or 6379)
+    editor = Editor(app.base, "ed", PASSWORD)
+    faults.arm("hold-saves", 1)
+    for i in range(3):
+        upload(editor, i)
+    wait_held()
+    worker = app.worker()
+    cut = time.monotonic()
+    subprocess.run(["redis-cli", "-h", host, "-p", port, "shutdown", "nosave"], check=False)
+    wait_for(lambda: subprocess.run(["redis-cli", "-h", host, "-p", port, "ping"],
+                                    capture_output=True).returncode != 0, timeout=10)
+    worker.kill()
+    wait_for(lambda: app.log_count("the step after its restart failed") > 0, timeout=30)
+    during = upload(editor, 3)  # the web server is still up
+    subprocess.run(["redis-server", "--port", port, "--daemonize", "yes", "--save", "",
+                    "--appendonly", "no"], check=True, stdout=subprocess.DEVNULL)
+    wait_for(lambda: app.log_count("the step after its restart went through") > 0, timeout=60)
+    seconds = wait_all_ready(app, 4, cut)
+    assert_consistent()
+    assert app.worker().pid != worker.pid
+    report("worker killed while Redis was down", uploads=4, during_outage=int(bool(during)),
+           failures=0, recovered_s=f"{seconds:.1f}")
+
+
 @pytest.fixture
 def db_proxy():
     """On PostgreSQL, a proxy between the app and the database that the test can cut

@@ -138,25 +138,36 @@ def test_the_supervisor_notices_a_dead_pool_process():
     assert child.proc.poll() is not None
 
 
-def test_a_failing_step_after_a_restart_does_not_stop_the_supervisor(caplog):
+def test_a_failing_step_after_a_restart_is_tried_again_and_stops_nothing(caplog):
     """The worker's restart hook queues the sweep through the broker; with the broker
-    down it raises, and that must not end ``supervise`` (which stops every child,
-    the web server too)."""
+    down it raises. That must not end ``supervise`` (which stops every child, the web
+    server too), and the hook runs once the broker is back, with the time of death."""
     import sys
 
     from dam import supervisor
 
-    def broker_down(died_at):
-        raise ConnectionRefusedError("Error 111 connecting to 127.0.0.1:6379")
+    calls, broker_up = [], [False]
+
+    def queue_orphans(died_at):
+        if not broker_up[0]:
+            raise ConnectionRefusedError("Error 111 connecting to 127.0.0.1:6379")
+        calls.append(died_at)
 
     child = supervisor.Child("worker", [sys.executable, "-c", "import time; time.sleep(60)"],
-                             after_restart=broker_down)
+                             after_restart=queue_orphans)
     child.start()
     first = child.proc.pid
     try:
         child.restart("exited with status 1")
         assert child.proc.pid != first and child.proc.poll() is None
         assert "the step after its restart failed" in caplog.text
+        child.run_after_restart()  # a tick with the broker still down
+        assert calls == [] and child.hook_due is not None
+        broker_up[0] = True
+        died_at = child.hook_due
+        child.run_after_restart()  # the next tick
+        child.run_after_restart()  # and one more: it ran once
+        assert calls == [died_at] and child.hook_due is None
     finally:
         child.stop(timeout=2)
 
