@@ -90,7 +90,7 @@ def test_evaluation_negatives_are_the_cells_fixated_in_the_splits_other_photos()
 
 
 def test_half_the_viewers_table_scores_a_map_against_the_other_half(tmp_path):
-    """Synthetic split: 4 viewers all look at one corner. Half of them predict the
+    """Synthetic split, two photos: 4 viewers all look at one corner. Half of them predict the
     other half almost perfectly; a map on that corner scores as well as the viewers,
     one on the opposite corner far worse, and the table says so."""
     from PIL import Image
@@ -98,9 +98,11 @@ def test_half_the_viewers_table_scores_a_map_against_the_other_half(tmp_path):
     from training import data, evaluate
 
     src = (400, 300)
-    Image.new("RGB", src).save(tmp_path / "1.jpg")
-    viewers = {1: ([np.array([[20.0 + k, 20.0], [30.0, 25.0 + k]]) for k in range(4)], src)}
-    split = evaluate.Split("synthetic", range(1, 2), lambda i: tmp_path / f"{i}.jpg",
+    looks = [np.array([[20.0 + k, 20.0], [30.0, 25.0 + k]]) for k in range(4)]
+    viewers = {i: (looks, src) for i in (1, 2)}
+    for i in viewers:
+        Image.new("RGB", src).save(tmp_path / f"{i}.jpg")
+    split = evaluate.Split("synthetic", range(1, 3), lambda i: tmp_path / f"{i}.jpg",
                            lambda: {}, lambda: viewers, lambda i: None, tmp_path, False)
     size = data.gt_size(*src)
 
