@@ -67,38 +67,17 @@ def open_rgb(path: Path) -> Image.Image:
         return ImageOps.exif_transpose(im).convert("RGB")
 
 
-def _viewers(path: Path, shift: float) -> dict[int, tuple[list[np.ndarray], tuple[int, int]]]:
-    """image id -> (each viewer's points (N, 2) as x, y pixels less ``shift``, (width, height))."""
-    out = {}
-    for rec in json.loads(path.read_text()):
-        pts = [np.stack([np.asarray(s["x"], float) - shift, np.asarray(s["y"], float) - shift], 1)
-               .reshape(-1, 2) for s in rec["subjects"]]
-        out[int(Path(rec["image"]).stem)] = (pts, (rec["width"], rec["height"]))
-    return out
-
-
-@lru_cache(maxsize=1)
-def osie_viewers() -> dict[int, tuple[list[np.ndarray], tuple[int, int]]]:
-    """OSIE image id -> (each viewer's 0-based x, y points, (width, height))."""
-    return _viewers(OSIE / "fixations.json", 1.0)
-
-
-@lru_cache(maxsize=1)
-def scene_viewers() -> dict[int, tuple[list[np.ndarray], tuple[int, int]]]:
-    """Scene image id (1-500) -> (each viewer's points, (width, height)); the points
-    are continuous pixels of the stored image, origin top-left, as in the file (no
-    shift: unlike OSIE's they are not 1-based)."""
-    return _viewers(SCENE_FIX, 0.0)
-
-
-def _pooled(viewers: dict) -> dict[int, tuple[np.ndarray, tuple[int, int]]]:
-    return {i: (np.concatenate(pts), size) for i, (pts, size) in viewers.items()}
-
-
 @lru_cache(maxsize=1)
 def fixations() -> dict[int, tuple[np.ndarray, tuple[int, int]]]:
     """image id -> (points (N, 2) as 0-based x, y pixels, (width, height))."""
-    return _pooled(osie_viewers())
+    raw = json.loads((OSIE / "fixations.json").read_text())
+    out = {}
+    for rec in raw:
+        image_id = int(Path(rec["image"]).stem)
+        xs = np.concatenate([np.asarray(s["x"], float) for s in rec["subjects"]])
+        ys = np.concatenate([np.asarray(s["y"], float) for s in rec["subjects"]])
+        out[image_id] = (np.stack([xs - 1, ys - 1], 1), (rec["width"], rec["height"]))
+    return out
 
 
 def fixation_maps(image_id: int) -> tuple[np.ndarray, np.ndarray]:
@@ -109,8 +88,17 @@ def fixation_maps(image_id: int) -> tuple[np.ndarray, np.ndarray]:
 
 @lru_cache(maxsize=1)
 def scene_fixations() -> dict[int, tuple[np.ndarray, tuple[int, int]]]:
-    """Scene image id (1-500) -> (points (N, 2) as x, y pixels, (width, height))."""
-    return _pooled(scene_viewers())
+    """Scene image id (1-500) -> (points (N, 2) as x, y pixels, (width, height)).
+
+    Points are continuous pixels of the stored image, origin top-left, as in
+    the file (no shift: unlike OSIE's they are not 1-based).
+    """
+    out = {}
+    for rec in json.loads(SCENE_FIX.read_text()):
+        xs = np.concatenate([np.asarray(s["x"], float) for s in rec["subjects"]])
+        ys = np.concatenate([np.asarray(s["y"], float) for s in rec["subjects"]])
+        out[int(Path(rec["image"]).stem)] = (np.stack([xs, ys], 1), (rec["width"], rec["height"]))
+    return out
 
 
 def gt_size(w: int, h: int) -> tuple[int, int]:

@@ -42,7 +42,6 @@ class Split:
     ids: range
     path: Callable[[int], Path]
     points: Callable[[], dict]          # id -> (points (N, 2) x, y px, (w, h))
-    viewers: Callable[[], dict]         # id -> (each viewer's points, (w, h))
     maps: Callable[[int], tuple]        # id -> (binary fixations, blurred density)
     folder: Path
     one_based: bool
@@ -67,16 +66,15 @@ class Split:
 
 
 def osie_split(title: str, ids: range) -> Split:
-    return Split(title, ids, data.osie_path, data.fixations, data.osie_viewers,
-                 data.fixation_maps, data.OSIE, True)
+    return Split(title, ids, data.osie_path, data.fixations, data.fixation_maps, data.OSIE, True)
 
 
 def splits() -> list[Split]:
     out = [osie_split("Validation, OSIE 1551-1700 (150 photos)", data.VALIDATION)]
     if data.scene_available():
         out.append(Split("Validation, Scene 451-500 (50 photos)", data.SCENE_VALIDATION,
-                         data.scene_path, data.scene_fixations, data.scene_viewers,
-                         data.scene_fixation_maps, data.SCENE_FIX.parent, False))
+                         data.scene_path, data.scene_fixations, data.scene_fixation_maps,
+                         data.SCENE_FIX.parent, False))
     return out
 
 
@@ -240,38 +238,34 @@ def evaluate(model_path: Path, out: Path, all_osie: bool = False, threads: int =
     return text
 
 
-def half_viewers(split: Split, rows: dict[str, Predictor], repeats: int = 3,
-                 seed: int = 0) -> str:
+def half_viewers(split: Split, rows: dict[str, Predictor]) -> str:
     """How much room the viewers leave: a markdown table.
 
-    Each photo's viewers are split at random into two halves (``repeats`` times, both
-    directions); one half's blurred fixations predict the other half's fixated cells
-    (AUC-Judd) and every row's map is scored against the same halves. The last column
-    is the paired difference, viewers minus row, with its 95 % interval over photos.
+    Each photo's viewers split into the even- and the odd-numbered half (``Sample.halves``,
+    as the crop bench's human ceiling); one half's blurred fixations predict the other
+    half's fixated cells (AUC-Judd, both ways) and every row's map is scored against the
+    same halves. The last column is the paired difference, viewers minus row, with its
+    95 % interval over photos.
     """
-    rng = np.random.default_rng(seed)
-    viewers = split.viewers()
     human, scores = [], {name: [] for name in rows}
     for i in split.ids:
-        pts, src = viewers[i]
-        maps = {name: predict(split.photo(i), data.gt_size(*src)) for name, predict in rows.items()}
+        sample = split.checks[i].sample
+        maps = {name: predict(split.photo(i), data.gt_size(*sample.size))
+                for name, predict in rows.items()}
         h, s = [], {name: [] for name in rows}
-        for _ in range(repeats):
-            order = rng.permutation(len(pts))
-            halves = order[:len(pts) // 2], order[len(pts) // 2:]
-            for a, b in (halves, halves[::-1]):
-                _, density = data.truth_maps(np.concatenate([pts[k] for k in a]), src)
-                fixated, _ = data.truth_maps(np.concatenate([pts[k] for k in b]), src)
-                h.append(metrics.auc_judd(density, fixated))
-                for name, prob in maps.items():
-                    s[name].append(metrics.auc_judd(prob, fixated))
+        for a, b in (sample.halves, sample.halves[::-1]):
+            _, density = data.truth_maps(a, sample.size)
+            fixated, _ = data.truth_maps(b, sample.size)
+            h.append(metrics.auc_judd(density, fixated))
+            for name, prob in maps.items():
+                s[name].append(metrics.auc_judd(prob, fixated))
         human.append(np.nanmean(h))
         for name in rows:
             scores[name].append(np.nanmean(s[name]))
     human = np.asarray(human)
     lines = [f"### Half the viewers, {split.title}\n",
-             f"Viewers split at random into halves ({repeats} splits, both ways): AUC-Judd "
-             "against the other half's fixated cells.\n",
+             "Even- against odd-numbered viewers, both ways: AUC-Judd against the other "
+             "half's fixated cells.\n",
              "| predictor | AUC-Judd | viewers minus the row |", "|---|---|---|",
              f"| half the viewers | {human.mean():.3f} | |"]
     for name, row in scores.items():

@@ -90,20 +90,24 @@ def test_evaluation_negatives_are_the_cells_fixated_in_the_splits_other_photos()
 
 
 def test_half_the_viewers_table_scores_a_map_against_the_other_half(tmp_path):
-    """Synthetic split, two photos: 4 viewers all look at one corner. Half of them predict the
-    other half almost perfectly; a map on that corner scores as well as the viewers,
-    one on the opposite corner far worse, and the table says so."""
+    """Synthetic split, two photos: 4 viewers all look at one corner. Half of them
+    predict the other half almost perfectly; a map on that corner scores as well as the
+    viewers, one on the opposite corner far worse, and the table says so."""
+    import json
+
     from PIL import Image
 
     from training import data, evaluate
 
     src = (400, 300)
-    looks = [np.array([[20.0 + k, 20.0], [30.0, 25.0 + k]]) for k in range(4)]
-    viewers = {i: (looks, src) for i in (1, 2)}
-    for i in viewers:
+    looks = [{"x": [20.0 + k, 30.0], "y": [20.0, 25.0 + k]} for k in range(4)]
+    (tmp_path / "fixations.json").write_text(json.dumps(
+        [{"image": f"{i}.jpg", "width": src[0], "height": src[1], "subjects": looks}
+         for i in (1, 2)]))
+    for i in (1, 2):
         Image.new("RGB", src).save(tmp_path / f"{i}.jpg")
     split = evaluate.Split("synthetic", range(1, 3), lambda i: tmp_path / f"{i}.jpg",
-                           lambda: {}, lambda: viewers, lambda i: None, tmp_path, False)
+                           lambda: {}, lambda i: None, tmp_path, False)
     size = data.gt_size(*src)
 
     def corner(x0, y0):
