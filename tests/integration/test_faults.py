@@ -8,6 +8,7 @@ The figures (uploads, failures, seconds to recover) are printed (pytest -s).
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -256,27 +257,39 @@ def test_killed_three_times_fails_with_a_message_and_can_be_retried(app):
 
 # --- services away --------------------------------------------------------------------
 
+@contextlib.contextmanager
+def redis_down(broker: str):
+    """Redis at ``broker`` shut down (nosave: what it held is lost) for the block, then
+    started again and answering, also when the block fails."""
+    host, port = urlparse(broker).hostname, str(urlparse(broker).port or 6379)
+
+    def ping() -> subprocess.CompletedProcess:
+        return subprocess.run(["redis-cli", "-h", host, "-p", port, "ping"], capture_output=True)
+
+    subprocess.run(["redis-cli", "-h", host, "-p", port, "shutdown", "nosave"], check=False)
+    wait_for(lambda: ping().returncode != 0, timeout=10)
+    try:
+        yield
+    finally:
+        subprocess.run(["redis-server", "--port", port, "--daemonize", "yes", "--save", "",
+                        "--appendonly", "no"], check=True, stdout=subprocess.DEVNULL)
+        wait_for(lambda: ping().stdout.strip() == b"PONG", timeout=10)
+
+
 def test_broker_restarted_mid_run(app, broker):
     if not broker:
         pytest.skip("the filesystem broker has no server to restart (a folder under VAR_DIR); "
                     "this runs with CELERY_BROKER_URL=redis://...")
-    host, port = urlparse(broker).hostname, str(urlparse(broker).port or 6379)
     editor = Editor(app.base, "ed", PASSWORD)
     faults.arm("hold-saves", 1)
     for i in range(4):
         upload(editor, i)
     wait_held()
     cut = time.monotonic()
-    subprocess.run(["redis-cli", "-h", host, "-p", port, "shutdown", "nosave"], check=False)
-    wait_for(lambda: subprocess.run(["redis-cli", "-h", host, "-p", port, "ping"],
-                                    capture_output=True).returncode != 0, timeout=10)
-    (faults.faults_dir() / "release").touch()  # the task in flight goes on without a broker
-    during = [upload(editor, i) for i in range(4, 6)]
-    time.sleep(3)  # the outage itself: what the test is about
-    subprocess.run(["redis-server", "--port", port, "--daemonize", "yes", "--save", "",
-                    "--appendonly", "no"], check=True, stdout=subprocess.DEVNULL)
-    wait_for(lambda: subprocess.run(["redis-cli", "-h", host, "-p", port, "ping"],
-                                    capture_output=True).stdout.strip() == b"PONG", timeout=10)
+    with redis_down(broker):
+        (faults.faults_dir() / "release").touch()  # the task in flight goes on without a broker
+        during = [upload(editor, i) for i in range(4, 6)]
+        time.sleep(3)  # the outage itself: what the test is about
     down_s = time.monotonic() - cut
     after = [upload(editor, i) for i in range(6, 8)]
     seconds = wait_all_ready(app, 8, cut)
@@ -294,7 +307,6 @@ def test_worker_killed_while_the_broker_is_down(app, broker):
     if not broker:
         pytest.skip("the filesystem broker has no server to stop; "
                     "this runs with CELERY_BROKER_URL=redis://...")
-    host, port = urlparse(broker).hostname, str(urlparse(broker).port or 6379)
     editor = Editor(app.base, "ed", PASSWORD)
     faults.arm("hold-saves", 1)
     for i in range(3):
@@ -302,14 +314,10 @@ def test_worker_killed_while_the_broker_is_down(app, broker):
     wait_held()
     worker = app.worker()
     cut = time.monotonic()
-    subprocess.run(["redis-cli", "-h", host, "-p", port, "shutdown", "nosave"], check=False)
-    wait_for(lambda: subprocess.run(["redis-cli", "-h", host, "-p", port, "ping"],
-                                    capture_output=True).returncode != 0, timeout=10)
-    worker.kill()
-    wait_for(lambda: app.log_count("the step after its restart failed") > 0, timeout=30)
-    during = upload(editor, 3)  # the web server is still up
-    subprocess.run(["redis-server", "--port", port, "--daemonize", "yes", "--save", "",
-                    "--appendonly", "no"], check=True, stdout=subprocess.DEVNULL)
+    with redis_down(broker):
+        worker.kill()
+        wait_for(lambda: app.log_count("the step after its restart failed") > 0, timeout=30)
+        during = upload(editor, 3)  # the web server is still up
     wait_for(lambda: app.log_count("the step after its restart went through") > 0, timeout=60)
     seconds = wait_all_ready(app, 4, cut)
     assert_consistent()
