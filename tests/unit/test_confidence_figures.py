@@ -69,3 +69,12 @@ def test_viewer_agreement_scores_each_half_against_the_other():
 def test_viewer_agreement_is_nan_without_halves():
     rows = _rows([0.5, 0.6], [[np.nan, np.nan], [np.nan, np.nan]])
     assert all(np.isnan(v) for v in calibration.viewer_agreement(rows))
+
+
+def test_disputed_counts_the_bad_crops_that_one_half_keeps():
+    # Crop 0: bad, and both halves agree. Crop 1: bad, but half B keeps 0.9 of its own
+    # oracle. Crop 2: good. Crop 3: bad, no halves (not counted at all).
+    rows = calibration.Rows(np.zeros((4, 5)), np.full(4, 0.5), np.zeros(4),
+                            np.array([0.6, 0.8, 0.95, 0.5]), np.arange(4),
+                            np.array([[0.6, 0.7], [0.7, 0.9], [1.0, 0.5], [np.nan, np.nan]]))
+    assert calibration.disputed(rows) == (1, 2)
