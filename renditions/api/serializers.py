@@ -85,6 +85,13 @@ class AssetOut(serializers.Serializer):
     saliency = SaliencyOut(required=False, allow_null=True, help_text="Viewers only.")
 
 
+class RootOut(serializers.Serializer):
+    assets = serializers.URLField(help_text="The library: list (viewers) and upload (editors).")
+    profiles = serializers.URLField(help_text="The rendition profiles.")
+    schema = serializers.URLField(help_text="This API's OpenAPI 3 schema.")
+    docs = serializers.URLField(help_text="The schema in Swagger UI.")
+
+
 class ErrorOut(serializers.Serializer):
     error = serializers.CharField(help_text="What went wrong, in words a person can act on.")
     fields = serializers.DictField(required=False, child=serializers.JSONField(),

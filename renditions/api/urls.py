@@ -8,6 +8,7 @@ from drf_spectacular.views import SpectacularAPIView
 from . import docs, errors, views
 
 urlpatterns = [
+    path("", views.RootView.as_view(), name="api-root"),
     path("assets/", views.AssetListView.as_view(), name="api-assets"),
     path("assets/<uuid:uid>/", views.AssetDetailView.as_view(), name="asset-json"),
     path("assets/<uuid:uid>/regenerate", views.RegenerateView.as_view(),

@@ -141,6 +141,20 @@ def _refusal(file, exc: ValidationError, existing=None) -> dict:
     return {"file": file.name, "error": " ".join(exc.messages), "existing": existing}
 
 
+class RootView(APIView):
+    """Where the endpoints are, as DRF's browsable root has it: anyone may ask."""
+    permission_classes = [permissions.PublicRead]
+    LINKS = {"assets": "api-assets", "profiles": "api-profiles", "schema": "api-schema",
+             "docs": "api-docs"}
+
+    @extend_schema(operation_id="root", responses={200: s.RootOut},
+                   auth=[{"tokenAuth": []}, {"cookieAuth": []}, {}],
+                   summary="The API's endpoints (anyone)")
+    def get(self, request):
+        return Response({key: request.build_absolute_uri(reverse(name))
+                         for key, name in self.LINKS.items()})
+
+
 class AssetDetailView(APIView):
     """The delivery JSON: anyone with the id; logged-in viewers get the private fields."""
     permission_classes = [permissions.PublicRead]

@@ -122,6 +122,19 @@ def test_wrong_methods_types_and_paths_answer_json(asset, users):
     assert "/api/assets/" in _error(editor.get("/api/assets"), 404)["error"]  # no slash
 
 
+def test_the_root_lists_the_endpoints_for_anyone(client):
+    links = APIClient().get("/api/").json()
+    assert set(links) == {"assets", "profiles", "schema", "docs"}
+    for url in links.values():
+        assert url.startswith("http://testserver/api/")
+    # each link leads somewhere: the docs page, the schema, 401s that ask for a token
+    assert client.get(links["docs"]).status_code == 200
+    assert client.get(links["schema"]).status_code == 200
+    assert APIClient().get(links["assets"]).status_code == 401
+    assert APIClient().get(links["profiles"]).status_code == 401
+    assert _error(APIClient().post("/api/"), 405)
+
+
 # --- The delivery JSON at its old address ---------------------------------------
 
 def test_the_detail_keeps_the_delivery_json_exactly(processed, users, rf):
@@ -190,7 +203,7 @@ def test_the_schema_is_openapi_3_and_lists_every_endpoint(client):
     schema = response.json()
     assert schema["openapi"].startswith("3.")
     assert set(schema["paths"]) == {
-        "/api/assets/", "/api/assets/{uid}/", "/api/assets/{uid}/focal",
+        "/api/", "/api/assets/", "/api/assets/{uid}/", "/api/assets/{uid}/focal",
         "/api/assets/{uid}/crops/{profile}", "/api/assets/{uid}/review/{profile}",
         "/api/assets/{uid}/regenerate", "/api/assets/{uid}/frame-url", "/api/profiles/"}
     upload = schema["paths"]["/api/assets/"]["post"]
