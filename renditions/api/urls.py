@@ -22,5 +22,5 @@ urlpatterns = [
     path("profiles/", views.ProfileListView.as_view(), name="api-profiles"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", docs.DocsView.as_view(), name="api-docs"),
-    re_path(r"^.*$", errors.not_found, name="api-not-found"),  # last: JSON for any other path
+    re_path(r"^.+$", errors.not_found, name="api-not-found"),  # last: JSON for any other path
 ]

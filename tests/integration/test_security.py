@@ -89,6 +89,7 @@ EXPECTED: dict[str, dict[str, dict[str, set[int]]]] = {
     "api-asset-review": {"GET": API_NOT_ALLOWED, "POST": _api("reviewer", {200})},
     "api-profiles": {"GET": API_VIEWERS, "POST": _api("nobody", set())},  # admins only
     "api-asset-frame-url": {"GET": _roles({401}, {403}, {400}, {400}, {400})},  # no size asked
+    "api-root": {"GET": PUBLIC},  # links only
     "api-schema": {"GET": PUBLIC},
     "api-docs": {"GET": PUBLIC},
     "api-not-found": {"GET": _roles({404}, {404}, {404}, {404}, {404})},
