@@ -175,15 +175,21 @@ def report(scenario: str, **figures) -> None:
     print(f"\n[faults] {scenario}: " + ", ".join(f"{k}={v}" for k, v in figures.items()))
 
 
+def uploads_one_held(editor: Editor, count: int) -> tuple[int, str]:
+    """``count`` uploads by ``editor``, the first rendition save held until released:
+    (the pid of the pool process holding it, the asset's uid)."""
+    faults.arm("hold-saves", 1)
+    for i in range(count):
+        upload(editor, i)
+    return wait_held()
+
+
 # --- worker deaths --------------------------------------------------------------------
 
 def test_pool_process_killed_mid_task(app):
     editor = Editor(app.base, "ed", PASSWORD)
     worker = app.worker().pid
-    faults.arm("hold-saves", 1)
-    for i in range(3):
-        upload(editor, i)
-    pid, uid = wait_held()
+    pid, uid = uploads_one_held(editor, 3)
     assert Asset.objects.get(uid=uid).status == "processing"
     assert pid in {p.pid for p in app.pool()}
     killed = time.monotonic()
@@ -212,10 +218,7 @@ def test_idle_pool_process_killed_then_more_uploads(app):
 
 def test_worker_main_process_killed_mid_task(app):
     editor = Editor(app.base, "ed", PASSWORD)
-    faults.arm("hold-saves", 1)
-    for i in range(3):
-        upload(editor, i)
-    pid, uid = wait_held()
+    pid, uid = uploads_one_held(editor, 3)
     worker = app.worker()
     assert Asset.objects.get(uid=uid).status == "processing"
     assert psutil.Process(pid).ppid() == worker.pid
@@ -281,10 +284,7 @@ def test_broker_restarted_mid_run(app, broker):
         pytest.skip("the filesystem broker has no server to restart (a folder under VAR_DIR); "
                     "this runs with CELERY_BROKER_URL=redis://...")
     editor = Editor(app.base, "ed", PASSWORD)
-    faults.arm("hold-saves", 1)
-    for i in range(4):
-        upload(editor, i)
-    wait_held()
+    uploads_one_held(editor, 4)
     cut = time.monotonic()
     with redis_down(broker):
         (faults.faults_dir() / "release").touch()  # the task in flight goes on without a broker
@@ -308,10 +308,7 @@ def test_worker_killed_while_the_broker_is_down(app, broker):
         pytest.skip("the filesystem broker has no server to stop; "
                     "this runs with CELERY_BROKER_URL=redis://...")
     editor = Editor(app.base, "ed", PASSWORD)
-    faults.arm("hold-saves", 1)
-    for i in range(3):
-        upload(editor, i)
-    wait_held()
+    uploads_one_held(editor, 3)
     worker = app.worker()
     cut = time.monotonic()
     with redis_down(broker):
@@ -352,10 +349,7 @@ def _outage_run(app: AppProcess, proxy: TcpProxy | None) -> tuple[list[int], flo
     """3 uploads, one of them mid-task when the database goes away for ~5 s, 2 uploads
     during the outage (answers kept; a refused one is sent again after), 2 after."""
     editors = [Editor(app.base, "ed", PASSWORD) for _ in range(3)]
-    faults.arm("hold-saves", 1)
-    for i in range(3):
-        upload(editors[0], i)
-    wait_held()
+    uploads_one_held(editors[0], 3)
     cut = time.monotonic()
     lock = database_away(proxy)
     (faults.faults_dir() / "release").touch()  # the task in flight meets the outage
