@@ -57,6 +57,11 @@ class Rows:
     def good(self) -> np.ndarray:
         return self.ratio >= confidence.ORACLE_SHARE
 
+    @property
+    def with_halves(self) -> np.ndarray:
+        """The rows whose data says what each half of the viewers kept."""
+        return ~np.isnan(self.halves).any(1)
+
     @staticmethod
     def concat(parts: list["Rows"]) -> "Rows":
         offsets = np.cumsum([0] + [int(p.photo.max()) + 1 if len(p.photo) else 0
@@ -166,7 +171,7 @@ def viewer_agreement(rows: Rows) -> tuple[float, float]:
     labels: the AUC for finding the crops under BAD_SHARE of one half of the viewers'
     oracle, scored by the other half's ratio, then by 1 - confidence; each the mean over
     both directions (NaN without halves)."""
-    ok = ~np.isnan(rows.halves).any(1)
+    ok = rows.with_halves
     if not ok.any():
         return float("nan"), float("nan")
     a, b, p = rows.halves[ok, 0], rows.halves[ok, 1], rows.confidence[ok]
@@ -179,8 +184,7 @@ def disputed(rows: Rows) -> tuple[int, int]:
     """How many bad crops (under BAD_SHARE of the oracle, all viewers) one half of the
     viewers finds fine (keeps at least BAD_SHARE of its own oracle), of how many bad
     crops with halves: labels that a few viewers more or less would flip."""
-    ok = ~np.isnan(rows.halves).any(1)
-    bad = ok & (rows.ratio < BAD_SHARE)
+    bad = rows.with_halves & (rows.ratio < BAD_SHARE)
     return int((bad & (rows.halves.max(1) >= BAD_SHARE)).sum()), int(bad.sum())
 
 
