@@ -90,22 +90,22 @@ def frame_size(width: int, height: int | None = None, *,
 
 def signed_url(asset_uid, width: int, height: int | None = None, *,
                aspect: tuple[int, int] | None = None, fmt: str | None = None,
-               expires: int | None = None, composition: Composition = Composition(),
+               expires: int | None = None, compose: Composition = Composition(),
                absolute: bool = True) -> str:
     """The signed URL of a ``width`` x ``height`` px frame of an asset (by its uid).
 
     ``fmt`` fixes the format (else the browser's Accept header picks it);
-    ``expires``: seconds the URL works, or None for always; ``composition``
-    zoom, alignment and pad. Absolute on SALIENT_PUBLIC_URL unless ``absolute``
-    is false.
+    ``expires``: seconds the URL works, or None for always; ``compose``: the
+    composition controls (zoom, alignment and pad). Absolute on SALIENT_PUBLIC_URL
+    unless ``absolute`` is false.
     """
     width, height = frame_size(width, height, aspect=aspect)
     if fmt is not None and fmt not in FORMATS:
         raise ValueError(f"Unknown format {fmt!r}: use one of {', '.join(FORMATS)}.")
     exp = int(time.time()) + expires if expires else None
     query = {k: v for k, v in (("fm", fmt), ("exp", exp)) if v is not None}
-    query.update(composition.changes())
-    query["s"] = _signature(asset_uid, width, height, fmt, exp, composition)
+    query.update(compose.changes())
+    query["s"] = _signature(asset_uid, width, height, fmt, exp, compose)
     path = f"{reverse('deliver-frame', args=[asset_uid, width, height])}?{urlencode(query)}"
     return public_url() + path if absolute else path
 

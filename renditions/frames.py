@@ -33,27 +33,28 @@ class NotReady(Exception):
 
 
 def frame_ensure(*, asset: Asset, width: int, height: int, fmt: str,
-                 composition: delivery.Composition = delivery.Composition()) -> Frame:
+                 compose: delivery.Composition = delivery.Composition()) -> Frame:
     """The stored ``width`` x ``height`` px frame of ``asset`` in ``fmt``, made if
-    missing; ``composition`` (zoom, align, pad) as a profile's, else the defaults."""
+    missing; ``compose``: its composition controls (zoom, align, pad) as a
+    profile's, else the defaults."""
     analysis = getattr(asset, "analysis", None)
     if analysis is None:
         raise NotReady("This asset is not analysed yet.")
     quality = dam_setting("FRAME_QUALITY")
     box = _same_aspect_box(asset, width, height)
     spec_hash = _hash({"frame": [width, height], "format": fmt, "quality": quality,
-                       **composition.changes()})
-    spec = f"{width}x{height}{composition.suffix()}.{fmt}"
+                       **compose.changes()})
+    spec = f"{width}x{height}{compose.suffix()}.{fmt}"
     key = derive.content_key(asset=asset, spec_hash=spec_hash, analysis=analysis, box=box)
     found = Frame.objects.filter(asset=asset, spec=spec, key=key).first()
     if found:
         return found
     planner = pipeline.Planner(derive.engine_analysis(asset, analysis))
-    wanted = pipeline.RenditionSpec(width=width, height=height, zoom=composition.zoom,
-                                    align=composition.align, pad=composition.pad)
+    wanted = pipeline.RenditionSpec(width=width, height=height, zoom=compose.zoom,
+                                    align=compose.align, pad=compose.pad)
     plan = derive.plan_spec(planner, analysis, wanted, box=box)
     return _make(asset, None, spec, key, rendering.Job(plan.box, plan.size, fmt, quality,
-                                                       plan.content, composition.pad))
+                                                       plan.content, compose.pad))
 
 
 def variant_ensure(*, rendition: Rendition, width: int, fmt: str) -> Frame:

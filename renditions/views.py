@@ -62,7 +62,7 @@ def deliver_frame(request, uid, width, height):
     asset = get_object_or_404(Asset.objects.select_related("analysis"), uid=uid)
     try:
         frame = frames.frame_ensure(asset=asset, width=width, height=height, fmt=fmt,
-                                    composition=wanted)
+                                    compose=wanted)
     except frames.NotReady as exc:
         raise Http404(str(exc)) from None
     return _serve(request, frame, STABLE_CACHE, negotiated)

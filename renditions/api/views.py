@@ -240,7 +240,7 @@ class FrameUrlView(APIView):
             raise exceptions.ValidationError({"size": [str(exc)]}) from None
         path = delivery.signed_url(asset.uid, width, height, fmt=q["fm"],
                                    expires=q["expires"], absolute=False,
-                                   composition=delivery.Composition(q["z"], q["align"],
+                                   compose=delivery.Composition(q["z"], q["align"],
                                                                     q["pad"]))
         return Response({"url": request.build_absolute_uri(path), "width": width,
                          "height": height})

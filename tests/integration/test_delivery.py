@@ -398,7 +398,7 @@ def test_a_padded_profile_keeps_the_whole_subject_and_fills_the_rest(processed, 
 def test_frames_take_zoom_alignment_and_pad_from_a_signed_url(processed, client):
     def frame(**controls):
         url = delivery.signed_url(processed.uid, 300, 300, fmt="png", absolute=False,
-                                  composition=delivery.Composition(**controls))
+                                  compose=delivery.Composition(**controls))
         response = client.get(url)
         assert response.status_code == 200, response.content
         return url, Frame.objects.order_by("-pk").first()

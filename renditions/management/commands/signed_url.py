@@ -43,7 +43,7 @@ class Command(BaseCommand):
         try:
             url = delivery.signed_url(uid, width, height, aspect=_aspect(aspect), fmt=format,
                                       expires=expires,
-                                      composition=delivery.Composition(zoom, align, pad))
+                                      compose=delivery.Composition(zoom, align, pad))
         except ValueError as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(url)
