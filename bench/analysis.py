@@ -8,7 +8,7 @@ oriented original.
 """
 from __future__ import annotations
 
-from renditions.engine import faces, pipeline, planning, rendering
+from renditions.engine import faces, pipeline, rendering, sizing
 
 RENDER_THREADS = 2  # as the app's DAM RENDER_THREADS default
 
@@ -27,7 +27,7 @@ def suggest(path, aspects, *, backend: str | None = None) -> dict:
             for ratio in aspects}
 
 
-def analyse(path, *, backend: str | None = None) -> pipeline.Analysis:
+def analyse(path, *, backend: str | None = None) -> pipeline.ImageAnalysis:
     """The front door's analysis of the image at ``path``."""
     return pipeline.analyse(path, backend=backend)
 
@@ -44,9 +44,9 @@ def profile_targets(profiles, size: tuple[int, int]) -> list[dict]:
         width, height = exact or (None, None)
         spec = pipeline.RenditionSpec(aspect=aspect, width=width, height=height,
                                       max_width=max_width)
-        out = planning.output_size(planning.box_size(spec.ratio, *size), width=width,
-                                   height=height, max_width=max_width, allow_upscale=False,
-                                   aspect=aspect)
+        out = sizing.output_size(sizing.box_size(spec.ratio, *size), width=width,
+                                 height=height, max_width=max_width, allow_upscale=False,
+                                 aspect=aspect)
         targets.append(dict(slug=slug, spec=spec, aspect=spec.ratio, size=out, fmt=fmt,
                             quality=quality))
     return targets

@@ -110,7 +110,7 @@ def _ratio(points: np.ndarray, box, oracle) -> float:
     return fraction_inside(points, box) / best if best > 0 else float("nan")
 
 
-def _analysis(sample: Sample, backend, cache: Path | None) -> pipeline.Analysis:
+def _analysis(sample: Sample, backend, cache: Path | None) -> pipeline.ImageAnalysis:
     """The front door's analysis of the photo, read from / written to ``cache``."""
     if cache is None:
         return pipeline.analyse(sample.path, backend=backend)
@@ -121,7 +121,7 @@ def _analysis(sample: Sample, backend, cache: Path | None) -> pipeline.Analysis:
             meta = json.loads(str(saved["meta"]))
             meta["faces_outcome"] = pipeline.FacesOutcome(meta["faces_outcome"])
             faces = tuple(PxBox(*map(int, f)) for f in saved["faces"])
-            return pipeline.Analysis(saved["map"], tuple(meta.pop("size")), faces, **meta)
+            return pipeline.ImageAnalysis(saved["map"], tuple(meta.pop("size")), faces, **meta)
     analysis = pipeline.analyse(sample.path, backend=backend)
     if analysis.is_fallback:  # a detector that failed is not stored as truth
         return analysis

@@ -2,7 +2,7 @@
 
 For each photo and each aspect in ``bench.ASPECTS``, every method places the
 *largest* box of that aspect (the same size for all methods, from
-``planning.box_size``); the score is the fraction of the photo's fixations
+``sizing.box_size``); the score is the fraction of the photo's fixations
 (all viewers pooled, each fixation counted once) inside the box, averaged
 over photos. The oracle is the position of that box holding the most
 fixations (an exhaustive slide over every pixel offset), so no method can
@@ -32,7 +32,7 @@ from typing import Callable
 
 import numpy as np
 
-from renditions.engine import grid, pipeline, planning
+from renditions.engine import grid, pipeline, sizing
 
 from . import (ASPECTS, SHARED, aspect_label, has_osie, markdown_table, osie_dir,
                subject_points, synthetic_photo, teacher_model, write_report)
@@ -146,7 +146,7 @@ def oracle_box(points: np.ndarray, size: tuple[int, int], box: tuple[int, int]) 
 
 
 def largest_box(aspect: tuple[int, int], size: tuple[int, int]) -> tuple[int, int]:
-    return planning.box_size(aspect, *size)
+    return sizing.box_size(aspect, *size)
 
 
 # -- methods: each maps (sample, aspects) -> {aspect: box} ----------------------
@@ -278,7 +278,7 @@ def human_ceiling(samples: list[Sample], aspects=ASPECTS) -> tuple[np.ndarray, n
             continue
         for source, target in (sample.halves, sample.halves[::-1]):
             saliency_map = fixation_map(source, sample.size)
-            planner = pipeline.Planner(pipeline.Analysis.of_map(saliency_map, sample.size))
+            planner = pipeline.Planner(pipeline.ImageAnalysis.of_map(saliency_map, sample.size))
             boxes = [planner.plan(pipeline.RenditionSpec(aspect=a)).box for a in aspects]
             kept.append([fraction_inside(target, box) for box in boxes])
             best.append([fraction_inside(target, oracle_box(target, sample.size,

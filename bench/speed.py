@@ -115,13 +115,13 @@ def task_centre_renditions(path, targets):
     """Pillow: decode once, centre box of each aspect, Lanczos, same encoders."""
     import io
 
-    from renditions.engine import planning
+    from renditions.engine import sizing
 
     with Image.open(path) as im:
         im.load()
         out = []
         for t in targets:
-            w, h = planning.box_size(t["aspect"], *im.size)
+            w, h = sizing.box_size(t["aspect"], *im.size)
             x0, y0 = (im.width - w) // 2, (im.height - h) // 2
             small = im.resize(t["size"], Image.Resampling.LANCZOS, box=(x0, y0, x0 + w, y0 + h),
                               reducing_gap=3.0)

@@ -21,8 +21,8 @@ from django.utils.crypto import constant_time_compare
 from dam.conf import dam_setting, public_url
 
 from .engine import composition
-from .engine.planning import profile_aspect
 from .engine.rendering import FORMATS
+from .engine.sizing import profile_aspect
 from .models import Analysis, Rendition, RenditionProfile
 
 SALT = "salient.frame"

@@ -57,10 +57,10 @@ def decided_boxes(asset: Asset) -> dict[int, list[float]]:
 
 
 def engine_analysis(asset: Asset, analysis: Analysis,
-                    saliency_map: np.ndarray | None = None) -> pipeline.Analysis:
+                    saliency_map: np.ndarray | None = None) -> pipeline.ImageAnalysis:
     """The stored analysis as the engine's front door takes it (faces in px)."""
     size = (asset.width, asset.height)
-    return pipeline.Analysis(
+    return pipeline.ImageAnalysis(
         saliency_map=load_map(analysis) if saliency_map is None else saliency_map, size=size,
         faces=tuple(NormBox(*f).to_px(size) for f in analysis.faces),
         model_name=analysis.model_name, model_version=analysis.model_version,

@@ -17,6 +17,7 @@ from dam.models import Asset
 from dam.storage import get_private_storage
 
 from .engine import composition
+from .engine.pipeline import FacesOutcome
 
 #: A frame size in a delivery URL, ``<width>x<height>`` in px.
 FRAME_SIZE = re.compile(r"([1-9][0-9]{0,4})x([1-9][0-9]{0,4})")
@@ -145,12 +146,6 @@ class Analysis(models.Model):
         AUTO = "auto", "Automatic"
         EDITOR = "editor", "Editor"
 
-    class FacesOutcome(models.TextChoices):
-        DETECTED = "detected", "Detected"
-        OFF = "off", "Off"
-        UNAVAILABLE = "unavailable", "Detector not installed"
-        FAILED = "failed", "Detector failed"
-
     asset = models.OneToOneField(Asset, on_delete=models.CASCADE, related_name="analysis")
     key = models.CharField(max_length=64, blank=True,
                            help_text="Hash of model version, detector and face outcome.")
@@ -160,7 +155,8 @@ class Analysis(models.Model):
     model_version = models.CharField(max_length=64)
     detector = models.CharField(max_length=64, blank=True)
     detector_version = models.CharField(max_length=64, blank=True)
-    faces_outcome = models.CharField(max_length=12, choices=FacesOutcome.choices, blank=True)
+    faces_outcome = models.CharField(max_length=12, blank=True,
+                                     choices=[(o.value, o.label) for o in FacesOutcome])
     compute_ms = models.PositiveIntegerField()
     faces = models.JSONField(default=list, help_text="Face boxes, normalised 0-1.")
     focal_x = models.FloatField(help_text="Normalised 0-1 from the left.")

@@ -174,7 +174,7 @@ def assets_sweep(*, before: datetime | None = None) -> list[int]:
     return queued
 
 
-def analysis_ensure(*, asset: Asset) -> tuple[Analysis, pipeline.Analysis]:
+def analysis_ensure(*, asset: Asset) -> tuple[Analysis, pipeline.ImageAnalysis]:
     """Return the asset's analysis (stored, and as the engine takes it), computing
     it when what would produce it now differs from what produced it: another
     model, another detector, or a fallback (no detector, or one that failed).

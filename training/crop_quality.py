@@ -31,7 +31,7 @@ class CropCheck:
 
     def kept(self, saliency_map: np.ndarray) -> float:
         """Mean share of fixations that the planner's boxes on the map keep."""
-        planner = pipeline.Planner(pipeline.Analysis.of_map(saliency_map, self.sample.size))
+        planner = pipeline.Planner(pipeline.ImageAnalysis.of_map(saliency_map, self.sample.size))
         return self._share(planner.plan(pipeline.RenditionSpec(aspect=a)).box for a in ASPECTS)
 
     def _share(self, boxes) -> float:

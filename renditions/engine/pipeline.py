@@ -3,7 +3,7 @@ for each rendition spec. The worker, the CLI, the editor's preview, the bench an
 the training code's crop check all come through here, so what the bench measures
 is what the product does.
 
-Coordinates: ``Analysis.size`` and ``faces`` are px of the oriented original;
+Coordinates: ``ImageAnalysis.size`` and ``faces`` are px of the oriented original;
 editor input (``focal``, ``editor_box``) is normalised 0-1 (``geometry``).
 
 A face detector that is missing or fails never fails the caller: the analysis
@@ -29,7 +29,7 @@ from PIL import Image
 from . import composition
 from . import faces as _detector
 from . import focal as _focal
-from . import loading, planning, saliency
+from . import loading, planning, saliency, sizing
 from .geometry import NormBox, NormPoint, PxBox, scale_box
 
 log = logging.getLogger(__name__)
@@ -38,16 +38,26 @@ ANALYSIS_LONGEST = 640  # px: the copy the map and the faces are computed on
 
 
 class FacesOutcome(str, enum.Enum):
-    """How face detection ended for an analysis."""
+    """How face detection ended for an analysis; the app stores the value
+    (``renditions.models.Analysis.faces_outcome``) and shows the ``label``."""
 
     DETECTED = "detected"  # the detector ran (zero or more faces)
     OFF = "off"  # not asked for
     UNAVAILABLE = "unavailable"  # the detector's weights are not installed
     FAILED = "failed"  # the detector raised
 
+    @property
+    def label(self) -> str:
+        return _OUTCOME_LABELS[self]
+
+
+_OUTCOME_LABELS = {FacesOutcome.DETECTED: "Detected", FacesOutcome.OFF: "Off",
+                   FacesOutcome.UNAVAILABLE: "Detector not installed",
+                   FacesOutcome.FAILED: "Detector failed"}
+
 
 @dataclass(frozen=True)
-class Analysis:
+class ImageAnalysis:
     """What the engine knows of one image: its saliency map (float32, sums to 1),
     its (W, H) px, its faces in px, and what produced them."""
 
@@ -63,7 +73,7 @@ class Analysis:
 
     @classmethod
     def of_map(cls, saliency_map: np.ndarray, size: tuple[int, int], *,
-               model_version: str = "") -> Analysis:
+               model_version: str = "") -> ImageAnalysis:
         """A map alone, faces off: to judge maps (the bench, the training code)."""
         return cls(saliency_map, tuple(size), (), "map", model_version, "", "",
                    FacesOutcome.OFF)
@@ -95,7 +105,7 @@ def expected_key(backend: saliency.SaliencyBackend, *, detect_faces: bool) -> st
 
 
 def analyse(source, *, backend=None, detect_faces: bool = True,
-            longest: int = ANALYSIS_LONGEST, max_pixels: int | None = None) -> Analysis:
+            longest: int = ANALYSIS_LONGEST, max_pixels: int | None = None) -> ImageAnalysis:
     """Analyse the image at ``source`` (a path or binary file). ``backend``: a
     ``saliency.SaliencyBackend``, a backend name or None for the default.
     Raises ``loading.ImageError`` for a file that cannot be used."""
@@ -104,7 +114,7 @@ def analyse(source, *, backend=None, detect_faces: bool = True,
 
 
 def analyse_image(image: Image.Image, size: tuple[int, int], *, backend=None,
-                  detect_faces: bool = True) -> Analysis:
+                  detect_faces: bool = True) -> ImageAnalysis:
     """Analyse an oriented analysis copy ``image`` of an original of ``size`` (W, H) px."""
     if not isinstance(backend, saliency.SaliencyBackend):
         backend = saliency.get_backend(backend)
@@ -118,10 +128,10 @@ def analyse_image(image: Image.Image, size: tuple[int, int], *, backend=None,
     else:
         saliency_map, faces, outcome = backend.compute(image), (), FacesOutcome.OFF
     detector, version = _detector_id(outcome)
-    return Analysis(saliency_map=saliency_map, size=tuple(size), faces=faces,
-                    model_name=backend.name, model_version=backend.version, detector=detector,
-                    detector_version=version, faces_outcome=outcome,
-                    compute_ms=round((time.perf_counter() - started) * 1000))
+    return ImageAnalysis(saliency_map=saliency_map, size=tuple(size), faces=faces,
+                         model_name=backend.name, model_version=backend.version,
+                         detector=detector, detector_version=version, faces_outcome=outcome,
+                         compute_ms=round((time.perf_counter() - started) * 1000))
 
 
 @functools.cache
@@ -178,14 +188,14 @@ class RenditionSpec:
 
     @property
     def ratio(self) -> tuple[int, int] | None:
-        return planning.profile_aspect(aspect=self.aspect, width=self.width, height=self.height)
+        return sizing.profile_aspect(aspect=self.aspect, width=self.width, height=self.height)
 
 
 class Planner:
     """Plans crops of one analysis; the planning field is built once, on first use,
     and shared by every spec."""
 
-    def __init__(self, analysis: Analysis):
+    def __init__(self, analysis: ImageAnalysis):
         self.analysis = analysis
         self._field = None
 
@@ -193,23 +203,23 @@ class Planner:
     def field(self) -> planning.Field:
         if self._field is None:
             a = self.analysis
-            self._field = planning.field(a.saliency_map, a.size, a.faces,
-                                         model_version=a.model_version)
+            self._field = planning.build_field(a.saliency_map, a.size, a.faces,
+                                               model_version=a.model_version)
         return self._field
 
     def plan(self, spec: RenditionSpec, *, focal: NormPoint | None = None,
              editor_box: NormBox | None = None) -> planning.CropPlan:
         """The crop (px of the original) and the rendition's size for ``spec``;
         ``focal`` and ``editor_box`` are an editor's, normalised 0-1."""
-        plan = planning.plan_on(self.field, aspect=spec.ratio, output_size=spec.exact,
+        plan = planning.plan_on(self.field, aspect=spec.ratio, exact=spec.exact,
                                 focal=focal, editor_box=editor_box, zoom=spec.zoom,
                                 allow_upscale=spec.allow_upscale)
         if editor_box is None:  # an editor's box wins as it is
             focal_px = None if focal is None else NormPoint(*focal).to_px(self.analysis.size)
             plan = composition.aligned(self.field, plan, spec.align, focal_px)
-        size = planning.output_size(plan.box.size, width=spec.width, height=spec.height,
-                                    max_width=spec.max_width, allow_upscale=spec.allow_upscale,
-                                    aspect=spec.aspect)
+        size = sizing.output_size(plan.box.size, width=spec.width, height=spec.height,
+                                  max_width=spec.max_width, allow_upscale=spec.allow_upscale,
+                                  aspect=spec.aspect)
         pad = (spec.pad and editor_box is None and spec.ratio
                and composition.padded(self.field, plan, spec.ratio))
         if pad:
@@ -217,11 +227,11 @@ class Planner:
         return replace(plan, size=size)
 
 
-def plan(analysis: Analysis, spec: RenditionSpec, **editor) -> planning.CropPlan:
+def plan(analysis: ImageAnalysis, spec: RenditionSpec, **editor) -> planning.CropPlan:
     """One plan: ``Planner(analysis).plan(spec, **editor)``."""
     return Planner(analysis).plan(spec, **editor)
 
 
-def auto_focal(analysis: Analysis) -> NormPoint:
+def auto_focal(analysis: ImageAnalysis) -> NormPoint:
     """The automatic focal point, normalised 0-1."""
     return NormPoint(*_focal.auto_focal(analysis.saliency_map))

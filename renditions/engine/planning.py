@@ -22,13 +22,13 @@ import numpy as np
 
 from . import confidence as _confidence
 from . import importance
-from . import grid, sizing
+from . import grid
 from .geometry import NormPoint, PxBox, outward_box
-from .sizing import box_size, profile_aspect
+from .sizing import box_size, profile_aspect  # noqa: F401 - renditions.selectors' import
 
 Box = tuple[int, int, int, int]
-__all__ = ["CropPlan", "Field", "plan_crop", "plan_on", "field", "output_size",
-           "profile_aspect", "box_size"]
+__all__ = ["CropPlan", "Field", "plan_on", "build_field", "plan_box", "place_box",
+           "profile_aspect"]
 
 #: A face is cut when a box overlaps its head (``head_box``) but holds less than
 #: this much of it.
@@ -105,89 +105,50 @@ class Field:
         return float(self.masses(np.array([x0]), np.array([y0]), x1 - x0, y1 - y0)[0, 0])
 
 
-def plan_crop(saliency_map: np.ndarray, image_size: tuple[int, int], *,
-              aspect: tuple[int, int] | None = None,
-              output_size: tuple[int, int] | None = None,
-              faces: Sequence[Sequence[float]] = (),
-              focal: tuple[float, float] | None = None,
-              editor_box: tuple[float, float, float, float] | None = None,
-              zoom: float = 0.0, allow_upscale: bool = False) -> CropPlan:
-    """Plan the crop of an image of ``image_size`` (W, H) px.
-
-    ``aspect`` (a, b), else ``output_size``'s, else the image's. ``faces`` are
-    boxes in source px. ``focal`` (x, y) normalised 0-1 is an editor's: the
-    box (of the size ``zoom`` gives) is centred on it as far as the frame
-    allows, and moved inside the image where it would overhang, as Wagtail,
-    Cloudinary and imgix place a focal point; saliency and faces no longer
-    move it. ``editor_box`` (x0, y0, x1, y1)
-    normalised 0-1 wins outright (snapped to the exact aspect around its
-    centre). ``zoom`` 0 gives the largest box of the aspect; 1 the smallest
-    box holding ``ZOOM_KEEP`` of its mass, never smaller than ``output_size``
-    unless ``allow_upscale``. A box that cuts a face slides to spare it where a
-    box of its size can; it shrinks further (``FACE_LADDER``) only when ``zoom``
-    is above 0, since a profile without zoom asked for the largest box.
-    """
-    return plan_on(field(saliency_map, image_size, faces), aspect=aspect,
-                   output_size=output_size, focal=focal, editor_box=editor_box, zoom=zoom,
-                   allow_upscale=allow_upscale)
-
-
 def plan_on(field: Field, *, aspect: tuple[int, int] | None = None,
-            output_size: tuple[int, int] | None = None,
+            exact: tuple[int, int] | None = None,
             focal: tuple[float, float] | None = None,
             editor_box: tuple[float, float, float, float] | None = None,
             zoom: float = 0.0, allow_upscale: bool = False) -> CropPlan:
-    """``plan_crop`` on a field already built (see ``field``)."""
+    """Plan the crop of the image ``field`` was built for (``build_field``).
+
+    ``aspect`` (a, b), else that of ``exact`` (the rendition's exact (w, h) px),
+    else the image's. ``focal`` (x, y) normalised 0-1 is an editor's: the box
+    (of the size ``zoom`` gives) is centred on it as far as the frame allows,
+    and moved inside the image where it would overhang, as Wagtail, Cloudinary
+    and imgix place a focal point; saliency and faces no longer move it.
+    ``editor_box`` (x0, y0, x1, y1) normalised 0-1 wins outright (snapped to the
+    exact aspect around its centre). ``zoom`` 0 gives the largest box of the
+    aspect; 1 the smallest box holding ``ZOOM_KEEP`` of its mass, never smaller
+    than ``exact`` unless ``allow_upscale``. A box that cuts a face slides to
+    spare it where a box of its size can; it shrinks further (``FACE_LADDER``)
+    only when ``zoom`` is above 0, since a profile without zoom asked for the
+    largest box. Only ``pipeline.Planner.plan`` calls this: alignment, padding
+    and the rendition's size are its.
+    """
     image_size, faces = field.size, field.faces
     width, height = image_size
-    ratio = _ratio(aspect, output_size, image_size)
+    ratio = _ratio(aspect, exact, image_size)
     if editor_box is not None:
         box = _editor_box(editor_box, ratio, image_size)
         return _plan(field, box, faces, "editor", confidence=1.0)
     focal_px = None if focal is None else _focal_px(focal, image_size)
-    floor = _scale_floor(ratio, image_size, output_size, allow_upscale)
+    floor = _scale_floor(ratio, image_size, exact, allow_upscale)
     scale = _zoom_scale(field, ratio, floor, zoom, focal_px)
     if focal_px is not None:  # the editor's word: centred, as far as the frame allows
         w, h = box_size(ratio, width, height, scale)
         box = _place(focal_px[0] - w / 2, focal_px[1] - h / 2, w, h, image_size)
         return _plan(field, box, faces, "focal")
-    box = _best_box(field, box_size(ratio, width, height, scale), faces, focal_px)
+    box = _best_box(field, box_size(ratio, width, height, scale), faces)
     if faces and zoom > 0 and _cuts(box, faces):  # a box shrinks only where zoom allows
-        box = _avoid_faces(field, ratio, faces, focal_px, floor, scale) or box
-    return _plan(field, box, faces, "auto" if focal is None else "focal")
-
-
-def output_size(box_size: tuple[int, int], *, width: int | None, height: int | None,
-                max_width: int | None, allow_upscale: bool,
-                aspect: tuple[int, int] | None = None) -> tuple[int, int]:
-    """The rendition's size in px for a crop of ``box_size`` (w, h) px.
-
-    ``sizing.output_size``'s rules, plus the promise of ``allow_upscale=False``:
-    no side of the rendition is ever longer than the crop's. When the crop is
-    smaller than what the profile asks for (its exact ``width`` x ``height``,
-    or the a:b partner of the width, which overshoots a crop of a few px: a
-    6x10 crop of 9:16 would become 6x11), the rendition is the crop at its own
-    size, the largest box of the aspect, never enlarged; only ``max_width``
-    still shrinks it.
-    """
-    size = sizing.output_size(box_size, width=width, height=height, max_width=max_width,
-                              allow_upscale=allow_upscale, aspect=aspect)
-    if allow_upscale or not _short_of(box_size, size, width, height):
-        return size
-    return sizing.output_size(box_size, width=None, height=None, max_width=max_width,
-                              allow_upscale=False)
-
-
-def _short_of(box_size, size, width, height) -> bool:
-    """Whether a crop of ``box_size`` px is smaller than ``size`` or the exact size."""
-    bw, bh = box_size
-    return size[0] > bw or size[1] > bh or bool(width and height and (bw < width or bh < height))
+        box = _avoid_faces(field, ratio, faces, floor, scale) or box
+    return _plan(field, box, faces, "auto")
 
 
 # -- geometry helpers ---------------------------------------------------------
 
-def _ratio(aspect, out_size, image_size) -> tuple[int, int]:
-    a, b = aspect or out_size or image_size
+def _ratio(aspect, exact, image_size) -> tuple[int, int]:
+    a, b = aspect or exact or image_size
     if a <= 0 or b <= 0:
         raise ValueError(f"aspect must be positive, got {a}:{b}")
     return a, b
@@ -256,12 +217,13 @@ def _overlap(xs, ys, w, h, face: Box) -> np.ndarray:
 
 # -- the field ----------------------------------------------------------------
 
-def field(saliency_map, image_size, faces=(), *, model_version: str | None = None) -> Field:
+def build_field(saliency_map, image_size, faces=(), *,
+                model_version: str | None = None) -> Field:
     """The field of a map for a source of ``image_size`` (W, H) px with ``faces``
     (boxes in source px, cleaned here: clipped, integer, largest first), made by
     the saliency model ``model_version`` (None: the shipped one)."""
     faces = importance.important(_clean_faces(faces, image_size), saliency_map, image_size)
-    built = _build_field(np.ascontiguousarray(saliency_map, dtype=np.float32), image_size, faces)
+    built = _grid_field(np.ascontiguousarray(saliency_map, dtype=np.float32), image_size, faces)
     built.faces = [head_box(face, image_size) for face in faces]
     built.model_version = model_version
     return built
@@ -283,7 +245,7 @@ def head_box(face: Box, image_size) -> Box:
     return outward_box((cx - side / 2, cy - side / 2, cx + side / 2, cy + side / 2), image_size)
 
 
-def _build_field(saliency_map, image_size, faces) -> Field:
+def _grid_field(saliency_map, image_size, faces) -> Field:
     """Resample the map to the source aspect, add face mass, build the SAT."""
     width, height = image_size
     cols, rows = grid.fit_cells(width, height, max(saliency_map.shape))
@@ -309,9 +271,11 @@ def _face_blob(face: Box, shape, sx, sy, image_size) -> np.ndarray:
 
 # -- the search -----------------------------------------------------------------
 
-def _best_box(field: Field, size, faces, focal_px, *, strict=False) -> Box | None:
+def _best_box(field: Field, size, faces, focal_px=None, *, strict=False) -> Box | None:
     """The w x h box of most mass (faces and focal rules applied).
 
+    ``focal_px`` (source px; the zoom search's, for an editor's focal point):
+    only boxes holding it are tried, and they are pulled toward centring it.
     Boxes that cut faces are excluded when any candidate avoids them (largest
     face first). With ``strict``, only boxes that cut no face and hold at
     least one are allowed, and None is returned when there is none.
@@ -388,26 +352,26 @@ def _fitting(faces, w: int, h: int) -> list[Box]:
             >= FACE_KEEP * (f[2] - f[0]) * (f[3] - f[1])]
 
 
-def _avoid_faces(field, ratio, faces, focal_px, floor, scale) -> Box | None:
+def _avoid_faces(field, ratio, faces, floor, scale) -> Box | None:
     """The largest box, below ``scale``, that holds a face and cuts none; or None."""
     width, height = field.size
     for step in FACE_LADDER[1:]:
         if step * scale < floor:
             break
         size = box_size(ratio, width, height, step * scale)
-        box = _best_box(field, size, faces, focal_px, strict=True)
+        box = _best_box(field, size, faces, strict=True)
         if box is not None:
             return box
     return None
 
 
-def _scale_floor(ratio, image_size, out_size, allow_upscale) -> float:
-    """The smallest box scale allowed: MIN_SCALE, or the output size's."""
-    if out_size is None or allow_upscale:
+def _scale_floor(ratio, image_size, exact, allow_upscale) -> float:
+    """The smallest box scale allowed: MIN_SCALE, or the exact output size's."""
+    if exact is None or allow_upscale:
         return MIN_SCALE
     w, h = box_size(ratio, *image_size, 1.0)
     margin = 1.0 / min(w, h)  # rounding must never leave the box a pixel short
-    return min(1.0, max(MIN_SCALE, out_size[0] / w + margin, out_size[1] / h + margin))
+    return min(1.0, max(MIN_SCALE, exact[0] / w + margin, exact[1] / h + margin))
 
 
 def _zoom_scale(field, ratio, floor, zoom, focal_px) -> float:

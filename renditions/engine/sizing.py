@@ -12,28 +12,45 @@ def output_size(box_size: tuple[int, int], *, width: int | None, height: int | N
                 aspect: tuple[int, int] | None = None) -> tuple[int, int]:
     """The rendition's size in px for a crop of ``box_size`` (w, h) px.
 
-    Width and height given: exactly that, or scaled down keeping its aspect when
-    the crop is smaller and upscaling is not allowed. One of them: the other
-    follows the crop's aspect. Neither: the crop's size. ``max_width`` caps the
-    width in every case (it never upscales). With ``aspect`` (a, b) and no exact
-    size, the height is the width's exact a:b partner rather than the crop's
-    rounding (a 1687x3000 crop of 9:16 at 1080 wide gives 1920, not 1921).
+    Width and height given: exactly that. One of them: the other follows the
+    crop's aspect. Neither: the crop's size. ``max_width`` caps the width in
+    every case (it never upscales). With ``aspect`` (a, b) and no exact size,
+    the height is the width's exact a:b partner rather than the crop's rounding
+    (a 1687x3000 crop of 9:16 at 1080 wide gives 1920, not 1921).
+
+    Without ``allow_upscale`` no side is ever longer than the crop's: when the
+    crop is smaller than what the profile asks for (its exact size, or the a:b
+    partner of the width, which overshoots a crop of a few px: a 6x10 crop of
+    9:16 would become 6x11), the rendition is the crop at its own size, only
+    ``max_width`` still shrinks it.
     """
-    bw, bh = box_size
+    w, h = _cap(*_asked(box_size, width, height, allow_upscale), max_width)
     if aspect and not (width and height):
-        w, _ = output_size(box_size, width=width, height=height, max_width=max_width,
-                           allow_upscale=allow_upscale)
-        return w, max(1, round(w * aspect[1] / aspect[0]))
+        h = max(1, round(w * aspect[1] / aspect[0]))
+    if allow_upscale or not _short_of(box_size, (w, h), width, height):
+        return w, h
+    return _cap(*box_size, max_width)
+
+
+def _asked(box_size, width: int | None, height: int | None,
+           allow_upscale: bool) -> tuple[int, int]:
+    """The (w, h) px asked of a crop of ``box_size`` px: the exact size, one side
+    (never beyond the crop's unless ``allow_upscale``) with the other following
+    the crop's aspect, or the crop's own size."""
+    bw, bh = box_size
     if width and height:
-        scale = min(bw / width, bh / height)
-        if scale < 1 and not allow_upscale:
-            width, height = _round_size(width * scale, height * scale)
-        return _cap(width, height, max_width)
+        return width, height
     if width or height:
         scale = width / bw if width else height / bh
         scale = scale if allow_upscale else min(scale, 1.0)
-        return _cap(*_round_size(bw * scale, bh * scale), max_width)
-    return _cap(bw, bh, max_width)
+        return _round_size(bw * scale, bh * scale)
+    return bw, bh
+
+
+def _short_of(box_size, size, width, height) -> bool:
+    """Whether a crop of ``box_size`` px is smaller than ``size`` or the exact size."""
+    bw, bh = box_size
+    return size[0] > bw or size[1] > bh or bool(width and height and (bw < width or bh < height))
 
 
 def profile_aspect(*, aspect: tuple[int, int] | None, width: int | None,

@@ -6,11 +6,15 @@ import io
 import os
 import struct
 import zlib
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
+
+from renditions.engine import pipeline
+from renditions.engine.geometry import PxBox
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 TEACHER = SHARED / "models" / "teacher" / "fastgaze.onnx"
@@ -121,6 +125,19 @@ def blob_map(shape=(96, 128), centres=((0.5, 0.5),), sigma=0.05, weights=None) -
         out += weight * np.exp(-(((x + 0.5) / cols - cx) ** 2 + ((y + 0.5) / rows - cy) ** 2)
                                / (2 * sigma ** 2))
     return (out / out.sum()).astype(np.float32)
+
+
+def map_analysis(saliency_map: np.ndarray, size, faces=(), *,
+                 model_version: str | None = None) -> pipeline.ImageAnalysis:
+    """The engine's analysis of a synthetic ``saliency_map`` for a source of ``size``
+    (W, H) px with ``faces`` (boxes in px), for ``pipeline.Planner`` to plan on.
+
+    ``model_version`` None is the shipped model's map, as ``planning.build_field``
+    reads it, so the shipped calibration scores the plans as it does the worker's.
+    """
+    analysis = pipeline.ImageAnalysis.of_map(saliency_map, size)
+    return replace(analysis, faces=tuple(PxBox(*face) for face in faces),
+                   model_version=model_version)
 
 
 def photo_like(size=(320, 240), seed=0) -> Image.Image:

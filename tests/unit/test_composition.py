@@ -10,14 +10,14 @@ from PIL import Image
 from renditions.engine import composition, pipeline, rendering
 from renditions.engine.geometry import NormBox, NormPoint, PxBox
 
-from ._images import blob_map
+from ._images import blob_map, map_analysis
 
 SIZE = (1200, 800)  # px; the maps are 80 x 120 cells of 10 px
 
 
 def _planner(centres, faces=(), sigma=0.03, shape=(80, 120)):
-    analysis = pipeline.Analysis(blob_map(shape, centres=centres, sigma=sigma), SIZE,
-                                 tuple(faces), "test", "1", "", "", pipeline.FacesOutcome.OFF)
+    analysis = map_analysis(blob_map(shape, centres=centres, sigma=sigma), SIZE, faces,
+                            model_version="1")
     return pipeline.Planner(analysis)
 
 

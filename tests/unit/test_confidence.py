@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 
 from renditions.engine import confidence, planning
+from renditions.engine.pipeline import Planner, RenditionSpec
 from training.calibrate import fit_logistic
 
-from ._images import blob_map
+from ._images import blob_map, map_analysis
 
 SIZE = (1600, 900)
 needs_calibration = pytest.mark.skipif(
@@ -39,8 +40,8 @@ def write(path, **changes) -> None:
 
 def plan_args(kept=None):
     """(stats, box, kept, sx, sy, worst) of the 1:1 plan on a map with one blob."""
-    field = planning.field(blob_map(centres=[(0.4, 0.5)]), SIZE)
-    plan = planning.plan_on(field, aspect=(1, 1))
+    planner = Planner(map_analysis(blob_map(centres=[(0.4, 0.5)]), SIZE))
+    plan, field = planner.plan(RenditionSpec(aspect=(1, 1))), planner.field
     return (field.stats, tuple(plan.box), plan.kept if kept is None else kept,
             field.sx, field.sy, planning.worst_share(field, plan.box))
 
@@ -105,8 +106,8 @@ def test_a_calibration_gives_its_logistic_probability(calibration_file):
     args = plan_args(kept=0.8)
     expected = 1 / (1 + np.exp(-(0.5 + 2.0 * np.log(0.8 / 0.2))))
     assert confidence.confidence(*args, model_version="test-model-1") == pytest.approx(expected)
-    field = planning.field(blob_map(centres=[(0.4, 0.5)]), SIZE, model_version="test-model-1")
-    plan = planning.plan_on(field, aspect=(1, 1))
+    analysis = map_analysis(blob_map(centres=[(0.4, 0.5)]), SIZE, model_version="test-model-1")
+    plan = Planner(analysis).plan(RenditionSpec(aspect=(1, 1)))
     k = min(max(plan.kept, 0.01), 0.99)  # features clip kept
     by_hand = 1 / (1 + np.exp(-(0.5 + 2.0 * np.log(k / (1 - k)))))
     assert plan.confidence == pytest.approx(by_hand, abs=1e-4)
@@ -116,19 +117,20 @@ def test_every_plan_is_a_probability_and_an_editor_box_is_certain():
     rng = np.random.default_rng(3)
     for seed in range(6):
         smap = blob_map(centres=rng.uniform(0.05, 0.95, (3, 2)), sigma=rng.uniform(0.03, 0.3))
+        planner = Planner(map_analysis(smap, SIZE))
         for aspect in ((1, 1), (16, 9), (9, 16), (4, 5), (3, 1)):
-            plan = planning.plan_crop(smap, SIZE, aspect=aspect)
+            plan = planner.plan(RenditionSpec(aspect=aspect))
             assert 0.0 <= plan.confidence <= 1.0, (seed, aspect)
-        edited = planning.plan_crop(smap, SIZE, aspect=(1, 1), editor_box=(0, 0, 0.3, 0.5))
+        edited = planner.plan(RenditionSpec(aspect=(1, 1)), editor_box=(0, 0, 0.3, 0.5))
         assert edited.origin == "editor" and edited.confidence == 1.0
 
 
 def test_worst_share_is_one_for_the_whole_photo_and_small_for_a_lone_blob():
-    field = planning.field(blob_map(centres=[(0.15, 0.5)], sigma=0.04), SIZE)
+    planner = Planner(map_analysis(blob_map(centres=[(0.15, 0.5)], sigma=0.04), SIZE))
+    plan, field = planner.plan(RenditionSpec(aspect=(1, 2))), planner.field
     assert planning.worst_share(field, (0, 0, *SIZE)) == pytest.approx(1.0)
-    plan = planning.plan_on(field, aspect=(1, 2))
     assert planning.worst_share(field, plan.box) < 0.05  # a box far right misses the blob
-    flat = planning.field(np.ones((45, 80)), SIZE)
+    flat = planning.build_field(np.ones((45, 80)), SIZE)
     assert planning.worst_share(flat, plan.box) == pytest.approx(1.0, abs=1e-6)
 
 

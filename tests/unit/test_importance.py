@@ -6,8 +6,9 @@ import pytest
 
 from renditions.engine import importance, planning
 from renditions.engine.geometry import PxBox
+from renditions.engine.pipeline import Planner, RenditionSpec
 
-from ._images import blob_map
+from ._images import blob_map, map_analysis
 
 SIZE = (1600, 900)  # px; 1 % of the area is 14 400 px^2 (a 120 px square)
 FLAT = np.full((45, 80), 1 / (45 * 80), np.float32)
@@ -46,14 +47,14 @@ def test_the_draw_of_a_face_is_its_saliency_over_the_images_mean():
 def test_background_faces_in_a_crowd_neither_pull_nor_shrink_the_box():
     subject = blob_map((45, 80), centres=[(0.2, 0.5)], sigma=0.05)
     crowd = [_square(1000 + 40 * (i % 10), 300 + 60 * (i // 10), 28) for i in range(40)]
-    alone = planning.plan_crop(subject, SIZE, aspect=(1, 1))
-    with_crowd = planning.plan_crop(subject, SIZE, aspect=(1, 1), faces=crowd)
+    alone, with_crowd = (Planner(map_analysis(subject, SIZE, faces)).plan(
+        RenditionSpec(aspect=(1, 1))) for faces in ([], crowd))
     assert with_crowd.box == alone.box and with_crowd.box.size == (900, 900)
-    assert planning.field(subject, SIZE, crowd).faces == []
+    assert planning.build_field(subject, SIZE, crowd).faces == []
 
 
 def test_a_large_face_is_still_kept_whole():
     subject = blob_map((45, 80), centres=[(0.2, 0.5)], sigma=0.05)
     face = PxBox(1000, 300, 1300, 600)  # 6 % of the image, right of the subject
-    plan = planning.plan_crop(subject, SIZE, aspect=(1, 1), faces=[face])
+    plan = Planner(map_analysis(subject, SIZE, [face])).plan(RenditionSpec(aspect=(1, 1)))
     assert not plan.faces_cut

@@ -5,10 +5,10 @@ import logging
 
 import pytest
 
-from renditions.engine import faces, pipeline, planning, saliency
+from renditions.engine import faces, pipeline, saliency, sizing
 from renditions.engine.geometry import NormBox, NormPoint, PxBox
 
-from ._images import blob_map, photo_like, required
+from ._images import blob_map, map_analysis, photo_like, required
 
 SPECTRAL = saliency.SpectralSaliency()
 
@@ -69,25 +69,25 @@ def test_a_missing_detector_is_a_fallback(monkeypatch, caplog):
 
 
 def _analysis(faces=()):
-    return pipeline.Analysis(blob_map(centres=[(0.3, 0.4), (0.8, 0.6)]), (1600, 1200),
-                             tuple(faces), "test", "1", "", "", pipeline.FacesOutcome.OFF)
+    return map_analysis(blob_map(centres=[(0.3, 0.4), (0.8, 0.6)]), (1600, 1200), faces,
+                        model_version="1")
 
 
-@pytest.mark.parametrize("spec, editor", [
-    (pipeline.RenditionSpec(aspect=(16, 9)), {}),
-    (pipeline.RenditionSpec(aspect=(1, 1), zoom=0.5), {"focal": NormPoint(0.8, 0.6)}),
-    (pipeline.RenditionSpec(width=400, height=500), {}),
-    (pipeline.RenditionSpec(aspect=(3, 1)), {"editor_box": NormBox(0.1, 0.1, 0.9, 0.4)}),
+@pytest.mark.parametrize("spec, editor, box, origin", [
+    (pipeline.RenditionSpec(aspect=(16, 9)), {}, (0, 162, 1600, 1062), "auto"),
+    (pipeline.RenditionSpec(aspect=(1, 1), zoom=0.5), {"focal": NormPoint(0.8, 0.6)},
+     (580, 180, 1600, 1200), "focal"),
+    (pipeline.RenditionSpec(width=400, height=500), {}, (402, 0, 1362, 1200), "auto"),
+    (pipeline.RenditionSpec(aspect=(3, 1)), {"editor_box": NormBox(0.1, 0.1, 0.9, 0.4)},
+     (212, 104, 1388, 496), "editor"),
 ])
-def test_the_planner_plans_as_plan_crop(spec, editor):
-    face = PxBox(1200, 600, 1360, 780)
-    got = pipeline.Planner(_analysis([face])).plan(spec, **editor)
-    want = planning.plan_crop(_analysis().saliency_map, (1600, 1200), aspect=spec.ratio,
-                              output_size=spec.exact, faces=[face], zoom=spec.zoom,
-                              focal=editor.get("focal"), editor_box=editor.get("editor_box"))
-    assert (got.box, got.kept, got.faces_cut, got.origin) == (
-        want.box, want.kept, want.faces_cut, want.origin)
-    assert isinstance(got.box, PxBox)
+def test_the_planner_plans_on_the_spec_the_faces_and_the_editors_input(spec, editor, box,
+                                                                        origin):
+    # Without the face (1200-1360 px across) the first three boxes are 2-12 px elsewhere:
+    # (0, 150, ...), (572, 172, ...), (400, 0, ...); the editor's box ignores it.
+    plan = pipeline.Planner(_analysis([PxBox(1200, 600, 1360, 780)])).plan(spec, **editor)
+    assert (plan.box, plan.origin, plan.faces_cut) == (box, origin, False)
+    assert isinstance(plan.box, PxBox)
 
 
 @pytest.mark.parametrize("spec", [
@@ -98,7 +98,7 @@ def test_the_planner_plans_as_plan_crop(spec, editor):
 ])
 def test_a_plan_carries_the_renditions_size(spec):
     plan = pipeline.plan(_analysis(), spec)
-    assert plan.size == planning.output_size(plan.box.size, width=spec.width,
-                                             height=spec.height, max_width=spec.max_width,
-                                             allow_upscale=False, aspect=spec.aspect)
+    assert plan.size == sizing.output_size(plan.box.size, width=spec.width,
+                                           height=spec.height, max_width=spec.max_width,
+                                           allow_upscale=False, aspect=spec.aspect)
     assert plan.size[0] <= plan.box.width

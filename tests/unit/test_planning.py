@@ -4,9 +4,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from renditions.engine import pipeline, planning
+from renditions.engine import planning, sizing
+from renditions.engine.pipeline import Planner, RenditionSpec
 
-from ._images import blob_map
+from ._images import blob_map, map_analysis
 
 UNIFORM = np.full((96, 128), 1 / (96 * 128), dtype=np.float32)
 ASPECTS = [(1, 1), (16, 9), (9, 16), (4, 5), (3, 1), (191, 100), (7, 3)]
@@ -27,7 +28,7 @@ def holds(box, point):
 @pytest.mark.parametrize("size", SIZES)
 @pytest.mark.parametrize("aspect", ASPECTS)
 def test_largest_box_has_the_aspect_exact_to_the_pixel(size, aspect):
-    plan = planning.plan_crop(UNIFORM, size, aspect=aspect)
+    plan = Planner(map_analysis(UNIFORM, size)).plan(RenditionSpec(aspect=aspect))
     x0, y0, x1, y1 = plan.box
     w, h = x1 - x0, y1 - y0
     assert inside(plan.box, size)
@@ -41,37 +42,28 @@ def test_largest_box_has_the_aspect_exact_to_the_pixel(size, aspect):
                    for k in range(max(1, w - 2), w + 3) if k <= size[0])
 
 
-@pytest.mark.parametrize("aspect,size,expected", [
-    ((1, 1), (4000, 3000), (3000, 3000)),
-    ((16, 9), (4000, 3000), (4000, 2250)),
-    ((3, 1), (800, 600), (800, 267)),
-    ((9, 16), (800, 600), (337, 600)),  # 337.5: both err equally, the smaller wins
-    ((4, 3), (800, 600), (800, 600)),
-])
-def test_box_size_table(aspect, size, expected):
-    assert planning.box_size(aspect, *size) == expected
+def test_no_aspect_means_the_whole_image_at_its_own_size():
+    plan = Planner(map_analysis(UNIFORM, (640, 480))).plan(RenditionSpec())
+    assert (plan.box, plan.size) == ((0, 0, 640, 480), (640, 480))
 
 
-def test_no_aspect_means_the_whole_image():
-    assert planning.plan_crop(UNIFORM, (640, 480)).box == (0, 0, 640, 480)
-
-
-def test_output_size_sets_the_aspect_when_none_is_given():
-    x0, y0, x1, y1 = planning.plan_crop(UNIFORM, (800, 600), output_size=(300, 300)).box
-    assert x1 - x0 == y1 - y0 == 600
+def test_an_exact_size_sets_the_aspect_when_none_is_given():
+    plan = Planner(map_analysis(UNIFORM, (800, 600))).plan(RenditionSpec(width=300, height=300))
+    x0, y0, x1, y1 = plan.box
+    assert x1 - x0 == y1 - y0 == 600 and plan.size == (300, 300)
 
 
 # -- where the box goes --------------------------------------------------------------
 
 def test_box_follows_the_saliency():
     smap = blob_map(centres=[(0.85, 0.5)])
-    plan = planning.plan_crop(smap, (1600, 900), aspect=(1, 1))
+    plan = Planner(map_analysis(smap, (1600, 900))).plan(RenditionSpec(aspect=(1, 1)))
     assert plan.box == (700, 0, 1600, 900)
     assert plan.kept > 0.95 and plan.origin == "auto"
 
 
 def test_uniform_map_gives_a_centred_crop_keeping_the_area_share():
-    plan = planning.plan_crop(UNIFORM, (1600, 900), aspect=(1, 1))
+    plan = Planner(map_analysis(UNIFORM, (1600, 900))).plan(RenditionSpec(aspect=(1, 1)))
     assert plan.box == (350, 0, 1250, 900)
     assert plan.kept == pytest.approx(900 / 1600, abs=1e-4)
 
@@ -80,15 +72,16 @@ def test_search_matches_brute_force():
     rng = np.random.default_rng(3)
     smap = rng.random((30, 40)).astype(np.float32)
     size, aspect = (400, 300), (1, 2)
-    plan = planning.plan_crop(smap, size, aspect=aspect)
-    field = planning.field(smap, size, [])
-    w, h = planning.box_size(aspect, *size)
+    plan = Planner(map_analysis(smap, size)).plan(RenditionSpec(aspect=aspect))
+    field = planning.build_field(smap, size, [])
+    w, h = sizing.box_size(aspect, *size)
     masses = field.masses(np.arange(size[0] - w + 1.0), np.arange(size[1] - h + 1.0), w, h)
     assert plan.kept == pytest.approx(masses.max(), abs=1e-6)
 
 
 def test_box_coordinates_are_ints():
-    box = planning.plan_crop(blob_map(), (1001, 999), aspect=(5, 4), zoom=0.5).box
+    box = Planner(map_analysis(blob_map(), (1001, 999))).plan(
+        RenditionSpec(aspect=(5, 4), zoom=0.5)).box
     assert all(type(v) is int for v in box)
 
 
@@ -101,15 +94,15 @@ def test_box_coordinates_are_ints():
 ])
 def test_editor_box_wins_outright(editor_box, expected):
     smap = blob_map(centres=[(0.9, 0.9)])
-    plan = planning.plan_crop(smap, (800, 600), aspect=(4, 3), editor_box=editor_box,
-                              focal=(0.9, 0.9), faces=[(700, 500, 780, 580)])
+    plan = Planner(map_analysis(smap, (800, 600), [(700, 500, 780, 580)])).plan(
+        RenditionSpec(aspect=(4, 3)), focal=(0.9, 0.9), editor_box=editor_box)
     assert plan.box == expected
     assert plan.origin == "editor" and plan.confidence == 1.0
 
 
 def test_editor_box_is_snapped_to_the_exact_aspect():
-    plan = planning.plan_crop(UNIFORM, (1000, 1000), aspect=(16, 9),
-                              editor_box=(0.1, 0.1, 0.5001, 0.3249))
+    plan = Planner(map_analysis(UNIFORM, (1000, 1000))).plan(
+        RenditionSpec(aspect=(16, 9)), editor_box=(0.1, 0.1, 0.5001, 0.3249))
     x0, y0, x1, y1 = plan.box
     assert abs((x1 - x0) / (y1 - y0) - 16 / 9) < 0.01 and inside(plan.box, (1000, 1000))
 
@@ -123,13 +116,15 @@ FOCAL_CASES = [(0.0, 0.0), (1.0, 1.0), (0.02, 0.98), (0.5, 0.5), (0.99, 0.01), (
 def test_focal_point_is_always_inside(focal, aspect, zoom):
     size = (1200, 800)
     smap = blob_map(centres=[(1 - focal[0], 1 - focal[1])])  # saliency pulls away
-    plan = planning.plan_crop(smap, size, aspect=aspect, focal=focal, zoom=zoom)
+    plan = Planner(map_analysis(smap, size)).plan(
+        RenditionSpec(aspect=aspect, zoom=zoom), focal=focal)
     point = (min(focal[0] * size[0], size[0] - 0.5), min(focal[1] * size[1], size[1] - 0.5))
     assert holds(plan.box, point) and plan.origin == "focal"
 
 
 def test_focal_point_pulls_the_box_toward_centring_it():
-    plan = planning.plan_crop(UNIFORM, (1600, 900), aspect=(1, 1), focal=(0.3, 0.5))
+    plan = Planner(map_analysis(UNIFORM, (1600, 900))).plan(
+        RenditionSpec(aspect=(1, 1)), focal=(0.3, 0.5))
     assert plan.box == (30, 0, 930, 900)  # centred on x = 480
 
 
@@ -146,7 +141,8 @@ def test_the_editors_focal_point_is_centred_as_far_as_the_frame_allows(focal, as
                                                                        expected):
     size = (1600, 900)
     smap = blob_map(centres=[(1 - focal[0], 1 - focal[1])])  # saliency elsewhere: no pull
-    plan = planning.plan_crop(smap, size, aspect=aspect, focal=focal, zoom=zoom)
+    plan = Planner(map_analysis(smap, size)).plan(
+        RenditionSpec(aspect=aspect, zoom=zoom), focal=focal)
     if expected is not None:
         assert plan.box == expected
     x0, y0, x1, y1 = plan.box
@@ -181,15 +177,16 @@ FACE_CASES = [
 
 @pytest.mark.parametrize("centres,faces,aspect,size", FACE_CASES)
 def test_face_cases_would_cut_without_protection(centres, faces, aspect, size):
-    plan = planning.plan_crop(blob_map(centres=centres), size, aspect=aspect)
+    plan = Planner(map_analysis(blob_map(centres=centres), size)).plan(
+        RenditionSpec(aspect=aspect))
     assert any(cut(plan.box, f) for f in faces)
 
 
 @pytest.mark.parametrize("centres,faces,aspect,size", FACE_CASES)
 @pytest.mark.parametrize("zoom", [0.0, 0.7])
 def test_faces_are_never_cut_when_avoidable(centres, faces, aspect, size, zoom):
-    plan = planning.plan_crop(blob_map(centres=centres), size, aspect=aspect, faces=faces,
-                              zoom=zoom)
+    plan = Planner(map_analysis(blob_map(centres=centres), size, faces)).plan(
+        RenditionSpec(aspect=aspect, zoom=zoom))
     assert not plan.faces_cut
     assert not any(cut(plan.box, f) for f in faces)
 
@@ -208,29 +205,30 @@ def test_a_crop_edge_spares_the_ears_beside_a_face_box():
     # A brow-to-chin face box 80 x 120 px right of the saliency: on the face box alone the
     # square crop's edge would stop at x = 600, just clear of it, through an ear (580-600).
     face, size = (600, 240, 680, 360), (1200, 600)
-    plan = planning.plan_crop(blob_map(centres=[(0.1, 0.5)]), size, aspect=(1, 1),
-                              faces=[face])
+    plan = Planner(map_analysis(blob_map(centres=[(0.1, 0.5)]), size, [face])).plan(
+        RenditionSpec(aspect=(1, 1)))
     assert not cut(plan.box, (580, 240, 700, 360))  # the head: the square about the face
     assert not plan.faces_cut
 
 
 def test_the_largest_face_is_kept_when_not_all_fit():
     faces = [(0, 300, 200, 500), (1300, 300, 1600, 600)]  # small left, large right
-    plan = planning.plan_crop(UNIFORM, (1600, 900), aspect=(1, 2), faces=faces)
+    plan = Planner(map_analysis(UNIFORM, (1600, 900), faces)).plan(RenditionSpec(aspect=(1, 2)))
     x0, y0, x1, y1 = plan.box
     assert x0 <= 1300 and x1 >= 1600
 
 
 def test_without_zoom_the_box_keeps_its_size_even_to_spare_a_face():
     faces = [(0, 300, 400, 700), (600, 300, 1000, 700), (1200, 300, 1600, 700)]
-    plan = planning.plan_crop(UNIFORM, (1600, 900), aspect=(1, 1), faces=faces)
+    plan = Planner(map_analysis(UNIFORM, (1600, 900), faces)).plan(RenditionSpec(aspect=(1, 1)))
     assert box_wh(plan) == (900, 900)
     assert plan.faces_cut
 
 
 def test_with_zoom_a_box_shrinks_rather_than_cut_through_a_row_of_faces():
     faces = [(0, 300, 400, 700), (600, 300, 1000, 700), (1200, 300, 1600, 700)]
-    plan = planning.plan_crop(UNIFORM, (1600, 900), aspect=(1, 1), faces=faces, zoom=0.1)
+    plan = Planner(map_analysis(UNIFORM, (1600, 900), faces)).plan(
+        RenditionSpec(aspect=(1, 1), zoom=0.1))
     assert not plan.faces_cut
     assert not any(cut(plan.box, f) for f in faces)
     assert any(plan.box[0] <= f[0] and f[2] <= plan.box[2] for f in faces)
@@ -238,7 +236,7 @@ def test_with_zoom_a_box_shrinks_rather_than_cut_through_a_row_of_faces():
 
 def test_a_face_larger_than_the_box_is_cut_not_dropped():
     face = (200, 100, 1400, 800)
-    plan = planning.plan_crop(UNIFORM, (1600, 900), aspect=(4, 1), faces=[face])
+    plan = Planner(map_analysis(UNIFORM, (1600, 900), [face])).plan(RenditionSpec(aspect=(4, 1)))
     assert plan.faces_cut
     x0, y0, x1, y1 = plan.box
     assert y0 < 800 and y1 > 100  # still on the face
@@ -246,8 +244,8 @@ def test_a_face_larger_than_the_box_is_cut_not_dropped():
 
 def test_faces_add_mass():
     face = (1300, 100, 1500, 300)
-    plain = planning.plan_crop(UNIFORM, (1600, 900), aspect=(1, 1))
-    with_face = planning.plan_crop(UNIFORM, (1600, 900), aspect=(1, 1), faces=[face])
+    plain, with_face = (Planner(map_analysis(UNIFORM, (1600, 900), faces)).plan(
+        RenditionSpec(aspect=(1, 1))) for faces in ([], [face]))
     assert plain.box[2] < 1500 <= with_face.box[2]
 
 
@@ -261,64 +259,34 @@ def box_wh(plan):
 def test_zoom_never_shrinks_below_the_output_size_unless_allowed(out):
     smap = blob_map(centres=[(0.3, 0.4)], sigma=0.02)
     size = (4000, 3000)
-    plan = planning.plan_crop(smap, size, aspect=(16, 9), output_size=out, zoom=1.0)
+    planner = Planner(map_analysis(smap, size))
+    plan = planner.plan(RenditionSpec(aspect=(16, 9), width=out[0], height=out[1], zoom=1.0))
     w, h = box_wh(plan)
     assert w >= out[0] and h >= out[1]
-    free = planning.plan_crop(smap, size, aspect=(16, 9), output_size=out, zoom=1.0,
-                              allow_upscale=True)
+    free = planner.plan(RenditionSpec(aspect=(16, 9), width=out[0], height=out[1], zoom=1.0,
+                                      allow_upscale=True))
     assert box_wh(free)[0] < out[0]
 
 
 def test_zoom_goes_from_largest_to_subject():
     smap = blob_map(centres=[(0.3, 0.4)], sigma=0.03)
-    widths = [box_wh(planning.plan_crop(smap, (4000, 3000), aspect=(1, 1), zoom=z))[0]
-              for z in (0.0, 0.5, 1.0)]
+    planner = Planner(map_analysis(smap, (4000, 3000)))
+    widths = [planner.plan(RenditionSpec(aspect=(1, 1), zoom=z)).box.width for z in (0, 0.5, 1)]
     assert widths[0] == 3000 and widths[0] > widths[1] > widths[2]
 
 
 def test_zoom_on_an_image_smaller_than_the_output_keeps_the_largest_box():
-    plan = planning.plan_crop(blob_map(), (400, 300), aspect=(1, 1), output_size=(800, 800),
-                              zoom=1.0)
+    plan = Planner(map_analysis(blob_map(), (400, 300))).plan(
+        RenditionSpec(aspect=(1, 1), width=800, height=800, zoom=1.0))
     assert box_wh(plan) == (300, 300)
-
-
-# -- output sizes -------------------------------------------------------------------------
-
-@pytest.mark.parametrize("box,kwargs,expected", [
-    ((3000, 2000), dict(width=1200, height=800), (1200, 800)),
-    ((600, 400), dict(width=1200, height=800), (600, 400)),                 # no upscale
-    ((600, 400), dict(width=1200, height=800, allow_upscale=True), (1200, 800)),
-    ((3000, 2000), dict(width=1600), (1600, 1067)),
-    ((1000, 500), dict(width=1600), (1000, 500)),
-    ((1000, 500), dict(width=1600, allow_upscale=True), (1600, 800)),
-    ((3000, 2000), dict(height=500), (750, 500)),
-    ((3000, 2000), dict(max_width=1200), (1200, 800)),
-    ((800, 600), dict(max_width=1200), (800, 600)),
-    ((800, 600), dict(), (800, 600)),
-    ((3000, 2000), dict(width=2000, height=1000, max_width=1000), (1000, 500)),
-])
-def test_output_size(box, kwargs, expected):
-    args = dict(width=None, height=None, max_width=None, allow_upscale=False) | kwargs
-    assert planning.output_size(box, **args) == expected
-
-
-@pytest.mark.parametrize("kwargs,expected", [
-    (dict(aspect=(16, 9), width=None, height=None), (16, 9)),
-    (dict(aspect=None, width=1200, height=800), (3, 2)),
-    (dict(aspect=(1, 1), width=1200, height=800), (1, 1)),
-    (dict(aspect=None, width=1200, height=None), None),
-])
-def test_profile_aspect(kwargs, expected):
-    assert planning.profile_aspect(**kwargs) == expected
 
 
 # -- confidence --------------------------------------------------------------------------
 
 def test_confidence_is_high_for_one_peak_and_low_for_flat_or_rival_peaks():
-    one = planning.plan_crop(blob_map(centres=[(0.5, 0.5)]), (1600, 900), aspect=(1, 1))
-    flat = planning.plan_crop(UNIFORM, (1600, 900), aspect=(1, 1))
-    rivals = planning.plan_crop(blob_map(centres=[(0.1, 0.5), (0.9, 0.5)]), (1600, 900),
-                                aspect=(1, 1))
+    square = RenditionSpec(aspect=(1, 1))
+    one, flat, rivals = (Planner(map_analysis(smap, (1600, 900))).plan(square) for smap in (
+        blob_map(centres=[(0.5, 0.5)]), UNIFORM, blob_map(centres=[(0.1, 0.5), (0.9, 0.5)])))
     assert one.confidence > 0.8
     # Calibrated, a centred square of a flat map is a coin toss (it keeps what any
     # box would), still clearly below one clear subject.
@@ -328,7 +296,7 @@ def test_confidence_is_high_for_one_peak_and_low_for_flat_or_rival_peaks():
 
 
 def test_plan_is_frozen():
-    plan = planning.plan_crop(UNIFORM, (10, 10))
+    plan = Planner(map_analysis(UNIFORM, (10, 10))).plan(RenditionSpec())
     with pytest.raises(AttributeError):
         plan.box = (0, 0, 1, 1)
 
@@ -343,63 +311,28 @@ def test_five_plans_cost_the_same_on_any_image_size(monkeypatch):
     smap = blob_map(centres=[(0.3, 0.4), (0.7, 0.6)])
     aspects = [(1, 1), (16, 9), (9, 16), (4, 5), (3, 1)]
     scored, builds = [], []
-    masses, build = planning.Field.masses, planning._build_field
+    masses, build = planning.Field.masses, planning._grid_field
 
     def count_masses(field, xs, ys, w, h):
         scored.append(len(xs) * len(ys))
         return masses(field, xs, ys, w, h)
 
     monkeypatch.setattr(planning.Field, "masses", count_masses)
-    monkeypatch.setattr(planning, "_build_field", lambda *a: builds.append(1) or build(*a))
+    monkeypatch.setattr(planning, "_grid_field", lambda *a: builds.append(1) or build(*a))
     work = {}
     for scale in (1, 10, 100):  # 400x300, 4000x3000, 40000x30000 px
         scored.clear(), builds.clear()
         face = tuple(v * scale for v in (100, 90, 130, 130))
-        planner = pipeline.Planner(pipeline.Analysis(
-            smap, (400 * scale, 300 * scale), (face,), "test", "1", "", "",
-            pipeline.FacesOutcome.OFF))
+        planner = Planner(map_analysis(smap, (400 * scale, 300 * scale), [face]))
         for aspect in aspects:
-            planner.plan(pipeline.RenditionSpec(aspect=aspect))
+            planner.plan(RenditionSpec(aspect=aspect))
         work[scale] = sum(scored)
         assert len(builds) == 1, scale  # one field for the five aspects
     assert work[1] < 1000
     assert work[10] <= 1.25 * work[1] and work[100] <= 1.25 * work[1]
 
 
-@pytest.mark.parametrize("box, kwargs, expected", [
-    ((1687, 3000), dict(max_width=1080, aspect=(9, 16)), (1080, 1920)),
-    ((1688, 3000), dict(max_width=1080, aspect=(9, 16)), (1080, 1920)),
-    ((675, 1200), dict(max_width=1080, aspect=(9, 16)), (675, 1200)),
-    ((4000, 1333), dict(max_width=1500, aspect=(3, 1)), (1500, 500)),
-    ((3000, 1000), dict(width=200, height=200, aspect=(1, 1)), (200, 200)),
-])
-def test_output_size_follows_the_profile_aspect_exactly(box, kwargs, expected):
-    args = dict(width=None, height=None, max_width=None, allow_upscale=False) | kwargs
-    assert planning.output_size(box, **args) == expected
-
-
 # -- never enlarged where the profile forbids upscaling --------------------------------
-
-@pytest.mark.parametrize("box, kwargs, expected", [
-    # a 10000x10 photo's 9:16 crop is 6x10; the exact 9:16 partner of 6 px is 11 px
-    ((6, 10), dict(max_width=1080, aspect=(9, 16)), (6, 10)),
-    ((6, 10), dict(max_width=1080, aspect=(9, 16), allow_upscale=True), (6, 11)),
-    ((2, 3), dict(max_width=1080, aspect=(9, 16)), (2, 3)),
-    ((1, 1), dict(max_width=1080, aspect=(9, 16)), (1, 1)),
-    # smaller than the exact size: the crop at its own size, not 337x599
-    ((337, 600), dict(width=1080, height=1920), (337, 600)),
-    ((337, 600), dict(width=1080, height=1920, allow_upscale=True), (1080, 1920)),
-    ((600, 400), dict(width=1200, height=800), (600, 400)),
-    ((1500, 500), dict(width=1200, height=800), (1500, 500)),
-    ((1500, 500), dict(width=1200, height=800, max_width=1000), (1000, 333)),
-    # crops big enough are unchanged
-    ((1687, 3000), dict(max_width=1080, aspect=(9, 16)), (1080, 1920)),
-    ((2400, 1600), dict(width=1200, height=800), (1200, 800)),
-])
-def test_output_size_never_enlarges_without_allow_upscale(box, kwargs, expected):
-    args = dict(width=None, height=None, max_width=None, allow_upscale=False) | kwargs
-    assert planning.output_size(box, **args) == expected
-
 
 PROFILES = [  # aspect, exact (w, h), max width: the shipped defaults
     ((16, 9), None, 1600), ((1, 1), None, 600), ((4, 5), None, 1080), ((9, 16), None, 1080),
@@ -411,10 +344,7 @@ PROFILES = [  # aspect, exact (w, h), max width: the shipped defaults
                                   (150, 100), (1080, 1921), (4000, 3000)])
 @pytest.mark.parametrize("aspect, exact, max_width", PROFILES)
 def test_no_rendition_is_larger_than_its_crop(size, aspect, exact, max_width):
-    ratio = planning.profile_aspect(aspect=aspect, width=exact and exact[0],
-                                    height=exact and exact[1])
-    plan = planning.plan_crop(UNIFORM, size, aspect=ratio, output_size=exact)
-    crop = box_wh(plan)
-    out = planning.output_size(crop, width=exact and exact[0], height=exact and exact[1],
-                               max_width=max_width, allow_upscale=False, aspect=aspect)
-    assert out[0] <= crop[0] and out[1] <= crop[1]
+    width, height = exact or (None, None)
+    spec = RenditionSpec(aspect=aspect, width=width, height=height, max_width=max_width)
+    plan = Planner(map_analysis(UNIFORM, size)).plan(spec)
+    assert plan.size[0] <= plan.box.width and plan.size[1] <= plan.box.height
