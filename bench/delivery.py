@@ -44,6 +44,9 @@ def setup_django(var_dir: Path) -> None:
     import django
     from django.core.management import call_command
 
+    from dam import instance
+
+    instance.prepare()
     django.setup()
     call_command("migrate", verbosity=0)
 
@@ -85,10 +88,10 @@ def time_frame(asset, size, repeats: int) -> list[float]:
 def time_vips(photo: Path, size, repeats: int) -> list[float]:
     """libvips with its cache off and the engine's encoder settings (progressive,
     optimised JPEG at the frame quality)."""
-    from dam.conf import dam_setting
+    from renditions.conf import setting
 
     pyvips, times = _vips(), []
-    ext, options = _vips_options("jpeg", dam_setting("FRAME_QUALITY"))
+    ext, options = _vips_options("jpeg", setting("FRAME_QUALITY"))
     for _ in range(repeats):
         start = time.perf_counter()
         image = pyvips.Image.thumbnail(str(photo), size[0], height=size[1], crop="attention")

@@ -27,8 +27,8 @@ class UploadLimitMiddleware:
     """Refuse an over-limit body unread; spool uploads under safe temporary names.
 
     A request whose Content-Length is over ``DAM["MAX_UPLOAD_BYTES"]`` plus
-    ``ENVELOPE_BYTES`` gets 413 (JSON when its Accept asks for it, as the
-    upload page's script does) naming the limit in MB. A missing or malformed
+    ``ENVELOPE_BYTES`` gets 413 (the API's JSON error under /api/ or when the
+    Accept header asks for JSON) naming the limit in MB. A missing or malformed
     Content-Length is left alone: Django then reads no body at all.
     """
 
@@ -66,6 +66,14 @@ def _safe(handler, request):
     return handler
 
 
+def wants_json(request) -> bool:
+    """The API, and any script that asks for JSON, get the API's error shape
+    (``{"error": "..."}``); a person's browser gets a page."""
+    return (request.path.startswith("/api/")
+            or "application/json" in request.headers.get("Accept", "")
+            or request.content_type == "application/json")
+
+
 def _content_length(request) -> int:
     try:
         return int(request.META.get("CONTENT_LENGTH") or 0)
@@ -76,8 +84,8 @@ def _content_length(request) -> int:
 def _too_large(request, declared: int, limit: int) -> HttpResponse:
     message = (f"The upload is {declared / 2**20:.1f} MB, over the limit of "
                f"{limit / 2**20:.0f} MB per file; send a smaller file, or fewer files at once.")
-    if "application/json" in request.headers.get("Accept", ""):
-        return JsonResponse({"created": [], "errors": [message]}, status=413)
+    if wants_json(request):
+        return JsonResponse({"error": message}, status=413)
     return HttpResponse(
         f"<!doctype html><title>Upload too large</title><p>{escape(message)}</p>",
         status=413, content_type="text/html; charset=utf-8")
@@ -103,9 +111,8 @@ class ServiceUnavailableMiddleware:
             return None
         log.warning("503 for %s %s: %s", request.method, request.path, exception)
         message = "The database is busy or unavailable; nothing was changed. Try again in a moment."
-        if "application/json" in request.headers.get("Accept", "") \
-                or request.content_type == "application/json":
-            response = JsonResponse({"error": message, "errors": [message]}, status=503)
+        if wants_json(request):
+            response = JsonResponse({"error": message}, status=503)
         else:
             response = HttpResponse(render_to_string("503.html", {"message": message}),
                                     status=503)

@@ -9,14 +9,22 @@ from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 
-from django.utils.module_loading import import_string
-
 from .conf import dam_setting
 from .models import Asset, original_upload_to
 from .signals import processing_requested
 from .storage import store_content_addressed
 
 FORMAT_EXTENSIONS = {"jpeg": "jpg", "tiff": "tif"}
+
+#: What reads an upload's header: ``probe(file, *, max_pixels)`` returning width,
+#: height (px, oriented) and format, raising ValueError with a message an editor
+#: can act on. The rendition app registers the engine's (``image_probe_set``).
+image_probe = None
+
+
+def image_probe_set(probe) -> None:
+    global image_probe
+    image_probe = probe
 
 
 def _sha256(file: File) -> str:
@@ -41,14 +49,13 @@ def _check_size(name: str, size: int) -> None:
 def asset_check(*, file: File):
     """Validate an upload; raise ValidationError naming the file and the problem.
 
-    Returns what the DAM IMAGE_PROBE found: ``width``, ``height`` (px, oriented)
-    and ``format``.
+    Returns what the registered ``image_probe`` found: ``width``, ``height`` (px,
+    oriented) and ``format``.
     """
     name = Path(file.name or "upload").name
     _check_size(name, file.size)
-    probe = import_string(dam_setting("IMAGE_PROBE"))
     try:
-        return probe(file, max_pixels=dam_setting("MAX_PIXELS"))
+        return image_probe(file, max_pixels=dam_setting("MAX_PIXELS"))
     except ValueError as exc:  # the probe's contract: ValueError saying what is wrong
         raise ValidationError(f"{name}: {exc}") from exc
 

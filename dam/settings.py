@@ -14,7 +14,8 @@ Environment:
     AWS_PRIVATE_BUCKET_NAME, AWS_PRIVATE_LOCATION  where originals and saliency maps go
                             (default: the same bucket, under "private/"; always signed)
     SALIENT_VAR_DIR         where embedded data lives (default: ./var)
-    DJANGO_SECRET_KEY       default: generated on first run and kept in var/secret-key
+    DJANGO_SECRET_KEY       default: generated on first start and kept in var/secret-key
+                            (dam.instance.prepare, run by manage.py and dam.wsgi)
     DJANGO_DEBUG            "1" turns debug pages on (default off)
     DJANGO_ALLOWED_HOSTS    comma separated (default: localhost,127.0.0.1,[::1])
 
@@ -32,6 +33,19 @@ API and delivery:
     SALIENT_CORS_ORIGINS    comma separated origins that may call /api/, /d/ and /media/
                             from a browser, e.g. https://www.example.com (default none)
 
+Sign-in policy, throttles, audit log (README "Sign-in policy"; access/conf.py):
+    SALIENT_SIGNIN_FAILURES failed sign-ins, per account and per address, before sign-in
+                            is paused for both (default 5)
+    SALIENT_SIGNIN_COOLOFF  seconds the pause lasts, counted from the last failure
+                            (default 900)
+    SALIENT_THROTTLE_WRITES API writes per signed-in user, or per address (default 300/min)
+    SALIENT_THROTTLE_NEW_FRAMES  frames rendered on first request, per address
+                            (default 60/min); stored frames are never counted
+    SALIENT_PROXY_COUNT     trusted proxies in front that append to X-Forwarded-For
+                            (default 0: the connection's own address counts)
+    SALIENT_CACHE_URL       redis://... for the throttles' counts (default: with a Redis
+                            broker, the next database on its server; else files in var/cache)
+
 Reliability:
     SALIENT_SWEEP_INTERVAL  seconds between sweeps for stuck assets (default 60)
     SALIENT_STUCK_AFTER     DAM["STUCK_AFTER"]: seconds before a queued/processing
@@ -40,43 +54,28 @@ Reliability:
 from __future__ import annotations
 
 import os
-import time
+from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from dam import instance
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(os.environ.get("SALIENT_VAR_DIR", BASE_DIR / "var")).resolve()
+VAR_DIR = instance.var_dir()  # made, with the secret key, by dam.instance.prepare()
 
 
 def _flag(name: str, default: str = "0") -> bool:
     return os.environ.get(name, default).lower() in {"1", "true", "yes", "on"}
 
 
-def _secret_key() -> str:
-    """The key from the environment, else one generated once and kept under var/."""
-    if os.environ.get("DJANGO_SECRET_KEY"):
-        return os.environ["DJANGO_SECRET_KEY"]
-    from django.core.management.utils import get_random_secret_key
-
-    path = VAR_DIR / "secret-key"
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
-    try:  # O_EXCL: the web server and the worker start together; one writes, both read
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        for _ in range(50):
-            key = path.read_text().strip()
-            if key:
-                return key
-            time.sleep(0.02)  # the other process is writing it right now
-        raise RuntimeError(f"{path} is empty; delete it to generate a new key")
-    key = get_random_secret_key()
-    with os.fdopen(fd, "w") as f:
-        f.write(key + "\n")
-    return key
-
-
-SECRET_KEY = _secret_key()
+SECRET_KEY = instance.secret_key()
+if SECRET_KEY is None:
+    raise ImproperlyConfigured(
+        f"No secret key: set DJANGO_SECRET_KEY, or start Salient through manage.py or the WSGI "
+        f"application (make run does), which generate {VAR_DIR}/secret-key.")
 DEBUG = _flag("DJANGO_DEBUG", "0")
 ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",")
 
@@ -112,6 +111,8 @@ INSTALLED_APPS = [
     "dam",
     "renditions",
     "webhooks",
+    "axes",  # counts failed sign-ins, locks out (AXES_* below)
+    "access",  # after axes: its receivers see axes' verdict; the audit log
 ]
 
 MIDDLEWARE = [
@@ -132,8 +133,11 @@ MIDDLEWARE = [
     "dam.middleware.UploadLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "access.middleware.RefusalAuditMiddleware",  # pages' 403s to the audit log
     "django.contrib.messages.middleware.MessageMiddleware",
     "dam.middleware.ServiceUnavailableMiddleware",
+    # Last: turns a sign-in that axes refused into the lockout page (429).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "dam.urls"
@@ -149,6 +153,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "dam.roles.policy",  # can.<action> in templates
             ],
         },
     },
@@ -178,8 +183,13 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
+# Axes first: a locked-out account or address is refused before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "access.backends.LockoutBackend",  # django-axes' AxesStandaloneBackend
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "dam:library"
+LOGIN_REDIRECT_URL = "library"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en"
@@ -193,7 +203,6 @@ STATIC_ROOT = VAR_DIR / "static"
 # WhiteNoise serves what the finders see, so `make run` needs no collectstatic;
 # production runs collectstatic into STATIC_ROOT, which it serves as well.
 WHITENOISE_USE_FINDERS = True
-STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_URL = "/media/"
 MEDIA_ROOT = VAR_DIR / "media"
 
@@ -274,6 +283,50 @@ CELERY_BEAT_SCHEDULE = {
                                  "schedule": float(os.environ.get("SALIENT_SWEEP_INTERVAL", 60))},
 }
 
+# --- Cache: the API throttles' counts and the audit log's folding (access) --------
+def _next_database(url: str) -> str:
+    """The Redis URL with the next database number: the cache's keys (and a flush of
+    them) never touch the broker's."""
+    parts = urlsplit(url)
+    return parts._replace(path=f"/{int(parts.path.strip('/') or 0) + 1}").geturl()
+
+
+def _cache() -> dict:
+    """Redis where there is one (shared by every web process and machine), else files
+    under var/cache (shared by the web processes of one machine; `make run` starts two)."""
+    url = os.environ.get("SALIENT_CACHE_URL")
+    if not url and CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+        url = _next_database(CELERY_BROKER_URL)
+    if url:  # a Redis that is down fails fast; the throttles then let requests through
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url,
+                "KEY_PREFIX": "salient",
+                "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1}}
+    return {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"), "OPTIONS": {"MAX_ENTRIES": 10_000}}
+
+
+CACHES = {"default": _cache()}
+
+# --- Sign-in policy (django-axes, access; README "Sign-in policy") -------------
+# The sign-in page and the admin's both count. After AXES_FAILURE_LIMIT failures for
+# one account name (from any address) or from one address (for any names), sign-in
+# for it is refused unchecked, with a 429 page, until AXES_COOLOFF_TIME has passed
+# since the last failure. An administrator unlocks sooner by deleting its rows in
+# Admin > Axes > Access attempts (or `manage.py axes_reset_username NAME`).
+AXES_FAILURE_LIMIT = int(os.environ.get("SALIENT_SIGNIN_FAILURES", 5))
+AXES_COOLOFF_TIME = timedelta(seconds=int(os.environ.get("SALIENT_SIGNIN_COOLOFF", 900)))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one at the limit locks
+# Tries during a lockout neither count nor extend it, so the page's "paused for N
+# minutes" holds however often the attacker (or the account's owner) tries meanwhile.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# A success does not clear the count: it would clear its address's count too, so an
+# attacker with an account of their own could sign in between guesses.
+AXES_RESET_ON_SUCCESS = False
+AXES_LOCKOUT_CALLABLE = "access.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "access.addresses.client_address"
+AXES_DISABLE_ACCESS_LOG = True  # sign-ins are in the audit log (access.AuditEvent)
+ACCESS = {"PROXY_COUNT": int(os.environ.get("SALIENT_PROXY_COUNT", 0))}
+
 # --- Salient ----------------------------------------------------------------
 # One namespaced dict; defaults live in dam.conf.DEFAULTS (documented there).
 DAM = {}
@@ -314,6 +367,14 @@ REST_FRAMEWORK = {
     "DEFAULT_METADATA_CLASS": None,  # OPTIONS is a 405; the schema documents the API
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "renditions.api.errors.exception_handler",
+    # Writes per user (token or session) or address; reads are not counted. The
+    # new-frame rate is the delivery view's (renditions.api.throttling). A 429 says
+    # when to try again (Retry-After).
+    "DEFAULT_THROTTLE_CLASSES": ["renditions.api.throttling.WriteThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "write": os.environ.get("SALIENT_THROTTLE_WRITES", "300/min"),
+        "new_frame": os.environ.get("SALIENT_THROTTLE_NEW_FRAMES", "60/min"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Salient API",

@@ -5,11 +5,11 @@ from django.urls import include, path
 from . import views
 
 dam_patterns = [
-    path("", views.library, name="library"),
     path("upload/", views.upload, name="upload"),
-    path("assets/<uuid:uid>/reprocess/", views.asset_reprocess, name="reprocess"),
     path("private/<stored:name>", views.original_file, name="original"),
 ]
+
+handler500 = "dam.views.server_error_json"
 
 urlpatterns = [
     path("", include((dam_patterns, "dam"))),

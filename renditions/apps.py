@@ -6,9 +6,14 @@ class RenditionsConfig(AppConfig):
     verbose_name = "Renditions"
 
     def ready(self):
-        from dam import signals
+        from dam import conf, services, signals
 
-        from . import enqueue
+        from . import checks, enqueue  # noqa: F401  (checks registers the system checks)
+        from .conf import DEFAULTS
+        from .engine.loading import probe
+
+        conf.extend(DEFAULTS)
+        services.image_probe_set(probe)
 
         signals.processing_requested.connect(enqueue.on_processing_requested,
                                              dispatch_uid="renditions.processing")

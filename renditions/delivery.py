@@ -18,8 +18,9 @@ from django.core import signing
 from django.urls import reverse
 from django.utils.crypto import constant_time_compare
 
-from dam.conf import dam_setting, public_url
+from dam.conf import public_url
 
+from .conf import setting
 from .engine import composition
 from .engine.rendering import FORMATS
 from .engine.sizing import profile_aspect
@@ -82,7 +83,7 @@ def frame_size(width: int, height: int | None = None, *,
         if not aspect or min(aspect) < 1:
             raise ValueError("Give a height or an aspect ratio such as 16:9.")
         height = max(1, round(width * aspect[1] / aspect[0]))
-    longest = dam_setting("FRAME_MAX_SIDE")
+    longest = setting("FRAME_MAX_SIDE")
     if not (1 <= width <= longest and 1 <= height <= longest):
         raise ValueError(f"A frame is 1 to {longest} px on each side; {width}x{height} is not.")
     return width, height
@@ -121,7 +122,7 @@ def check_frame(asset_uid, width: int, height: int, params) -> Composition:
         raise Refused(str(exc)) from None
     signature = params.get("s")
     if not signature:
-        if f"{width}x{height}" in dam_setting("FRAME_SIZES") and not wanted.changes():
+        if f"{width}x{height}" in setting("FRAME_SIZES") and not wanted.changes():
             return wanted
         asked = f"The size {width}x{height}" + (" with z, align or pad" * bool(wanted.changes()))
         raise Refused(f"{asked} needs a signed URL (manage.py signed_url) or a place in "
@@ -169,7 +170,7 @@ def srcset_widths(rendition: Rendition) -> list[int]:
     own width then closes the ladder.
     """
     profile, base = rendition.profile, rendition.width
-    wanted = profile.widths or [round(base * f) for f in dam_setting("SRCSET_FACTORS")]
+    wanted = profile.widths or [round(base * f) for f in setting("SRCSET_FACTORS")]
     cap = None if profile.allow_upscale else rendition.crop_x1 - rendition.crop_x0
     widths = {w for w in wanted if w >= 16 and (cap is None or w <= cap)} | {base}
     if cap is not None and max(wanted, default=0) > cap and cap > max(widths) * 1.1:

@@ -13,7 +13,7 @@ from dam.models import Asset
 
 from .engine import pipeline, planning
 from .engine.geometry import NormBox, NormPoint
-from .models import CropDecision, RenditionProfile, Analysis
+from .models import Analysis, RenditionProfile
 
 # Bump when planning or rendering changes the pixels or what a rendition records
 # (4: focal centred; 5: calibrated confidence).
@@ -51,9 +51,9 @@ def content_key(*, asset: Asset, spec_hash: str, analysis: Analysis,
 
 
 def decided_boxes(asset: Asset) -> dict[int, list[float]]:
-    """profile id -> the human crop box (normalised) that wins for it."""
-    decisions = CropDecision.objects.filter(asset=asset)
-    return {d.profile_id: d.effective_box for d in decisions if d.effective_box}
+    """profile id -> the human crop box (normalised) that wins for it (no query
+    when the asset's decisions were prefetched)."""
+    return {d.profile_id: d.effective_box for d in asset.decisions.all() if d.effective_box}
 
 
 def engine_analysis(asset: Asset, analysis: Analysis,

@@ -113,6 +113,12 @@ def review_set(*, asset: Asset, profile: RenditionProfile, review: str, user) ->
     return decision
 
 
+def revert_action(event: EditEvent) -> str:
+    """The ``dam.roles`` action that undoing ``event`` takes: reviews are
+    reviewers' to undo, focal points and crops editors'."""
+    return "review" if event.kind == EditEvent.Kind.REVIEW else "edit"
+
+
 def edit_revert(*, event: EditEvent, user) -> None:
     """Undo one recorded change by applying its 'before' value (itself recorded)."""
     if event.kind == EditEvent.Kind.FOCAL:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -24,6 +25,7 @@ from dam.models import Asset
 from dam.storage import store_content_addressed
 
 from . import delivery, derive
+from .conf import setting
 from .engine import pipeline, rendering
 from .models import CropDecision, Frame, Rendition
 
@@ -33,14 +35,16 @@ class NotReady(Exception):
 
 
 def frame_ensure(*, asset: Asset, width: int, height: int, fmt: str,
-                 compose: delivery.Composition = delivery.Composition()) -> Frame:
+                 compose: delivery.Composition = delivery.Composition(),
+                 admit: Callable[[], None] | None = None) -> Frame:
     """The stored ``width`` x ``height`` px frame of ``asset`` in ``fmt``, made if
     missing; ``compose``: its composition controls (zoom, align, pad) as a
-    profile's, else the defaults."""
+    profile's, else the defaults. ``admit`` is called before a missing frame is
+    rendered and may raise to refuse it (the delivery view's throttle)."""
     analysis = getattr(asset, "analysis", None)
     if analysis is None:
         raise NotReady("This asset is not analysed yet.")
-    quality = dam_setting("FRAME_QUALITY")
+    quality = setting("FRAME_QUALITY")
     box = _same_aspect_box(asset, width, height)
     spec_hash = _hash({"frame": [width, height], "format": fmt, "quality": quality,
                        **compose.changes()})
@@ -49,6 +53,8 @@ def frame_ensure(*, asset: Asset, width: int, height: int, fmt: str,
     found = Frame.objects.filter(asset=asset, spec=spec, key=key).first()
     if found:
         return found
+    if admit is not None:
+        admit()
     planner = pipeline.Planner(derive.engine_analysis(asset, analysis))
     wanted = pipeline.RenditionSpec(width=width, height=height, zoom=compose.zoom,
                                     align=compose.align, pad=compose.pad)
@@ -90,10 +96,10 @@ def _make(asset: Asset, rendition: Rendition | None, spec: str, key: str,
     with asset.file.open("rb") as fp:
         [data] = rendering.render_file(fp, [job], source_size=(asset.width, asset.height),
                                        max_pixels=dam_setting("MAX_PIXELS"),
-                                       threads=dam_setting("RENDER_THREADS"),
+                                       threads=setting("RENDER_THREADS"),
                                        min_shrink=rendering.FAST_SHRINK)
     stem = spec.rsplit(".", 1)[0].replace("@", "-")
-    name = (f"{dam_setting('RENDITIONS_PREFIX')}/{asset.uid}/frames/"
+    name = (f"{setting('RENDITIONS_PREFIX')}/{asset.uid}/frames/"
             f"{stem}-{key[:16]}.{rendering.EXTENSIONS[job.fmt]}")
     storage = Frame._meta.get_field("file").storage
     store_content_addressed(storage, name, ContentFile(data))

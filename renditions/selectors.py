@@ -1,7 +1,7 @@
 """Reads for renditions."""
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from dam.models import Asset
 
@@ -9,7 +9,8 @@ from . import delivery
 from .derive import decided_boxes, engine_analysis, plan_profile, rendition_key
 from .engine.geometry import NormPoint
 from .engine.pipeline import Planner
-from .models import Rendition, RenditionProfile
+from .engine.sizing import profile_aspect
+from .models import CropDecision, Rendition, RenditionProfile
 
 
 def current_renditions(queryset=None):
@@ -35,37 +36,42 @@ def rendition_current(*, asset: Asset | None = None, asset_uid=None,
     return found.order_by("-created_at", "-id").first()
 
 
-def asset_payload(*, asset: Asset, build_url, absolute=str, private: bool = True) -> dict:
-    """The JSON description of an asset and its renditions (delivery API).
+def assets_described(assets: QuerySet[Asset]) -> QuerySet[Asset]:
+    """``assets`` with what their description needs (analysis, renditions with their
+    profiles, decisions) fetched in a fixed number of queries, whatever their number."""
+    return assets.select_related("analysis").prefetch_related(
+        Prefetch("renditions", Rendition.objects.select_related("profile").order_by()),
+        "decisions")
 
-    ``build_url(asset, slug)`` gives a stable URL, ``absolute(url)`` makes a file
-    URL absolute. Without ``private`` the original's checksum, file name and
-    format, the error and the analysis are left out: they are for logged-in viewers.
-    """
-    renditions = current_renditions(asset.renditions.select_related("profile"))
+
+def renditions_current_of(asset: Asset) -> list[Rendition]:
+    """``current_renditions`` of one asset from its fetched renditions (no query
+    after ``assets_described``), ordered by profile slug."""
+    newest: dict[int, Rendition] = {}
+    for r in asset.renditions.all():
+        kept = newest.get(r.profile_id)
+        if kept is None or (r.created_at, r.pk) > (kept.created_at, kept.pk):
+            newest[r.profile_id] = r
+    return sorted(newest.values(), key=lambda r: r.profile.slug)
+
+
+def asset_progress(asset: Asset, profiles: list[RenditionProfile]) -> dict:
+    """How many of the active ``profiles`` have an up-to-date rendition; 'done'
+    when processing ended. No query after ``assets_described``."""
     analysis = getattr(asset, "analysis", None)
-    payload = {
-        "id": str(asset.uid),
-        "title": asset.title,
-        "alt_text": asset.alt_text,
-        "width": asset.width,
-        "height": asset.height,
-        "status": asset.status,
-        "created_at": asset.created_at.isoformat(),
-        "progress": _progress(asset),
-        "renditions": {r.profile.slug: _rendition_payload(r, build_url(asset, r.profile.slug),
-                                                          absolute, analysis)
-                       for r in renditions},
-    }
-    if private:
-        payload.update({
-            "filename": asset.original_filename, "format": asset.format, "sha256": asset.sha256,
-            "error": asset.error_message or None, "saliency": _saliency_payload(asset),
-        })
-    return payload
+    fresh = 0
+    if analysis is not None:
+        boxes = decided_boxes(asset)
+        keys = {rendition_key(asset=asset, profile=p, analysis=analysis, box=boxes.get(p.pk))
+                for p in profiles}
+        fresh = len({r.profile_id for r in asset.renditions.all() if r.key in keys})
+    return {"renditions": fresh, "profiles": len(profiles),
+            "done": asset.status in (Asset.Status.READY, Asset.Status.FAILED)}
 
 
-def _rendition_payload(r: Rendition, url: str, absolute, analysis) -> dict:
+def rendition_description(r: Rendition, url: str, absolute) -> dict:
+    """One rendition as the asset JSON gives it: ``url`` is its stable URL,
+    ``absolute(url)`` makes a file URL absolute; ``crop_box`` in px of the original."""
     return {
         "url": url,
         "file_url": absolute(r.file.url),
@@ -76,8 +82,22 @@ def _rendition_payload(r: Rendition, url: str, absolute, analysis) -> dict:
         "confidence": round(r.confidence, 4),
         "faces_cut": r.faces_cut,
         "key": r.key,
-        **delivery.responsive(r, url, analysis, (r.asset.width, r.asset.height)),
+        **delivery.responsive(r, url, getattr(r.asset, "analysis", None),
+                              (r.asset.width, r.asset.height)),
     }
+
+
+def library_tiles(assets, *, profile_slug: str) -> list[tuple[Asset, Rendition | None, int]]:
+    """Each of ``assets`` (a page of them) with its current rendition of the
+    library's thumbnail profile (or None) and how many profiles it has renditions
+    of; two queries for the page."""
+    assets = list(assets)
+    thumbs = current_renditions(Rendition.objects.filter(
+        asset__in=assets, profile__slug=profile_slug, profile__is_active=True))
+    by_asset = {r.asset_id: r for r in thumbs}
+    counts = dict(Rendition.objects.filter(asset__in=assets).values_list("asset")
+                  .annotate(Count("profile", distinct=True)).order_by())
+    return [(asset, by_asset.get(asset.pk), counts.get(asset.pk, 0)) for asset in assets]
 
 
 def plans_preview(*, asset: Asset, focal_point=None) -> dict[str, dict]:
@@ -105,10 +125,6 @@ def plans_preview(*, asset: Asset, focal_point=None) -> dict[str, dict]:
 
 def review_queue(*, profile_slug: str = "", review: str = ""):
     """Current renditions, least confident first, with their review decision."""
-    from django.db.models import OuterRef, Subquery
-
-    from .models import CropDecision
-
     decisions = CropDecision.objects.filter(asset=OuterRef("asset"), profile=OuterRef("profile"))
     queue = (current_renditions().select_related("asset", "profile")
              .annotate(review=Subquery(decisions.values("review")[:1])))
@@ -121,33 +137,8 @@ def review_queue(*, profile_slug: str = "", review: str = ""):
     return queue.order_by("confidence", "-created_at", "id")
 
 
-def _progress(asset: Asset) -> dict:
-    """How many active profiles have an up-to-date rendition; 'done' when processing ended."""
-    profiles = list(RenditionProfile.objects.filter(is_active=True))
-    analysis = getattr(asset, "analysis", None)
-    fresh = 0
-    if analysis is not None:
-        boxes = decided_boxes(asset)
-        keys = {rendition_key(asset=asset, profile=p, analysis=analysis, box=boxes.get(p.pk))
-                for p in profiles}
-        fresh = asset.renditions.filter(key__in=keys).values("profile").distinct().count()
-    return {"renditions": fresh, "profiles": len(profiles),
-            "done": asset.status in (Asset.Status.READY, Asset.Status.FAILED)}
-
-
-def _saliency_payload(asset: Asset) -> dict | None:
-    analysis = getattr(asset, "analysis", None)
-    if analysis is None:
-        return None
-    return {"focal": [analysis.focal_x, analysis.focal_y], "focal_origin": analysis.focal_origin,
-            "faces": analysis.faces, "model": analysis.model_name,
-            "model_version": analysis.model_version, "compute_ms": analysis.compute_ms}
-
-
 def profile_cards(*, asset: Asset) -> list[dict]:
     """Each active profile with its aspect (w / h) and the human decision on it."""
-    from .engine.planning import profile_aspect
-
     decisions = {d.profile_id: d for d in asset.decisions.select_related("reviewed_by")}
     cards = []
     for profile in RenditionProfile.objects.filter(is_active=True).order_by("slug"):

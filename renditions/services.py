@@ -24,6 +24,7 @@ from dam.storage import store_content_addressed
 
 from . import enqueue, signals
 from . import derive
+from .conf import setting
 from .derive import decided_boxes, rendition_key
 from .engine import loading, pipeline, rendering, saliency
 from .models import Rendition, RenditionProfile, Analysis
@@ -125,7 +126,7 @@ def _is_transient_s3(exc: BaseException) -> bool:
 def asset_give_up(*, asset_id: int, reason: str) -> None:
     """Fail an asset whose retries ran out, saying what happened and what to do."""
     _finish(asset_id, Asset.Status.FAILED,
-            f"Processing failed after {dam_setting('TASK_RETRIES')} retries because a service "
+            f"Processing failed after {setting('TASK_RETRIES')} retries because a service "
             f"was unavailable ({reason}). Press Process again once it is back.")
 
 
@@ -159,7 +160,7 @@ def assets_sweep(*, before: datetime | None = None) -> list[int]:
     Returns the ids queued.
     """
     now = timezone.now()
-    cutoff = before or now - timedelta(seconds=dam_setting("STUCK_AFTER"))
+    cutoff = before or now - timedelta(seconds=setting("STUCK_AFTER"))
     stuck = Asset.objects.filter(status__in=(Asset.Status.QUEUED, Asset.Status.PROCESSING),
                                  updated_at__lt=cutoff)
     queued = []
@@ -181,14 +182,14 @@ def analysis_ensure(*, asset: Asset) -> tuple[Analysis, pipeline.ImageAnalysis]:
 
     An editor's focal point survives a recomputation (the editor's word wins).
     """
-    backend = saliency.get_backend(dam_setting("SALIENCY_BACKEND"))
-    detect = dam_setting("DETECT_FACES")
+    backend = saliency.get_backend(setting("SALIENCY_BACKEND"))
+    detect = setting("DETECT_FACES")
     existing = Analysis.objects.filter(asset=asset).first()
     if existing and existing.key == pipeline.expected_key(backend, detect_faces=detect):
         return existing, derive.engine_analysis(asset, existing)
     with asset.file.open("rb") as fp:
         result = pipeline.analyse(fp, backend=backend, detect_faces=detect,
-                                  longest=dam_setting("ANALYSIS_LONGEST"),
+                                  longest=setting("ANALYSIS_LONGEST"),
                                   max_pixels=dam_setting("MAX_PIXELS"))
     values = dict(key=result.key, map_file=_store_map(asset, result.saliency_map),
                   model_name=result.model_name, model_version=result.model_version,
@@ -206,7 +207,7 @@ def _store_map(asset: Asset, saliency_map: np.ndarray) -> str:
     buf = io.BytesIO()
     np.save(buf, saliency_map.astype(np.float32), allow_pickle=False)
     digest = hashlib.sha256(buf.getvalue()).hexdigest()[:16]
-    name = f"{dam_setting('SALIENCY_PREFIX')}/{asset.uid}/{digest}.npy"
+    name = f"{setting('SALIENCY_PREFIX')}/{asset.uid}/{digest}.npy"
     store_content_addressed(Analysis._meta.get_field("map_file").storage, name,
                             ContentFile(buf.getvalue()))
     return name
@@ -268,14 +269,14 @@ def _render_profiles(asset, analysis, planner, profiles, keys, boxes) -> None:
     with asset.file.open("rb") as fp:
         encoded = rendering.render_file(fp, jobs, source_size=(asset.width, asset.height),
                                         max_pixels=dam_setting("MAX_PIXELS"),
-                                        threads=dam_setting("RENDER_THREADS"))
+                                        threads=setting("RENDER_THREADS"))
     for profile, plan, job, data in zip(profiles, plans, jobs, encoded):
         _store_rendition(asset, profile, keys[profile.pk], plan, job.size, data)
 
 
 def _store_rendition(asset, profile, key, plan, size, data: bytes) -> None:
     x0, y0, x1, y1 = plan.box
-    name = f"{dam_setting('RENDITIONS_PREFIX')}/{asset.uid}/{profile.slug}-{key[:16]}.{profile.extension}"
+    name = f"{setting('RENDITIONS_PREFIX')}/{asset.uid}/{profile.slug}-{key[:16]}.{profile.extension}"
     store_content_addressed(Rendition._meta.get_field("file").storage, name, ContentFile(data))
     try:
         with transaction.atomic():

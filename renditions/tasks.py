@@ -4,9 +4,8 @@ from datetime import datetime
 
 from celery import shared_task
 
-from dam.conf import dam_setting
-
 from . import services
+from .conf import setting
 
 
 @shared_task(bind=True, acks_late=True, max_retries=None)  # DAM TASK_RETRIES counts, not Celery
@@ -15,7 +14,7 @@ def process_asset(self, asset_id: int, profile_ids: list[int] | None = None) -> 
     try:
         services.asset_process(asset_id=asset_id, profile_ids=profile_ids)
     except services.TransientError as exc:
-        if self.request.retries >= dam_setting("TASK_RETRIES"):
+        if self.request.retries >= setting("TASK_RETRIES"):
             services.asset_give_up(asset_id=asset_id, reason=str(exc))
             return
         raise self.retry(countdown=backoff(self.request.retries)) from exc
@@ -24,7 +23,7 @@ def process_asset(self, asset_id: int, profile_ids: list[int] | None = None) -> 
 def backoff(retries: int) -> float:
     """Seconds before retry number ``retries`` + 1: 2^n capped, the upper half jittered,
     so retries spread out yet the window never collapses (8 retries span 2 to 4 minutes)."""
-    ceiling = min(dam_setting("RETRY_BACKOFF_MAX"), 2 ** retries)
+    ceiling = min(setting("RETRY_BACKOFF_MAX"), 2 ** retries)
     return ceiling / 2 + random.uniform(0, ceiling / 2)
 
 

@@ -13,10 +13,12 @@ from django.shortcuts import get_object_or_404
 from django.utils.cache import patch_vary_headers
 from django.utils.http import http_date
 from django.views.decorators.http import require_safe
+from rest_framework.exceptions import Throttled
 
 from dam.models import Asset
 
 from . import delivery, frames, selectors
+from .api.throttling import new_frame_gate
 from .engine.rendering import FORMATS, MEDIA_TYPES
 from .models import Frame, Rendition
 
@@ -51,7 +53,8 @@ def deliver(request, uid, profile):
 @require_safe
 def deliver_frame(request, uid, width, height):
     """A ``width`` x ``height`` px frame of the asset, made on first request, with
-    the composition controls ``z``, ``align`` and ``pad`` of a signed URL."""
+    the composition controls ``z``, ``align`` and ``pad`` of a signed URL; first
+    requests are throttled per address (429), stored frames never are."""
     try:
         wanted = delivery.check_frame(uid, width, height, request.GET)
     except delivery.Refused as exc:
@@ -62,9 +65,11 @@ def deliver_frame(request, uid, width, height):
     asset = get_object_or_404(Asset.objects.select_related("analysis"), uid=uid)
     try:
         frame = frames.frame_ensure(asset=asset, width=width, height=height, fmt=fmt,
-                                    compose=wanted)
+                                    compose=wanted, admit=new_frame_gate(request))
     except frames.NotReady as exc:
         raise Http404(str(exc)) from None
+    except Throttled as exc:
+        return _too_many(exc.wait)
     return _serve(request, frame, STABLE_CACHE, negotiated)
 
 
@@ -120,6 +125,14 @@ def _file_response(request, stored: Rendition | Frame, cache_control: str) -> Ht
 
 def _refuse(reason: str) -> HttpResponse:
     return HttpResponseForbidden(reason + "\n", content_type="text/plain; charset=utf-8")
+
+
+def _too_many(wait: int | None) -> HttpResponse:
+    wait = wait or 1
+    response = HttpResponse(f"Too many new frames from this address; try again in {wait} s.\n",
+                            status=429, content_type="text/plain; charset=utf-8")
+    response["Retry-After"] = str(wait)
+    return response
 
 
 def _bad_format() -> HttpResponse:

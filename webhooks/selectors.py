@@ -3,11 +3,10 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from django.urls import reverse
-
 from dam.conf import public_url
 from dam.models import Asset
-from renditions.selectors import asset_payload
+from renditions.api.serializers import AssetSerializer
+from renditions.selectors import assets_described
 
 from .models import Endpoint
 
@@ -20,9 +19,9 @@ def endpoints_for(*, event: str) -> list[Endpoint]:
 def asset_json(*, asset: Asset) -> dict:
     """The asset's public JSON, as ``/api/assets/<uid>/`` gives it to anyone, with
     absolute URLs on SALIENT_PUBLIC_URL (there is no request to take a host from)."""
-    return asset_payload(asset=asset, absolute=absolute_url, private=False,
-                         build_url=lambda a, slug: absolute_url(reverse("deliver",
-                                                                        args=[a.uid, slug])))
+    described = assets_described(Asset.objects.filter(pk=asset.pk)).get()
+    return AssetSerializer(described, context={"absolute": absolute_url,
+                                               "private": False}).data
 
 
 def absolute_url(url: str) -> str:

@@ -1,8 +1,9 @@
 """Every API error is JSON: ``{"error": "<reason>"}``, plus ``"fields"`` for bad input.
 
-DRF's own exceptions (401, 403, 404, 405, 415, 400) and Django's ValidationError
+DRF's own exceptions (401, 403, 404, 405, 415, 429, 400) and Django's ValidationError
 raised by the services all come through here; ``renditions.editing.Conflict``
 (and an asset not analysed yet) is a 409, as in the editor's JSON actions.
+Refusals (401, 403) also go to the audit log (``access``).
 """
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from django.urls import Resolver404, resolve
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from access.services import refusal_record
 
 from .. import editing
 
@@ -27,6 +30,12 @@ def exception_handler(exc, context):
     response = drf_exception_handler(_as_api_exception(exc), context)
     if response is not None:
         response.data = error_body(response.data)
+        if isinstance(exc, exceptions.Throttled):
+            response.data["error"] = ("Too many requests; try again in "
+                                      + (f"{exc.wait} s." if exc.wait else "a moment."))
+        if response.status_code in (401, 403):
+            refusal_record(request=context["request"], status=response.status_code,
+                           reason=response.data["error"])
         if isinstance(exc, exceptions.UnsupportedMediaType):
             takes = ", ".join(p.media_type for p in context["view"].get_parsers())
             response.data["error"] += f" This endpoint takes {takes}."

@@ -1,70 +1,38 @@
-"""Who may call what: the UI's roles (``dam.roles``), one explicit class per endpoint.
+"""Who may call what: each endpoint maps its methods to an action of ``dam.roles``.
 
-Like DRF's ``DjangoModelPermissions``, each class maps a method to the permissions
-it needs and answers any other method with 405, whoever asks.
+Like DRF's ``DjangoModelPermissions``, a class answers any method it does not
+map with 405, whoever asks. The refusal's message is the policy's own.
 """
 from __future__ import annotations
 
 from rest_framework import exceptions
 from rest_framework.permissions import BasePermission
 
-VIEW = "dam.view_asset"
-UPLOAD = "dam.add_asset"
-REPROCESS = "dam.change_asset"
-EDIT = "renditions.change_analysis"
-REVIEW = "renditions.change_rendition"
-ADD_PROFILE = "renditions.add_renditionprofile"
+from dam import roles
 
 
-class MethodPermissions(BasePermission):
-    """``perms``: HTTP method -> permissions needed (``None``: anyone, logged in or not)."""
+class Allows(BasePermission):
+    """``actions``: HTTP method -> ``dam.roles`` action (``None``: anyone)."""
 
-    perms: dict[str, tuple[str, ...] | None] = {}
+    actions: dict[str, str | None] = {}
 
     def has_permission(self, request, view) -> bool:
-        if request.method not in self.perms:
+        if request.method not in self.actions:
             raise exceptions.MethodNotAllowed(request.method)
-        needed = self.perms[request.method]
-        if needed is None:
+        action = self.actions[request.method]
+        if action is None or roles.can(request.user, action):
             return True
-        user = request.user
-        return bool(user and user.is_authenticated and user.has_perms(needed))
+        self.message = roles.REFUSALS[action]
+        return False
 
 
-def _reads(needed: tuple[str, ...] | None) -> dict:
-    return {"GET": needed, "HEAD": needed}
+def allows(**methods: str | None) -> type[Allows]:
+    """A permission class: ``allows(GET="view", POST="upload")``."""
+    actions = dict(methods)
+    if "GET" in actions:
+        actions.setdefault("HEAD", actions["GET"])
+    return type(f"Allows_{'_'.join(f'{m}_{a}' for m, a in actions.items())}", (Allows,),
+                {"actions": actions})
 
 
-class PublicRead(MethodPermissions):
-    """The asset's delivery JSON: anyone with its id (private fields need VIEW)."""
-    perms = _reads(None)
-
-
-class AssetsPermission(MethodPermissions):
-    """The library: viewers list it, editors upload (the UI's upload page)."""
-    perms = {**_reads((VIEW,)), "POST": (UPLOAD,)}
-
-
-class EditPermission(MethodPermissions):
-    """Focal points and crop overrides (the editor's workspace)."""
-    perms = {"POST": (EDIT,)}
-
-
-class ReviewPermission(MethodPermissions):
-    """Approve a crop, ask for work, or reopen it (the review queue)."""
-    perms = {"POST": (REVIEW,)}
-
-
-class RegeneratePermission(MethodPermissions):
-    """Process an asset again (the asset page's *Process again*)."""
-    perms = {"POST": (REPROCESS,)}
-
-
-class ProfilesPermission(MethodPermissions):
-    """Viewers read the profiles; adding one is the admin's permission."""
-    perms = {**_reads((VIEW,)), "POST": (ADD_PROFILE,)}
-
-
-class FrameUrlPermission(MethodPermissions):
-    """Signing a frame URL hands out rendering work: viewers only."""
-    perms = _reads((VIEW,))
+PublicRead = allows(GET=None)

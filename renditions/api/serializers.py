@@ -1,19 +1,24 @@
 """The API's bodies: what requests carry in, and (for the schema) what comes back.
 
-Responses are built by the selectors (``asset_payload``), the one description of an
-asset that the delivery JSON, the webhooks and this API share; the ``*Out``
-serializers only document it. Points and boxes are normalised 0-1; ``width``,
+``AssetSerializer`` is the one description of an asset that the delivery JSON,
+the webhooks and this API share, and the schema documents it as it is. Points and boxes are normalised 0-1; ``width``,
 ``height`` and ``crop_box`` are pixels (``crop_box`` of the oriented original).
 """
 from __future__ import annotations
 
 import re
 
+from functools import cached_property
+
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from dam import roles
 from dam.models import Asset
 
+from .. import selectors
 from ..engine import composition
 from ..engine.rendering import FORMATS
 from ..models import FRAME_SIZE, Analysis, CropDecision, RenditionProfile
@@ -23,7 +28,7 @@ def _unit(**kwargs) -> serializers.FloatField:
     return serializers.FloatField(min_value=0.0, max_value=1.0, **kwargs)
 
 
-# --- Responses (documentation of selectors.asset_payload) ---------------------
+# --- Responses -------------------------------------------------------------------
 
 class RenditionOut(serializers.Serializer):
     url = serializers.URLField(help_text="Stable delivery URL: always the current rendition.")
@@ -66,23 +71,107 @@ class SaliencyOut(serializers.Serializer):
     compute_ms = serializers.IntegerField()
 
 
-class AssetOut(serializers.Serializer):
-    """An asset and its current renditions, keyed by profile slug."""
-    id = serializers.UUIDField()
-    title = serializers.CharField()
-    alt_text = serializers.CharField()
-    width = serializers.IntegerField(help_text="Pixels, after EXIF orientation.")
-    height = serializers.IntegerField(help_text="Pixels, after EXIF orientation.")
-    status = serializers.ChoiceField(Asset.Status.choices)
-    created_at = serializers.DateTimeField()
-    progress = ProgressOut()
-    renditions = serializers.DictField(child=RenditionOut())
-    # Only for callers who may view assets (dam.view_asset):
-    filename = serializers.CharField(required=False, help_text="Viewers only.")
-    format = serializers.CharField(required=False, help_text="The original's. Viewers only.")
-    sha256 = serializers.CharField(required=False, help_text="Viewers only.")
-    error = serializers.CharField(required=False, allow_null=True, help_text="Viewers only.")
-    saliency = SaliencyOut(required=False, allow_null=True, help_text="Viewers only.")
+class _Described:
+    """What every asset of one answer shares, worked out once: how URLs are made
+    absolute, the active profiles, and whether the caller sees private fields."""
+
+    def __init__(self, context: dict):
+        self.context = context
+
+    @cached_property
+    def absolute(self):
+        return self.context.get("absolute") or self.context["request"].build_absolute_uri
+
+    @cached_property
+    def profiles(self) -> list[RenditionProfile]:
+        return list(RenditionProfile.objects.filter(is_active=True))
+
+    @cached_property
+    def private(self) -> bool:
+        if "private" in self.context:
+            return self.context["private"]
+        return roles.can(self.context["request"].user, "view")
+
+
+def _described(context: dict) -> _Described:
+    """The serializer tree's one ``_Described`` (the root's context is shared)."""
+    return context.setdefault("_described", _Described(context))
+
+
+class _OfAsset(serializers.Field):
+    """A read-only field worked out from the whole asset."""
+
+    def __init__(self, **kwargs):
+        super().__init__(source="*", read_only=True, **kwargs)
+
+
+@extend_schema_field(serializers.DictField(child=RenditionOut()))
+class RenditionsField(_OfAsset):
+    """The asset's current renditions, keyed by profile slug."""
+
+    def to_representation(self, asset):
+        absolute = _described(self.context).absolute
+        return {r.profile.slug: selectors.rendition_description(
+                    r, absolute(reverse("deliver", args=[asset.uid, r.profile.slug])), absolute)
+                for r in selectors.renditions_current_of(asset)}
+
+
+@extend_schema_field(ProgressOut)
+class ProgressField(_OfAsset):
+    def to_representation(self, asset):
+        return selectors.asset_progress(asset, _described(self.context).profiles)
+
+
+@extend_schema_field(SaliencyOut(allow_null=True))
+class SaliencyField(_OfAsset):
+    def to_representation(self, asset):
+        a = getattr(asset, "analysis", None)
+        if a is None:
+            return None
+        return {"focal": [a.focal_x, a.focal_y], "focal_origin": a.focal_origin,
+                "faces": a.faces, "model": a.model_name, "model_version": a.model_version,
+                "compute_ms": a.compute_ms}
+
+
+#: The asset's fields for callers who may view assets (dam.view_asset) only.
+PRIVATE = ("filename", "format", "sha256", "error", "saliency")
+
+
+class AssetSerializer(serializers.ModelSerializer):
+    """An asset and its current renditions: the JSON of ``/api/assets/<id>/``, of the
+    list, of an upload's answer and of every webhook.
+
+    Give it assets from ``selectors.assets_described`` (a fixed number of queries
+    for any number of them). Context: ``request`` (URLs on its host; the private
+    fields for viewers), or ``absolute`` (url -> absolute url) and ``private``.
+    """
+    id = serializers.UUIDField(source="uid", read_only=True)
+    progress = ProgressField()
+    renditions = RenditionsField()
+    filename = serializers.CharField(source="original_filename", read_only=True,
+                                     required=False, help_text="Viewers only.")
+    format = serializers.CharField(read_only=True, required=False,
+                                   help_text="The original's. Viewers only.")
+    sha256 = serializers.CharField(read_only=True, required=False, help_text="Viewers only.")
+    error = serializers.CharField(source="error_message", read_only=True, required=False,
+                                  allow_null=True, help_text="Viewers only.")
+    saliency = SaliencyField(required=False, help_text="Viewers only.")
+
+    class Meta:
+        model = Asset
+        fields = ["id", "title", "alt_text", "width", "height", "status", "created_at",
+                  "progress", "renditions", *PRIVATE]
+        read_only_fields = fields
+        extra_kwargs = {"width": {"help_text": "Pixels, after EXIF orientation."},
+                        "height": {"help_text": "Pixels, after EXIF orientation."}}
+
+    def to_representation(self, asset):
+        data = super().to_representation(asset)
+        data["error"] = data["error"] or None
+        if not _described(self.context).private:
+            for name in PRIVATE:
+                del data[name]
+        return data
 
 
 class RootOut(serializers.Serializer):
@@ -141,7 +230,7 @@ class FileErrorOut(serializers.Serializer):
 
 
 class UploadOut(serializers.Serializer):
-    created = AssetOut(many=True)
+    created = AssetSerializer(many=True)
     errors = FileErrorOut(many=True, help_text="The files that were refused.")
 
 
@@ -193,6 +282,36 @@ class ReviewState(serializers.Serializer):
 class RegenerateOut(serializers.Serializer):
     id = serializers.UUIDField()
     status = serializers.ChoiceField(Asset.Status.choices)
+
+
+class PlansQuery(serializers.Serializer):
+    x = _unit(required=False, help_text="A focal point to try, 0-1 from the left.")
+    y = _unit(required=False, help_text="0-1 from the top.")
+
+    def validate(self, attrs):
+        if ("x" in attrs) != ("y" in attrs):
+            raise serializers.ValidationError("Give both x and y, or neither.")
+        if "x" in attrs:
+            attrs["point"] = (attrs["x"], attrs["y"])
+        return attrs
+
+
+class PlanOut(serializers.Serializer):
+    box = serializers.ListField(child=serializers.FloatField(), min_length=4, max_length=4,
+                                help_text="x0, y0, x1, y1, normalised 0-1.")
+    kept = serializers.FloatField(help_text="Share of the saliency inside the box, 0-1.")
+    confidence = serializers.FloatField()
+    faces_cut = serializers.BooleanField()
+    origin = serializers.CharField(help_text="What placed the box: auto, focal, editor...")
+    padded = serializers.CharField(help_text="The profile's pad when the plan pads, else ''.")
+
+
+class PlansOut(serializers.Serializer):
+    plans = serializers.DictField(child=PlanOut(), help_text="Keyed by profile slug.")
+
+
+class RevertOut(serializers.Serializer):
+    reverted = serializers.IntegerField(help_text="The history entry that was undone.")
 
 
 # --- Frames -------------------------------------------------------------------

@@ -1,7 +1,8 @@
-"""The API's endpoints: thin views over the selectors and services the UI uses.
+"""The API's endpoints: the one door for every change, ours and downstream sites'.
 
-Each endpoint calls the same service as its page or JSON action, with the same
-permission (``.permissions``) and the same error mapping (``.errors``).
+The editor's pages call these endpoints with their session (and CSRF token);
+sites call them with a token. Each maps its methods to a ``dam.roles`` action
+(``.permissions``) and every error has one shape (``.errors``).
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from dam import roles
 from dam import services as dam_services
 from dam.conf import dam_setting
 from dam.models import Asset
@@ -23,7 +25,7 @@ from dam.models import Asset
 from .. import delivery, editing
 from .. import selectors as rendition_selectors
 from .. import services
-from ..models import RenditionProfile
+from ..models import EditEvent, RenditionProfile
 from . import permissions, selectors
 from . import serializers as s
 
@@ -34,6 +36,7 @@ ERRORS = {
     404: "No such asset or profile.",
     409: "The asset is not analysed yet, or a reviewer approved this crop.",
     415: "The body is not of the type the endpoint takes.",
+    429: "Too many writes from this user or address; Retry-After says when to try again.",
 }
 
 
@@ -44,13 +47,10 @@ def _errors(*codes: int, **described: str) -> dict:
             for code in codes}
 
 
-def _payload(request, asset: Asset) -> dict:
-    """The delivery JSON of ``/api/assets/<id>/``; private fields for viewers only."""
-    def stable_url(asset, slug):
-        return request.build_absolute_uri(reverse("deliver", args=[asset.uid, slug]))
-    return rendition_selectors.asset_payload(
-        asset=asset, build_url=stable_url, absolute=request.build_absolute_uri,
-        private=request.user.has_perm(permissions.VIEW))
+def _described(request, assets) -> list[dict]:
+    """The JSON of ``assets`` (a queryset), in a fixed number of queries."""
+    described = rendition_selectors.assets_described(assets)
+    return s.AssetSerializer(described, many=True, context={"request": request}).data
 
 
 def _valid(serializer_class, request) -> dict:
@@ -59,8 +59,8 @@ def _valid(serializer_class, request) -> dict:
     return body.validated_data
 
 
-def _asset(uid) -> Asset:
-    asset = Asset.objects.select_related("analysis").filter(uid=uid).first()
+def _asset(uid, assets=None) -> Asset:
+    asset = (assets or Asset.objects.select_related("analysis")).filter(uid=uid).first()
     if asset is None:
         raise exceptions.NotFound("No asset with this id.")
     return asset
@@ -92,30 +92,33 @@ class AssetPagination(PageNumberPagination):
 
 
 class AssetListView(GenericAPIView):
-    permission_classes = [permissions.AssetsPermission]
+    permission_classes = [permissions.allows(GET="view", POST="upload")]
     pagination_class = AssetPagination
     parser_classes = [MultiPartParser]
-    serializer_class = s.AssetOut
+    serializer_class = s.AssetSerializer
 
     @extend_schema(operation_id="assets_list", parameters=[s.AssetListQuery],
-                   responses={200: s.AssetOut(many=True),
+                   responses={200: s.AssetSerializer(many=True),
                               **_errors(400, 401, 403, 404, e404="No such page.")},
                    summary="List assets, newest first (viewers)")
     def get(self, request):
         query = s.AssetListQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
-        page = self.paginate_queryset(selectors.asset_sync_list(**query.validated_data))
-        return self.get_paginated_response([_payload(request, a) for a in page])
+        assets = rendition_selectors.assets_described(
+            selectors.asset_sync_list(**query.validated_data))
+        page = self.paginate_queryset(assets)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     @extend_schema(operation_id="assets_upload", request={"multipart/form-data": s.UploadIn},
                    responses={201: s.UploadOut,
                               400: OpenApiResponse(s.UploadFailedOut, "No file was stored."),
-                              **_errors(401, 403, 415)},
+                              **_errors(401, 403, 415, 429)},
                    summary="Upload one or several photos (editors)")
     def post(self, request):
         body = _valid(s.UploadIn, request)
         created, refused = _create_all(request, body)
-        data = {"created": [_payload(request, a) for a in created], "errors": refused}
+        created = Asset.objects.filter(pk__in=[a.pk for a in created]).order_by("id")
+        data = {"created": _described(request, created), "errors": refused}
         if created:
             return Response(data, status=status.HTTP_201_CREATED)
         error = " ".join(r["error"] for r in refused)
@@ -159,19 +162,21 @@ class AssetDetailView(APIView):
     """The delivery JSON: anyone with the id; logged-in viewers get the private fields."""
     permission_classes = [permissions.PublicRead]
 
-    @extend_schema(operation_id="assets_retrieve", responses={200: s.AssetOut, **_errors(404)},
+    @extend_schema(operation_id="assets_retrieve",
+                   responses={200: s.AssetSerializer, **_errors(404)},
                    auth=[{"tokenAuth": []}, {"cookieAuth": []}, {}],
                    summary="One asset and its renditions (anyone with the id)")
     def get(self, request, uid):
-        return Response(_payload(request, _asset(uid)))
+        asset = _asset(uid, rendition_selectors.assets_described(Asset.objects.all()))
+        return Response(s.AssetSerializer(asset, context={"request": request}).data)
 
 
 class RegenerateView(APIView):
-    permission_classes = [permissions.RegeneratePermission]
+    permission_classes = [permissions.allows(POST="regenerate")]
     parser_classes = [JSONParser, FormParser, MultiPartParser]  # no body is read: any will do
 
     @extend_schema(operation_id="assets_regenerate", request=None,
-                   responses={202: s.RegenerateOut, **_errors(401, 403, 404)},
+                   responses={202: s.RegenerateOut, **_errors(401, 403, 404, 429)},
                    summary="Process an asset again (editors)")
     def post(self, request, uid):
         asset = _asset(uid)
@@ -181,10 +186,10 @@ class RegenerateView(APIView):
 
 
 class FocalView(APIView):
-    permission_classes = [permissions.EditPermission]
+    permission_classes = [permissions.allows(POST="edit")]
 
     @extend_schema(operation_id="assets_focal", request=s.FocalIn,
-                   responses={200: s.FocalOut, **_errors(400, 401, 403, 404, 409, 415)},
+                   responses={200: s.FocalOut, **_errors(400, 401, 403, 404, 409, 415, 429)},
                    summary="Set the focal point, or reset it to automatic (editors)")
     def post(self, request, uid):
         asset = _analysed(uid)
@@ -196,10 +201,10 @@ class FocalView(APIView):
 
 
 class CropView(APIView):
-    permission_classes = [permissions.EditPermission]
+    permission_classes = [permissions.allows(POST="edit")]
 
     @extend_schema(operation_id="assets_crop", request=s.CropIn,
-                   responses={200: s.CropOut, **_errors(400, 401, 403, 404, 409, 415)},
+                   responses={200: s.CropOut, **_errors(400, 401, 403, 404, 409, 415, 429)},
                    summary="Override one profile's crop, or clear the override (editors)")
     def post(self, request, uid, profile):
         asset, profile = _asset(uid), _profile(profile)
@@ -210,10 +215,10 @@ class CropView(APIView):
 
 
 class ReviewView(APIView):
-    permission_classes = [permissions.ReviewPermission]
+    permission_classes = [permissions.allows(POST="review")]
 
     @extend_schema(operation_id="assets_review", request=s.ReviewState,
-                   responses={200: s.ReviewState, **_errors(400, 401, 403, 404, 415)},
+                   responses={200: s.ReviewState, **_errors(400, 401, 403, 404, 415, 429)},
                    summary="Approve a rendition's crop, ask for work, or reopen it (reviewers)")
     def post(self, request, uid, profile):
         asset, profile = _asset(uid), _profile(profile)
@@ -223,8 +228,48 @@ class ReviewView(APIView):
         return Response({"review": decision.review})
 
 
+class PlansView(APIView):
+    permission_classes = [permissions.allows(GET="view")]
+
+    @extend_schema(operation_id="assets_plans", parameters=[s.PlansQuery],
+                   responses={200: s.PlansOut, **_errors(400, 401, 403, 404, 409)},
+                   summary="Where each profile would crop, for a focal point (viewers)")
+    def get(self, request, uid):
+        asset = _analysed(uid)
+        query = s.PlansQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        point = query.validated_data.get("point")
+        plans = rendition_selectors.plans_preview(asset=asset, focal_point=point)
+        response = Response({"plans": plans})
+        response["Cache-Control"] = "private, no-cache"  # per-user data: no shared cache
+        return response
+
+
+class RevertView(APIView):
+    permission_classes = [permissions.allows(POST=None)]  # the event's kind decides
+    parser_classes = [JSONParser, FormParser, MultiPartParser]  # no body is read: any will do
+
+    @extend_schema(operation_id="assets_revert", request=None,
+                   responses={200: s.RevertOut, **_errors(401, 403, 404, 409, 429)},
+                   summary="Undo one change of the history (editors; reviews: reviewers)")
+    def post(self, request, uid, event_id):
+        self.check_action(request, "view")
+        event = EditEvent.objects.filter(pk=event_id, asset__uid=uid).first()
+        if event is None:
+            raise exceptions.NotFound("No such change in this asset's history.")
+        self.check_action(request, editing.revert_action(event))
+        editing.edit_revert(event=event, user=request.user)
+        return Response({"reverted": event.pk})
+
+    def check_action(self, request, action: str) -> None:
+        if not request.user.is_authenticated:
+            raise exceptions.NotAuthenticated()
+        if not roles.can(request.user, action):
+            raise exceptions.PermissionDenied(roles.REFUSALS[action])
+
+
 class FrameUrlView(APIView):
-    permission_classes = [permissions.FrameUrlPermission]
+    permission_classes = [permissions.allows(GET="view")]  # signing hands out rendering work
 
     @extend_schema(operation_id="assets_frame_url", parameters=[s.FrameUrlQuery],
                    responses={200: s.FrameUrlOut, **_errors(400, 401, 403, 404)},
@@ -240,14 +285,13 @@ class FrameUrlView(APIView):
             raise exceptions.ValidationError({"size": [str(exc)]}) from None
         path = delivery.signed_url(asset.uid, width, height, fmt=q["fm"],
                                    expires=q["expires"], absolute=False,
-                                   compose=delivery.Composition(q["z"], q["align"],
-                                                                    q["pad"]))
+                                   compose=delivery.Composition(q["z"], q["align"], q["pad"]))
         return Response({"url": request.build_absolute_uri(path), "width": width,
                          "height": height})
 
 
 class ProfileListView(APIView):
-    permission_classes = [permissions.ProfilesPermission]
+    permission_classes = [permissions.allows(GET="view", POST="add_profile")]
 
     @extend_schema(operation_id="profiles_list",
                    responses={200: s.ProfileSerializer(many=True), **_errors(401, 403)},
@@ -257,7 +301,7 @@ class ProfileListView(APIView):
         return Response(s.ProfileSerializer(profiles, many=True).data)
 
     @extend_schema(operation_id="profiles_create", request=s.ProfileSerializer,
-                   responses={201: s.ProfileCreatedOut, **_errors(400, 401, 403, 415)},
+                   responses={201: s.ProfileCreatedOut, **_errors(400, 401, 403, 415, 429)},
                    summary="Add a profile; an active one is rendered for every asset")
     def post(self, request):
         body = s.ProfileSerializer(data=request.data)

@@ -24,11 +24,10 @@ from . import confidence as _confidence
 from . import importance
 from . import grid
 from .geometry import NormPoint, PxBox, outward_box
-from .sizing import box_size, profile_aspect  # noqa: F401 - renditions.selectors' import
+from .sizing import box_size
 
 Box = tuple[int, int, int, int]
-__all__ = ["CropPlan", "Field", "plan_on", "build_field", "plan_box", "place_box",
-           "profile_aspect"]
+__all__ = ["CropPlan", "Field", "plan_on", "build_field", "plan_box", "place_box"]
 
 #: A face is cut when a box overlaps its head (``head_box``) but holds less than
 #: this much of it.

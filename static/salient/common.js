@@ -14,7 +14,7 @@
     let message = "";
     try {
       const body = await response.clone().json();
-      message = body.error || (body.errors || []).join(" ");
+      message = body.error || "";
     } catch (_) { /* not JSON */ }
     if (!message && response.status === 403) message = "You do not have permission to do this.";
     if (!message && response.status === 404) message = "Not found: it may have been deleted.";

@@ -1,7 +1,10 @@
-/* Library: tiles of assets still being processed update on their own. */
+/* Library: tiles of assets still being processed update on their own; each shows the
+ * rendition of the library's thumbnail profile (DAM["LIBRARY_THUMBNAIL"]) once it is made. */
 (function () {
   "use strict";
   const S = window.Salient;
+  const grid = document.querySelector(".grid[data-thumb-profile]");
+  const thumbProfile = grid ? grid.dataset.thumbProfile : "";
   const busy = [...document.querySelectorAll(".tile[data-api]")]
     .filter((tile) => ["queued", "processing"].includes(tile.dataset.status));
 
@@ -10,14 +13,14 @@
     S.setStatus(tile.querySelector(".status"), data.status);
     const count = tile.querySelector("small");
     if (count) count.textContent = `${data.width}×${data.height} · ${data.progress.renditions} renditions`;
-    const thumb = data.renditions.thumb;
+    const thumb = data.renditions[thumbProfile];
     const placeholder = tile.querySelector(".placeholder");
     if (placeholder && thumb && data.progress.done) {
       const img = document.createElement("img");
       img.src = thumb.file_url;
       img.alt = data.alt_text || data.title;
-      img.width = 200;
-      img.height = 200;
+      img.width = thumb.width;
+      img.height = thumb.height;
       placeholder.replaceWith(img);
     } else if (placeholder) {
       placeholder.textContent = S.STATUS_LABELS[data.status] || data.status;

@@ -11,6 +11,7 @@
   const list = document.getElementById("uploads");
   const summary = document.getElementById("uploads-summary");
   const PARALLEL = 2;
+  const assetPage = (id) => form.dataset.assetUrl.replace("00000000-0000-0000-0000-000000000000", id);
   const queue = [];
   const counts = {uploading: 0, done: 0, failed: 0, total: 0};
   let running = 0;
@@ -75,7 +76,6 @@
       const data = new FormData();
       data.append("files", row.file, row.file.name);
       data.append("title", form.querySelector("[name=title]").value);
-      data.append("csrfmiddlewaretoken", S.csrfToken());
       const xhr = new XMLHttpRequest();
       xhr.open("POST", form.action);
       xhr.setRequestHeader("Accept", "application/json");
@@ -95,20 +95,19 @@
     });
   }
 
+  /** The API's answer: {created: [asset], errors: [{file, error, existing}]}, or {error}. */
   function finish(row, xhr) {
     let body = null;
-    try { body = JSON.parse(xhr.responseText); } catch (_) { /* an HTML error page */ }
+    try { body = JSON.parse(xhr.responseText); } catch (_) { /* not JSON: a proxy's page */ }
     if (!body) {
-      const reason = xhr.status === 403 ? "You may not upload photos."
-        : `The server answered ${xhr.status}.`;
-      fail(row, reason);
+      fail(row, `The server answered ${xhr.status}.`);
       return;
     }
     if (!body.created || !body.created.length) {
-      fail(row, (body.errors || []).join(" ") || "The file was refused.");
-      (body.duplicates || []).forEach((asset) => {
+      fail(row, body.error || "The file was refused.");
+      (body.errors || []).filter((e) => e.existing).forEach((e) => {
         const link = document.createElement("a");
-        link.href = asset.url;
+        link.href = assetPage(e.existing);
         link.textContent = "Open the existing asset";
         row.state.append(" ", link);
       });
@@ -119,14 +118,13 @@
     const asset = body.created[0];
     setRow(row, "processing", "");
     const link = document.createElement("a");
-    link.href = asset.url;
+    link.href = assetPage(asset.id);
     link.textContent = asset.title;
     const status = document.createElement("span");
     status.className = "status status-queued";
     status.textContent = "Queued";
     row.state.append("Uploaded: ", link, " ", status);
-    if (body.errors && body.errors.length) row.state.append(` (${body.errors.join(" ")})`);
-    follow(row, `/api/assets/${asset.id}/`, status);
+    follow(row, `${form.action}${asset.id}/`, status);
   }
 
   function fail(row, message) {

@@ -8,6 +8,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from urllib.parse import urlsplit
+
 import pytest
 
 from tests.integration.conftest import (  # noqa: F401  (fixtures shared with integration)
@@ -59,7 +61,13 @@ def page(browser):
     # Chromium also logs each refusal to the console: a second witness for the same thing.
     context.on("console", lambda msg: "Content Security Policy" in msg.text
                and violations.append({"console": msg.text, "page": msg.page and msg.page.url}))
+    # One door: every write our pages make goes to the API (the login form and
+    # Django's own admin aside).
+    writes = []
+    context.on("request", lambda req: req.method not in ("GET", "HEAD")
+               and writes.append((req.method, urlsplit(req.url).path)))
     page = context.new_page()
+    page.writes = writes
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     yield page
@@ -67,6 +75,8 @@ def page(browser):
         open_page.evaluate("0")  # a round trip, so that pending reports have arrived
     context.close()
     assert not errors, f"JavaScript errors: {errors}"
+    outside = [w for w in writes if not w[1].startswith(("/api/", "/login/", "/logout/", "/admin/"))]
+    assert not outside, f"writes outside the API: {outside}"
     assert not violations, f"Content-Security-Policy violations: {violations}"
 
 

@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 from dam import services as dam_services
 from dam.models import Asset
 from renditions import editing, services
-from renditions.models import EditEvent, Analysis
+from renditions.models import Analysis, EditEvent, RenditionProfile
 from tests.browser.conftest import PASSWORD, TABLET, log_in
 from tests.conftest import make_photo
 
@@ -389,3 +389,47 @@ def test_every_page_carries_the_policy_and_keeps_it(page, live_server, processed
     expect(page.locator("#workspace")).to_have_attribute("data-ready", "1")
     box = page.locator("#stage").bounding_box()
     assert box["width"] / box["height"] == pytest.approx(1200 / 800, abs=0.01)
+
+
+def test_every_editor_action_writes_through_the_api(page, live_server, editor_reviewer,
+                                                    default_profiles, monkeypatch):
+    """Process again, focal save and reset, crop reset, review and revert: each one a
+    request to /api/ (the page fixture fails any write elsewhere)."""
+    def process_now(asset):
+        services.asset_process(asset_id=asset.pk)
+    monkeypatch.setattr(dam_services, "asset_enqueue", process_now)
+    monkeypatch.setattr(editing, "asset_enqueue", process_now)
+    asset = dam_services.asset_create(
+        file=SimpleUploadedFile("quay.jpg", make_photo(1200, 800, subject=(0.3, 0.5))),
+        uploaded_by=editor_reviewer)
+    editing.crop_set(asset=Asset.objects.get(pk=asset.pk),
+                     profile=RenditionProfile.objects.get(slug="square"),
+                     box=[0.1, 0.1, 0.6, 0.85], user=editor_reviewer)
+    base = live_server.url
+    log_in(page, base, editor_reviewer.username)
+    page.goto(f"{base}/assets/{asset.uid}/")
+    workspace = page.locator("#workspace")
+    expect(workspace).to_have_attribute("data-ready", "1")
+    page.get_by_role("button", name="Process again").click()
+    expect(workspace).to_have_attribute("data-regen", "done")
+    focal = page.get_by_role("slider", name="Focal point")
+    focal.focus()
+    focal.press("ArrowRight")
+    focal.press("Enter")
+    history = page.locator("#history li")
+    expect(history).to_have_count(2)  # the crop set before, and this focal point
+    reset = page.get_by_role("button", name="Reset the Square 1:1 crop to automatic")
+    reset.click()
+    expect(reset).to_be_hidden()
+    expect(history).to_have_count(3)
+    page.get_by_role("button", name="Approve Hero 16:9").click()
+    expect(page.locator("#card-hero [data-field=review]")).to_have_text("Approved")
+    expect(history).to_have_count(4)
+    expect(history.first).to_have_attribute("data-kind", "review")
+    history.first.get_by_role("button", name="Revert").click()
+    expect(page.locator("#card-hero [data-field=review]")).to_have_text("To review")
+    paths = {(method, path.replace(str(asset.uid), "<id>")) for method, path in page.writes}
+    assert {("POST", "/api/assets/<id>/regenerate"), ("POST", "/api/assets/<id>/focal"),
+            ("POST", "/api/assets/<id>/crops/square"),
+            ("POST", "/api/assets/<id>/review/hero")} <= paths, paths
+    assert any(p.startswith("/api/assets/<id>/history/") for _, p in paths), paths

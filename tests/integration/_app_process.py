@@ -149,17 +149,18 @@ class Editor:
         return {"X-CSRFToken": self.http.cookies["csrftoken"], **extra}
 
     def upload(self, name: str, data: bytes) -> requests.Response:
-        """What the upload page's script sends: one file, JSON back (201 + ids)."""
-        return self.http.post(f"{self.base}/upload/", files={"files": (name, data, "image/jpeg")},
-                              headers=self._headers(Accept="application/json"), timeout=120)
+        """What the upload page's script sends: one file to the API (201 + ids)."""
+        return self.http.post(f"{self.base}/api/assets/",
+                              files={"files": (name, data, "image/jpeg")},
+                              headers=self._headers(), timeout=120)
 
     def focal(self, uid: str, x: float, y: float) -> requests.Response:
-        return self.http.post(f"{self.base}/assets/{uid}/focal", json={"x": x, "y": y},
+        return self.http.post(f"{self.base}/api/assets/{uid}/focal", json={"x": x, "y": y},
                               headers=self._headers(), timeout=60)
 
     def reprocess(self, uid: str) -> requests.Response:
-        return self.http.post(f"{self.base}/assets/{uid}/reprocess/", headers=self._headers(),
-                              timeout=60, allow_redirects=False)
+        return self.http.post(f"{self.base}/api/assets/{uid}/regenerate",
+                              headers=self._headers(), timeout=60)
 
 
 def upload(editor: Editor, index: int) -> str:

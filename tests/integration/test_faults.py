@@ -249,7 +249,7 @@ def test_killed_three_times_fails_with_a_message_and_can_be_retried(app):
     process_asset.delay(asset.pk)  # a late duplicate, as a second sweep or a redelivery sends
     wait_for(lambda: app.tasks_done() > done, timeout=RECOVERY_TIMEOUT)
     assert Asset.objects.get(uid=uid).status == "failed", "a duplicate undid the attempt cap"
-    assert editor.reprocess(uid).status_code == 302  # the editor's button
+    assert editor.reprocess(uid).status_code == 202  # the editor's button
     retried = time.monotonic()
     wait_all_ready(app, 1, retried)
     assert_consistent()

@@ -7,13 +7,14 @@ from django.urls import reverse
 
 from dam import services as dam_services
 from dam.models import Asset
+from renditions import selectors
 from tests.conftest import make_photo
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_anonymous_users_see_nothing(client):
-    for name in ("dam:library", "dam:upload"):
+    for name in ("library", "dam:upload"):
         response = client.get(reverse(name))
         assert response.status_code == 302 and "/login/" in response["Location"]
 
@@ -31,12 +32,12 @@ def test_library_pages_newest_first_and_searches(client, editor, settings, monke
         dam_services.asset_create(file=SimpleUploadedFile(f"pier-{i}.jpg", make_photo(
             320, 240, subject=(0.2 + 0.1 * i, 0.5))), uploaded_by=editor)
     client.force_login(editor)
-    first = client.get(reverse("dam:library")).content.decode()
+    first = client.get(reverse("library")).content.decode()
     assert "pier-4" in first and "pier-3" in first and "pier-0" not in first
     assert "Page 1 of 3" in first
-    last = client.get(reverse("dam:library"), {"page": 3}).content.decode()
+    last = client.get(reverse("library"), {"page": 3}).content.decode()
     assert "pier-0" in last
-    found = client.get(reverse("dam:library"), {"q": "pier-2"}).content.decode()
+    found = client.get(reverse("library"), {"q": "pier-2"}).content.decode()
     assert "pier-2" in found and "pier-1" not in found
 
 
@@ -124,16 +125,11 @@ def test_rendition_files_are_immutable_and_nothing_else_is_served(client, proces
 def test_the_same_file_twice_is_flagged_with_a_link(client, editor, processed):
     client.force_login(editor)
     same = SimpleUploadedFile("again.jpg", processed.file.open("rb").read(), "image/jpeg")
-    response = client.post(reverse("dam:upload"), {"files": [same]}, follow=True)
-    text = response.content.decode()
-    assert "again.jpg: this file is already in the library" in text
-    assert reverse("asset", args=[processed.uid]) in text
-    assert Asset.objects.count() == 1
-    same.seek(0)
-    refused = client.post(reverse("dam:upload"), {"files": [same]},
-                          HTTP_ACCEPT="application/json")
+    refused = client.post(reverse("api-assets"), {"files": [same]})
     assert refused.status_code == 400
-    assert refused.json()["duplicates"][0]["id"] == str(processed.uid)
+    assert "again.jpg: this file is already in the library" in refused.json()["error"]
+    assert refused.json()["errors"][0]["existing"] == str(processed.uid)
+    assert Asset.objects.count() == 1
 
 
 def test_editors_download_the_original_and_others_do_not(client, editor, processed,
@@ -204,12 +200,15 @@ def test_a_database_outage_in_a_view_is_a_503_that_says_try_again(client, editor
         raise OperationalError("database is locked")
     monkeypatch.setattr(editing, "focal_set", down)
     client.force_login(editor)
-    response = client.post(reverse("asset-focal", args=[processed.uid]), {"x": 0.5, "y": 0.5},
+    response = client.post(reverse("api-asset-focal", args=[processed.uid]), {"x": 0.5, "y": 0.5},
                            content_type="application/json")
     assert response.status_code == 503 and response["Retry-After"] == "5"
     assert "Try again" in response.json()["error"]
     monkeypatch.setattr(dam_services, "asset_enqueue", down)
-    page = client.post(reverse("dam:reprocess", args=[processed.uid]))
+    api = client.post(reverse("api-asset-regenerate", args=[processed.uid]))
+    assert api.status_code == 503 and api.json() == {"error": api.json()["error"]}
+    monkeypatch.setattr(selectors, "review_queue", lambda **kwargs: down())
+    page = client.get(reverse("review-queue"))
     assert page.status_code == 503 and "Try again in a moment" in page.content.decode()
 
 
@@ -218,3 +217,19 @@ def test_a_nul_in_a_stored_name_is_a_404_not_a_database_error(client, editor, pr
     hero = processed.renditions.get(profile__slug="hero").file.name
     for url in (f"/media/{hero}%00", f"/private/{processed.file.name}%00.jpg"):
         assert client.get(url).status_code == 404, url
+
+
+def test_a_crash_answers_the_api_in_its_error_shape_and_pages_with_a_page(editor, processed,
+                                                                         monkeypatch):
+    from django.test import Client
+
+    def crash(**kwargs):
+        raise RuntimeError("a bug")
+    client = Client(raise_request_exception=False)
+    client.force_login(editor)
+    monkeypatch.setattr(selectors, "plans_preview", crash)
+    api = client.get(reverse("api-asset-plans", args=[processed.uid]))
+    assert api.status_code == 500 and "logged" in api.json()["error"]
+    monkeypatch.setattr(selectors, "review_queue", crash)
+    page = client.get(reverse("review-queue"))
+    assert page.status_code == 500 and "Something went wrong" in page.content.decode()

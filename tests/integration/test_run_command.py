@@ -66,10 +66,13 @@ def test_run_command_serves_uploads_and_makes_every_rendition(running_app):
     assert response.url.rstrip("/") == base, "login failed"
     form = http.get(f"{base}/upload/")
     assert form.status_code == 200 and 'type="file"' in form.text
-    response = http.post(f"{base}/upload/", files={"files": ("quay.jpg", make_photo(1800, 1200),
-                                                            "image/jpeg")},
-                         data={"csrfmiddlewaretoken": http.cookies["csrftoken"]})
-    uid = re.search(r"/assets/([0-9a-f-]{36})/", response.text).group(1)
+    action = re.search(r'id="upload-form"\s+action="([^"]+)"', form.text).group(1)
+    assert action == "/api/assets/"  # the page's script posts where sites post
+    response = http.post(f"{base}{action}",
+                         files={"files": ("quay.jpg", make_photo(1800, 1200), "image/jpeg")},
+                         headers={"X-CSRFToken": http.cookies["csrftoken"]})
+    assert response.status_code == 201, response.text
+    uid = response.json()["created"][0]["id"]
 
     def finished():
         data = http.get(f"{base}/api/assets/{uid}/").json()

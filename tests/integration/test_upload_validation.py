@@ -49,11 +49,10 @@ def _stored_files(folder: str = "originals") -> list[str]:
 def test_bad_upload_is_refused_with_a_message_and_nothing_stored(client, editor, name):
     client.force_login(editor)
     data, filename = BAD_FILES[name]
-    response = client.post(reverse("dam:upload"),
-                           {"files": [SimpleUploadedFile(filename, data, "image/jpeg")]},
-                           follow=True)
-    assert response.status_code == 200
-    text = response.content.decode()
+    response = client.post(reverse("api-assets"),
+                           {"files": [SimpleUploadedFile(filename, data, "image/jpeg")]})
+    assert response.status_code == 400
+    text = response.json()["error"]
     assert filename in text or "empty" in text.lower()
     assert not Asset.objects.exists()
     assert _stored_files() == []
@@ -63,8 +62,10 @@ def test_good_files_are_kept_when_one_in_the_batch_is_bad(client, editor):
     client.force_login(editor)
     good = SimpleUploadedFile("good.jpg", make_photo(640, 480), "image/jpeg")
     bad = SimpleUploadedFile("bad.jpg", b"garbage" * 50, "image/jpeg")
-    response = client.post(reverse("dam:upload"), {"files": [good, bad]}, follow=True)
-    assert "bad.jpg" in response.content.decode()
+    response = client.post(reverse("api-assets"), {"files": [good, bad]})
+    assert response.status_code == 201
+    assert [(e["file"], "bad.jpg" in e["error"]) for e in response.json()["errors"]] \
+        == [("bad.jpg", True)]
     assert list(Asset.objects.values_list("original_filename", flat=True)) == ["good.jpg"]
 
 
@@ -72,8 +73,8 @@ def test_good_files_are_kept_when_one_in_the_batch_is_bad(client, editor):
 def test_upload_over_the_size_limit_names_the_limit(client, editor):
     client.force_login(editor)
     big = SimpleUploadedFile("big.jpg", make_photo(640, 480), "image/jpeg")
-    response = client.post(reverse("dam:upload"), {"files": [big]}, follow=True)
-    assert "over the" in response.content.decode() and "big.jpg" in response.content.decode()
+    response = client.post(reverse("api-assets"), {"files": [big]})
+    assert "over the" in response.json()["error"] and "big.jpg" in response.json()["error"]
     assert not Asset.objects.exists()
 
 

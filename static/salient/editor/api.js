@@ -1,5 +1,6 @@
 /* Every request the editor makes, on top of common.js's JSON helpers (which send
- * the CSRF token and turn refusals into Errors a person can act on).
+ * the CSRF token and turn refusals into Errors a person can act on). Every write goes
+ * to the API under /api/, the same endpoints downstream sites call.
  */
 import {POLL_INTERVAL, S, cfg} from "./state.js";
 
@@ -15,6 +16,7 @@ export const postFocal = (body) => S.postJSON(cfg.focalUrl, body);
 export const postCrop = (card, body) => S.postJSON(card.el.dataset.cropUrl, body);
 export const postReview = (card, review) => S.postJSON(card.el.dataset.reviewUrl, {review});
 export const postRevert = (url) => S.postJSON(url, {});
+export const postRegenerate = () => S.postJSON(cfg.regenerateUrl, {});
 
 /** Poll the asset until processing is done; resolves null once isCancelled() says so. */
 export function watchAsset(onTick, isCancelled) {

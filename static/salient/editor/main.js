@@ -5,8 +5,8 @@
  * scripts and modules run in document order) and needs no inline script for the CSP.
  */
 import {$, cards, cfg, marker, root, stage, state} from "./state.js";
-import {getAsset} from "./api.js";
-import {showError} from "./feedback.js";
+import {getAsset, postRegenerate} from "./api.js";
+import {act, showError} from "./feedback.js";
 import {sizeStage, wireTools} from "./stage.js";
 import {loadPlans} from "./plans.js";
 import {applyAsset, setupCards} from "./cards.js";
@@ -62,12 +62,22 @@ function onActionClick(event) {
   else if (action === "revert") revert(button);
 }
 
+/** Process again: the asset is analysed and every rendition made anew. */
+function reprocess() {
+  const started = performance.now();
+  return act(async () => {
+    await postRegenerate();
+    regenerate([...cards.keys()], started, "Processing again");
+  });
+}
+
 async function init() {
   sizeStage();
   setupCards();
   wireTools();
   if (cfg.canEdit) wireEditing();
   document.addEventListener("click", onActionClick);
+  if ($("reprocess")) $("reprocess").addEventListener("click", reprocess);
   let data;
   try {
     data = await getAsset();

@@ -17,7 +17,7 @@ export const $ = (id) => document.getElementById(id);
 export const root = $("workspace");
 const data = root ? root.dataset : {};
 export const cfg = {
-  api: data.api, plans: data.plans, focalUrl: data.focalUrl,
+  api: data.api, plans: data.plans, focalUrl: data.focalUrl, regenerateUrl: data.regenerateUrl,
   heatmap: data.heatmap, width: Number(data.width) || 1,
   height: Number(data.height) || 1,
   canEdit: Boolean(data.canEdit), canReview: Boolean(data.canReview),

@@ -1,0 +1,49 @@
+"""System checks of the pipeline's DAM keys (``renditions/conf.py``)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.conf import settings
+from django.core.checks import Error, Tags, Warning, register
+from django.db import DatabaseError
+
+from dam.checks import positive_integers
+
+from .conf import DEFAULTS, setting
+
+POSITIVE_INTEGERS = ("ANALYSIS_LONGEST", "RENDER_THREADS", "TASK_RETRIES",
+                     "RETRY_BACKOFF_MAX", "STUCK_AFTER")
+
+
+@register()
+def check_renditions_settings(app_configs, **kwargs):
+    configured = {**DEFAULTS, **getattr(settings, "DAM", {})}
+    errors = positive_integers(configured, POSITIVE_INTEGERS, "renditions")
+    backend = str(configured["SALIENCY_BACKEND"])
+    if backend.endswith(".onnx") and not Path(backend).is_file():
+        errors.append(Error(f"DAM['SALIENCY_BACKEND'] names a missing file: {backend}",
+                            id="renditions.E003"))
+    elif backend not in ("auto", "spectral") and not backend.endswith(".onnx"):
+        errors.append(Error("DAM['SALIENCY_BACKEND'] must be 'auto', 'spectral' or an .onnx path.",
+                            id="renditions.E004"))
+    return errors
+
+
+@register(Tags.database)
+def check_library_thumbnail(app_configs, databases=None, **kwargs):
+    """The library's thumbnail profile is a row an admin can delete or deactivate."""
+    from .models import RenditionProfile
+
+    if not databases:  # as Django's own database checks: only when asked (migrate, check)
+        return []
+    slug = setting("LIBRARY_THUMBNAIL")
+    try:
+        found = RenditionProfile.objects.filter(slug=slug, is_active=True).exists()
+    except DatabaseError:  # not migrated yet: nothing to say
+        return []
+    if found:
+        return []
+    return [Warning(f"No active rendition profile {slug!r}: the library's tiles show no "
+                    "picture.", hint="Add or reactivate it in the admin, or set "
+                    "DAM['LIBRARY_THUMBNAIL'] to another profile's slug.",
+                    id="renditions.W001")]

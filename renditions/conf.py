@@ -1,0 +1,52 @@
+"""The rendition pipeline's keys of the ``DAM`` settings dict, with their defaults.
+
+``setting(name)`` reads them; ``renditions/checks.py`` checks them at start.
+"""
+from __future__ import annotations
+
+from django.conf import settings
+
+DEFAULTS = {
+    # Saliency backend: "auto" (the shipped model, else the classical
+    # fallback), "spectral" (classical, no weights) or a path to an .onnx file.
+    "SALIENCY_BACKEND": "auto",
+    # Longest side, in pixels, of the decoded copy used for saliency and faces
+    # (the face detector finds faces down to 20 px of it).
+    "ANALYSIS_LONGEST": 640,
+    # Threads that resample and encode one asset's renditions side by side.
+    "RENDER_THREADS": 2,
+    # Detect faces and protect them from being cut.
+    "DETECT_FACES": True,
+    # Where renditions and saliency maps are written inside their storages.
+    "RENDITIONS_PREFIX": "renditions",
+    "SALIENCY_PREFIX": "saliency",
+    # The profile (slug) whose rendition the library shows on each tile; a
+    # warning at start when no active profile has it (tiles then show no picture).
+    "LIBRARY_THUMBNAIL": "thumb",
+    # Reliability. A task that meets a transient error (database, broker or
+    # storage unavailable) retries with exponential backoff, capped at
+    # RETRY_BACKOFF_MAX seconds, up to TASK_RETRIES times before the asset fails.
+    "TASK_RETRIES": 8,
+    "RETRY_BACKOFF_MAX": 300,
+    # Seconds an asset may stay queued or processing before the periodic sweep
+    # (CELERY_BEAT_SCHEDULE) queues it again; longer than CELERY_TASK_TIME_LIMIT.
+    "STUCK_AFTER": 900,
+    # Delivery (renditions.delivery). Widths of a profile's srcset, as factors of
+    # its rendition's width (a profile's own srcset_widths replace them); no
+    # width is larger than the crop unless the profile allows upscaling.
+    "SRCSET_FACTORS": (0.5, 1.0, 1.5, 2.0),
+    # Frame sizes ("800x450") that /d/<id>/<W>x<H> serves without a signature;
+    # any other size needs a URL signed with the secret key (manage.py signed_url).
+    "FRAME_SIZES": (),
+    # Longest side, in pixels, that a frame may ask for, signed or not.
+    "FRAME_MAX_SIDE": 4096,
+    # Encoder quality (1-100) of frames that no profile describes.
+    "FRAME_QUALITY": 80,
+}
+
+
+def setting(name: str):
+    """Return ``settings.DAM[name]`` for one of the pipeline's keys, else its default."""
+    if name not in DEFAULTS:
+        raise KeyError(f"Unknown renditions setting {name!r}")
+    return getattr(settings, "DAM", {}).get(name, DEFAULTS[name])

@@ -1,0 +1,103 @@
+"""The pages: the library, one asset's workspace (with its photo and heat map
+layers) and the review queue. They change nothing: their scripts write through
+the API (``renditions.api``), as downstream sites do.
+"""
+from __future__ import annotations
+
+import io
+
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_safe
+
+from dam import selectors as dam_selectors
+from dam.conf import dam_setting
+from dam.models import Asset
+from dam.roles import role_required
+
+from . import selectors
+from .conf import setting
+from .derive import load_map
+from .engine import confidence, heatmap, loading
+from .models import CropDecision, RenditionProfile
+
+
+@require_safe
+@role_required("view")
+def library(request):
+    """Every asset, newest first, searchable; each tile shows the library's thumbnail
+    profile (``DAM["LIBRARY_THUMBNAIL"]``) where the asset has that rendition."""
+    query = request.GET.get("q", "").strip()
+    status = request.GET.get("status", "")
+    assets = dam_selectors.asset_list(query=query, status=status)
+    page = Paginator(assets, dam_setting("PAGE_SIZE")).get_page(request.GET.get("page"))
+    thumb = setting("LIBRARY_THUMBNAIL")
+    return render(request, "dam/library.html", {
+        "page": page, "query": query, "status": status, "statuses": Asset.Status.choices,
+        "tiles": selectors.library_tiles(page.object_list, profile_slug=thumb),
+        "thumb_profile": thumb,
+    })
+
+
+@require_safe
+@cache_control(private=True, no_cache=True)  # per-user data: no shared cache
+@role_required("view")
+def heatmap_png(request, uid):
+    """The saliency map as a transparent colour layer, to lay over the photo."""
+    asset = get_object_or_404(Asset.objects.select_related("analysis"), uid=uid)
+    if not hasattr(asset, "analysis"):
+        raise Http404("This asset has not been analysed yet.")
+    layer = heatmap.layer(load_map(asset.analysis))
+    return _png(layer)
+
+
+@require_safe
+@role_required("view")
+def preview_jpg(request, uid):
+    """The whole photo, oriented, at most 1600 px: the editor's canvas."""
+    asset = get_object_or_404(Asset, uid=uid)
+    with asset.file.open("rb") as fp:
+        image, _ = loading.open_for_analysis(fp, longest=1600,
+                                             max_pixels=dam_setting("MAX_PIXELS"))
+    buf = io.BytesIO()
+    image.save(buf, "JPEG", quality=85)
+    response = HttpResponse(buf.getvalue(), content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+def _png(image) -> HttpResponse:
+    buf = io.BytesIO()
+    image.save(buf, "PNG")
+    return HttpResponse(buf.getvalue(), content_type="image/png")
+
+
+@require_safe
+@role_required("view")
+def asset_detail(request, uid):
+    """The editor's workspace for one asset: renditions, crops, heat map, history."""
+    asset = get_object_or_404(Asset.objects.select_related("analysis", "uploaded_by"), uid=uid)
+    renditions = selectors.current_renditions(asset.renditions.select_related("profile"))
+    return render(request, "dam/asset_detail.html", {
+        "asset": asset, "renditions": renditions.order_by("profile__slug"),
+        "profiles": selectors.profile_cards(asset=asset),
+        "edits": asset.edits.select_related("user", "profile")[:50],
+        "low_confidence": confidence.LOW_CONFIDENCE,
+    })
+
+
+@require_safe
+@role_required("view")
+def review_queue(request):
+    profile = request.GET.get("profile", "")
+    state = request.GET.get("review", "pending")
+    queue = selectors.review_queue(profile_slug=profile, review=state)
+    page = Paginator(queue, 24).get_page(request.GET.get("page"))
+    return render(request, "renditions/review.html", {
+        "page": page, "profile": profile, "review": state,
+        "profiles": RenditionProfile.objects.filter(is_active=True),
+        "reviews": CropDecision.Review.choices,
+        "low_confidence": confidence.LOW_CONFIDENCE,
+    })
