@@ -7,7 +7,6 @@ import {postCrop} from "./api.js";
 import {act, showError, updateButtons} from "./feedback.js";
 import {drawPlans, highlight, placeBox} from "./stage.js";
 import {flushPlans} from "./plans.js";
-import {setOverride} from "./cards.js";
 import {regenerate} from "./regenerate.js";
 
 const CORNERS = ["nw", "ne", "sw", "se"];
@@ -136,23 +135,22 @@ export async function saveCrop() {
   const card = cards.get(a.slug);
   const started = performance.now();
   const box = a.box.map((v) => round(clamp(v), 5));
-  await act(async () => {
-    await postCrop(card, {box});
-    exitAdjust();
-    setOverride(card, true);
-    flushPlans();
-    regenerate([card.slug], started, `${card.name} crop saved`);
-  });
+  const work = cropPost(card, {box}, started, `${card.name} crop saved`);
+  await act(work);
 }
 
 export async function resetCrop(card) {
   if (state.busy) return;
-  const started = performance.now();
-  await act(async () => {
-    await postCrop(card, {reset: true});
-    if (state.adjust) exitAdjust();
-    setOverride(card, false);
-    flushPlans();
-    regenerate([card.slug], started, `${card.name} crop back to automatic`);
-  });
+  const work = cropPost(card, {reset: true}, performance.now(),
+                       `${card.name} crop back to automatic`);
+  await act(work);
+}
+
+/** Save a crop (``body``: {box} or {reset: true}), then follow its rendition; the card's
+ * override mark follows the server's page once the rendition is in (refreshFragments). */
+async function cropPost(card, body, started, what) {
+  await postCrop(card, body);
+  if (state.adjust) exitAdjust();
+  flushPlans();
+  regenerate([card.slug], started, what);
 }

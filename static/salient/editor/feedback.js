@@ -1,5 +1,5 @@
 /* What the editor tells the user and lets them press: the error line, the progress
- * bar, the focal buttons' locks, and act(), which runs one server action with them locked.
+ * bar, the focal buttons' locks, and act(), which waits for one server action with them locked.
  */
 import {$, isDirty, state} from "./state.js";
 
@@ -27,13 +27,15 @@ export function updateButtons() {
     || (state.origin === "auto" && !isDirty());
 }
 
-/** Run one server action with the buttons locked; errors are shown, not thrown. */
-export async function act(action) {
+/** Wait for ``work`` (the promise of one server action) with the buttons locked; its
+ * error is shown, not thrown. Callers hand over a promise, not a callback, so nothing
+ * here calls back up into the modules above. */
+export async function act(work) {
   state.busy = true;
   updateButtons();
+  showError(null);
   try {
-    showError(null);
-    await action();
+    await work;
   } catch (error) {
     showError(error);
   } finally {

@@ -59,23 +59,23 @@ export async function saveFocal() {
   if (!isDirty() || state.busy || state.adjust) return;
   const started = performance.now();
   const [x, y] = state.focal;
-  await act(async () => {
-    const expected = followers();
-    adopt(await postFocal({x: round(x, 4), y: round(y, 4)}));
-    drawPlans();  // the previewed boxes are now the saved ones
-    regenerate(expected, started, "Focal point saved");
-  });
+  const work = focalPost({x: round(x, 4), y: round(y, 4)}, started, "Focal point saved");
+  await act(work);
 }
 
 export async function resetFocal() {
   if (state.busy || state.adjust) return;
-  const started = performance.now();
-  await act(async () => {
-    const expected = followers();
-    adopt(await postFocal({reset: true}));
-    flushPlans();
-    regenerate(expected, started, "Focal point back to automatic");
-  });
+  const work = focalPost({reset: true}, performance.now(), "Focal point back to automatic");
+  await act(work);
+}
+
+/** Save a focal point (or reset it), then follow the renditions that move with it. */
+async function focalPost(body, started, what) {
+  const expected = followers();
+  adopt(await postFocal(body));
+  if (body.reset) flushPlans();
+  else drawPlans();  // the previewed boxes are now the saved ones
+  regenerate(expected, started, what);
 }
 
 /** Take the server's answer to a focal change as the saved point. */

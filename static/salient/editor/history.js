@@ -7,19 +7,21 @@ import {act} from "./feedback.js";
 import {refreshAll, regenerate} from "./regenerate.js";
 
 export async function revert(button) {
+  button.disabled = true;
+  const work = revertPost(button, performance.now());
+  await act(work);
+  button.disabled = false;
+}
+
+async function revertPost(button, started) {
   const item = button.closest("li");
   const kind = item.dataset.kind;
-  const started = performance.now();
-  button.disabled = true;
-  await act(async () => {
-    await postRevert(button.dataset.url);
-    if (kind === "review") {
-      await refreshAll();
-      return;
-    }
-    const expected = kind === "crop" ? [item.dataset.profile] : followers();
-    if (kind === "focal") state.saved = null;  // take the restored point from the server
-    regenerate(expected, started, "Change reverted");
-  });
-  button.disabled = false;
+  await postRevert(button.dataset.url);
+  if (kind === "review") {
+    await refreshAll();
+    return;
+  }
+  const expected = kind === "crop" ? [item.dataset.profile] : followers();
+  if (kind === "focal") state.saved = null;  // take the restored point from the server
+  regenerate(expected, started, "Change reverted");
 }

@@ -64,11 +64,13 @@ function onActionClick(event) {
 
 /** Process again: the asset is analysed and every rendition made anew. */
 function reprocess() {
-  const started = performance.now();
-  return act(async () => {
-    await postRegenerate();
-    regenerate([...cards.keys()], started, "Processing again");
-  });
+  const work = regenerateAll(performance.now());
+  return act(work);
+}
+
+async function regenerateAll(started) {
+  await postRegenerate();
+  regenerate([...cards.keys()], started, "Processing again");
 }
 
 async function init() {
