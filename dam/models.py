@@ -5,6 +5,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from taggit.managers import TaggableManager
 
 from .conf import dam_setting
 from .storage import get_private_storage
@@ -36,6 +37,25 @@ class Asset(models.Model):
     format = models.CharField(max_length=16)
     title = models.CharField(max_length=255, blank=True)
     alt_text = models.TextField(blank=True)
+    # What the photo says about itself (IPTC/XMP/EXIF, read on upload; dam.services).
+    headline = models.CharField(max_length=255, blank=True)
+    caption = models.TextField(blank=True)
+    creator = models.CharField(max_length=255, blank=True)
+    credit = models.CharField(max_length=255, blank=True)
+    copyright = models.TextField(blank=True)
+    usage_terms = models.TextField(blank=True)
+    source = models.CharField(max_length=255, blank=True)
+    instructions = models.TextField(blank=True, help_text="Private: viewers only.")
+    date_created = models.CharField(
+        max_length=40, blank=True,
+        help_text="ISO 8601 as the photo says it, possibly partial: 2021, 2021-10, "
+                  "2021-10-20T21:01:01+00:00.")
+    city = models.CharField(max_length=255, blank=True)
+    country = models.CharField(max_length=255, blank=True)
+    tags = TaggableManager(blank=True, help_text="Keywords.")
+    # Private, never in public JSON: every value read by source, GPS and serials included.
+    metadata_raw = models.JSONField(default=dict, blank=True)
+    metadata_problems = models.JSONField(default=list, blank=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )

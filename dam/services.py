@@ -27,6 +27,23 @@ def image_probe_set(probe) -> None:
     image_probe = probe
 
 
+#: What reads a photo's own metadata (IPTC IIM, XMP, EXIF): ``reader(file)`` returning
+#: an object with the ``METADATA_FIELDS``, ``object_name``, ``keywords``, ``raw``,
+#: ``private`` and ``problems``; it never raises for what the metadata holds. The
+#: rendition app registers the engine's (``metadata_reader_set``); without one, an
+#: upload gets no metadata.
+metadata_reader = None
+
+#: The asset's fields that the photo's metadata fills, named as the reader names them.
+METADATA_FIELDS = ("headline", "caption", "creator", "credit", "copyright", "usage_terms",
+                   "source", "instructions", "date_created", "city", "country")
+
+
+def metadata_reader_set(reader) -> None:
+    global metadata_reader
+    metadata_reader = reader
+
+
 def _sha256(file: File) -> str:
     digest = hashlib.sha256()
     file.seek(0)
@@ -90,15 +107,61 @@ def asset_create(*, file: File, uploaded_by=None, title: str = "", alt_text: str
         width=info.width, height=info.height, format=FORMAT_EXTENSIONS.get(fmt, fmt),
         title=title or Path(name).stem, alt_text=alt_text, uploaded_by=uploaded_by,
     )
+    keywords = _metadata_fill(asset, file, keep_title=bool(title))
     wrote = _store_original(asset, file)
     try:
         with transaction.atomic():
             asset.save()
+            asset.tags.set(keywords)
             asset_enqueue(asset=asset)
     except Exception:
         if wrote:
             asset.file.storage.delete(asset.file.name)
         raise
+    return asset
+
+
+def _metadata_fill(asset: Asset, file: File, *, keep_title: bool) -> list[str]:
+    """Set the asset's metadata fields from what ``file`` says; return its keywords.
+
+    The title becomes the headline, else the object name, unless ``keep_title``; the
+    alt text is filled only when empty. A reader that fails is recorded in
+    ``metadata_problems``, never fails the upload.
+    """
+    if metadata_reader is None:
+        return []
+    try:
+        file.seek(0)
+        found = metadata_reader(file)
+    except Exception as exc:  # the reader's contract is never to raise; an upload outranks it
+        asset.metadata_problems = [f"metadata: the reader failed ({type(exc).__name__})."]
+        return []
+    finally:
+        file.seek(0)
+    for name in METADATA_FIELDS:
+        setattr(asset, name, getattr(found, name))
+    if not keep_title:
+        asset.title = (found.headline or found.object_name or asset.title)[:255]
+    asset.alt_text = asset.alt_text or found.alt_text
+    asset.metadata_raw = {**found.raw, "private": found.private}
+    asset.metadata_problems = list(found.problems)
+    return list(found.keywords)
+
+
+def asset_metadata_read(*, asset: Asset) -> Asset:
+    """Read the stored original's metadata again into ``asset`` (fields, keywords).
+
+    A title still equal to the file name's stem (the upload's default) follows the
+    headline or object name; one that was given is kept. Raises OSError when the
+    original cannot be opened.
+    """
+    keep_title = asset.title != Path(asset.original_filename).stem
+    with asset.file.open("rb") as file:
+        keywords = _metadata_fill(asset, file, keep_title=keep_title)
+    with transaction.atomic():
+        asset.save(update_fields=[*METADATA_FIELDS, "title", "alt_text", "metadata_raw",
+                                  "metadata_problems", "updated_at"])
+        asset.tags.set(keywords, clear=True)
     return asset
 
 

@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",  # API tokens, managed in the admin
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI's files, served from here (the CSP allows 'self')
+    "taggit",  # an asset's keywords (TAGGIT_CASE_INSENSITIVE below)
     "dam",
     "renditions",
     "webhooks",
@@ -417,3 +418,7 @@ LOGGING = {
 # since a delivery is sent by a worker, outside any request.
 SALIENT_PUBLIC_URL = os.environ.get("SALIENT_PUBLIC_URL", "http://127.0.0.1:8000")
 WEBHOOKS = {}
+
+# --- Keywords (django-taggit) ------------------------------------------------------
+# "Paris" and "paris" are one keyword: the first spelling stored is kept.
+TAGGIT_CASE_INSENSITIVE = True

@@ -10,10 +10,12 @@ class RenditionsConfig(AppConfig):
 
         from . import checks, enqueue  # noqa: F401  (checks registers the system checks)
         from .conf import DEFAULTS
+        from .engine import metadata
         from .engine.loading import probe
 
         conf.extend(DEFAULTS)
         services.image_probe_set(probe)
+        services.metadata_reader_set(metadata.read)
 
         signals.processing_requested.connect(enqueue.on_processing_requested,
                                              dispatch_uid="renditions.processing")

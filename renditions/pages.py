@@ -85,7 +85,22 @@ def asset_detail(request, uid):
         "profiles": selectors.profile_cards(asset=asset),
         "edits": asset.edits.select_related("user", "profile")[:50],
         "low_confidence": confidence.LOW_CONFIDENCE,
+        "metadata": _metadata_rows(asset),
+        "keywords": sorted((t.name for t in asset.tags.all()), key=str.casefold),
     })
+
+
+#: The asset page's Metadata section: (label, field), in the IPTC's order.
+METADATA_ROWS = (("Headline", "headline"), ("Caption", "caption"), ("Alt text", "alt_text"),
+                 ("Creator", "creator"), ("Credit", "credit"), ("Copyright", "copyright"),
+                 ("Usage terms", "usage_terms"), ("Source", "source"),
+                 ("Instructions", "instructions"), ("Date created", "date_created"),
+                 ("City", "city"), ("Country", "country"))
+
+
+def _metadata_rows(asset) -> list[tuple[str, str]]:
+    return [(label, getattr(asset, name)) for label, name in METADATA_ROWS
+            if getattr(asset, name)]
 
 
 @require_safe

@@ -38,10 +38,11 @@ def rendition_current(*, asset: Asset | None = None, asset_uid=None,
 
 def assets_described(assets: QuerySet[Asset]) -> QuerySet[Asset]:
     """``assets`` with what their description needs (analysis, renditions with their
-    profiles, decisions) fetched in a fixed number of queries, whatever their number."""
+    profiles, decisions, keywords) fetched in a fixed number of queries, whatever
+    their number."""
     return assets.select_related("analysis").prefetch_related(
         Prefetch("renditions", Rendition.objects.select_related("profile").order_by()),
-        "decisions")
+        "decisions", "tags")
 
 
 def renditions_current_of(asset: Asset) -> list[Rendition]:

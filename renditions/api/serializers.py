@@ -133,8 +133,22 @@ class SaliencyField(_OfAsset):
                 "compute_ms": a.compute_ms}
 
 
+@extend_schema_field(serializers.ListField(child=serializers.CharField()))
+class KeywordsField(_OfAsset):
+    """The asset's keywords (tags), sorted; no query after ``assets_described``."""
+
+    def to_representation(self, asset):
+        return sorted((t.name for t in asset.tags.all()), key=str.casefold)
+
+
+#: The photo's own metadata (IPTC/XMP/EXIF, read on upload), public. Its instructions
+#: are for the desk (viewers only); the raw record, GPS and serials are never served.
+METADATA = ("headline", "caption", "creator", "credit", "copyright", "usage_terms",
+            "source", "date_created", "city", "country", "keywords")
+
 #: The asset's fields for callers who may view assets (dam.view_asset) only.
-PRIVATE = ("filename", "format", "sha256", "error", "saliency")
+PRIVATE = ("filename", "format", "sha256", "error", "saliency", "instructions",
+           "metadata_problems")
 
 
 class AssetSerializer(serializers.ModelSerializer):
@@ -156,14 +170,23 @@ class AssetSerializer(serializers.ModelSerializer):
     error = serializers.CharField(source="error_message", read_only=True, required=False,
                                   allow_null=True, help_text="Viewers only.")
     saliency = SaliencyField(required=False, help_text="Viewers only.")
+    keywords = KeywordsField(help_text="Keywords, from the photo's IPTC/XMP on upload.")
+    metadata_problems = serializers.ListField(
+        child=serializers.CharField(), read_only=True, required=False,
+        help_text="What was wrong with the photo's metadata (trimmed, refused). Viewers only.")
 
     class Meta:
         model = Asset
         fields = ["id", "title", "alt_text", "width", "height", "status", "created_at",
-                  "progress", "renditions", *PRIVATE]
+                  "progress", "renditions", *METADATA, *PRIVATE]
         read_only_fields = fields
         extra_kwargs = {"width": {"help_text": "Pixels, after EXIF orientation."},
-                        "height": {"help_text": "Pixels, after EXIF orientation."}}
+                        "height": {"help_text": "Pixels, after EXIF orientation."},
+                        "instructions": {"help_text": "For the desk. Viewers only.",
+                                         "required": False},
+                        "date_created": {"help_text": "ISO 8601 as the photo says it, "
+                                         "possibly partial (2021, 2021-10, 2021-10-20T21:01:01"
+                                         "+00:00)."}}
 
     def to_representation(self, asset):
         data = super().to_representation(asset)

@@ -12,9 +12,12 @@ from dam.models import Asset
 from renditions import editing
 from tests.conftest import make_photo
 
+METADATA_FIELDS = {"headline", "caption", "creator", "credit", "copyright", "usage_terms",
+                   "source", "date_created", "city", "country", "keywords"}
 PUBLIC_FIELDS = {"id", "title", "alt_text", "width", "height", "status", "created_at",
-                 "progress", "renditions"}
-PRIVATE_FIELDS = {"filename", "format", "sha256", "error", "saliency"}
+                 "progress", "renditions", *METADATA_FIELDS}
+PRIVATE_FIELDS = {"filename", "format", "sha256", "error", "saliency", "instructions",
+                  "metadata_problems"}
 
 
 @pytest.fixture(autouse=True)
