@@ -9,6 +9,7 @@ Nothing here decodes pixels.
 from __future__ import annotations
 
 import struct
+import warnings
 import zlib
 from dataclasses import dataclass
 
@@ -35,7 +36,12 @@ def blobs_of(file, problems: list[str]) -> Blobs:
     if file.read(len(PNG_SIGNATURE)) == PNG_SIGNATURE:
         return _png(file, problems)
     file.seek(start)
-    with Image.open(file) as im:
+    with warnings.catch_warnings():
+        # Only the header and its metadata segments are read, never the pixels: a photo's
+        # size is the upload probe's to judge (MAX_PIXELS), not a bomb warning's here.
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        im = Image.open(file)
+    with im:
         blobs = Blobs(xmp=_pillow_xmp(im), iim=_pillow_iim(im))
         try:
             blobs.exif = im.getexif()

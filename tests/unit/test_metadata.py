@@ -258,3 +258,19 @@ def test_gps_and_serials_written_by_exiftool_stay_private(tmp_path):
     assert found.creator == "Ann"
     assert "CAM-777" not in str(found.raw) and "gps" in found.private
     assert found.private["BodySerialNumber"] == "CAM-777"
+
+
+def test_a_huge_photo_s_header_is_read_without_a_bomb_warning():
+    """Only metadata is read: a 12,000 x 9,000 header (over Pillow's 89 MP warning) gives
+    its fields and no DecompressionBombWarning; the pixel limit is the upload probe's."""
+    import warnings
+
+    buf = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(buf, "JPEG")
+    data = bytearray(buf.getvalue())
+    sof = data.index(b"\xff\xc0")
+    data[sof + 5:sof + 9] = (9000).to_bytes(2, "big") + (12000).to_bytes(2, "big")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        found = metadata.read(io.BytesIO(bytes(data)))
+    assert found.problems == ()
