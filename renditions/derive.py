@@ -13,6 +13,7 @@ from dam.models import Asset
 
 from .engine import pipeline, planning
 from .engine.geometry import NormBox, NormPoint
+from .engine.metadata_out import PublicMetadata
 from .models import Analysis, RenditionProfile
 
 # Bump when planning or rendering changes the pixels or what a rendition records
@@ -38,7 +39,11 @@ def rendition_key(*, asset: Asset, profile: RenditionProfile, analysis: Analysis
 
 def content_key(*, asset: Asset, spec_hash: str, analysis: Analysis,
                 box: list[float] | None = None) -> str:
-    """``rendition_key`` for any spec (a profile's, or a frame's), by its hash."""
+    """``rendition_key`` for any spec (a profile's, or a frame's), by its hash.
+
+    The public metadata's digest is in it, so a new credit makes new files; an asset
+    with none keeps the keys it had before renditions carried metadata.
+    """
     if box:
         inputs = ["box", [round(v, 5) for v in box]]
     else:
@@ -47,7 +52,16 @@ def content_key(*, asset: Asset, spec_hash: str, analysis: Analysis,
             focal_input = [round(analysis.focal_x, 4), round(analysis.focal_y, 4)]
         inputs = [focal_input, analysis.key or analysis.model_version, analysis.faces]
     payload = [asset.sha256, spec_hash, inputs, ENGINE_VERSION]
+    if digest := public_metadata(asset).digest():
+        payload.append(digest)
     return hashlib.sha256(json.dumps(payload).encode()).hexdigest()
+
+
+def public_metadata(asset: Asset) -> PublicMetadata:
+    """What the asset's renditions, frames and variants carry (``metadata_out``)."""
+    return PublicMetadata(creator=asset.creator, credit=asset.credit, copyright=asset.copyright,
+                          usage_terms=asset.usage_terms, caption=asset.caption,
+                          alt_text=asset.alt_text, headline=asset.headline)
 
 
 def decided_boxes(asset: Asset) -> dict[int, list[float]]:

@@ -67,7 +67,9 @@ def variant_ensure(*, rendition: Rendition, width: int, fmt: str) -> Frame:
     """The rendition's crop at ``width`` px in ``fmt``, stored, made if missing."""
     profile = rendition.profile
     spec = f"{profile.slug}@{width}.{fmt}"
-    key = _hash([rendition.key, width, fmt, profile.quality])
+    # The current metadata, which a rendition not yet remade after an edit lacks.
+    digest = derive.public_metadata(rendition.asset).digest()
+    key = _hash([rendition.key, width, fmt, profile.quality] + ([digest] if digest else []))
     found = Frame.objects.filter(asset_id=rendition.asset_id, spec=spec, key=key).first()
     if found:
         return found
@@ -97,7 +99,8 @@ def _make(asset: Asset, rendition: Rendition | None, spec: str, key: str,
         [data] = rendering.render_file(fp, [job], source_size=(asset.width, asset.height),
                                        max_pixels=dam_setting("MAX_PIXELS"),
                                        threads=setting("RENDER_THREADS"),
-                                       min_shrink=rendering.FAST_SHRINK)
+                                       min_shrink=rendering.FAST_SHRINK,
+                                       metadata=derive.public_metadata(asset))
     stem = spec.rsplit(".", 1)[0].replace("@", "-")
     name = (f"{setting('RENDITIONS_PREFIX')}/{asset.uid}/frames/"
             f"{stem}-{key[:16]}.{rendering.EXTENSIONS[job.fmt]}")

@@ -269,7 +269,8 @@ def _render_profiles(asset, analysis, planner, profiles, keys, boxes) -> None:
     with asset.file.open("rb") as fp:
         encoded = rendering.render_file(fp, jobs, source_size=(asset.width, asset.height),
                                         max_pixels=dam_setting("MAX_PIXELS"),
-                                        threads=setting("RENDER_THREADS"))
+                                        threads=setting("RENDER_THREADS"),
+                                        metadata=derive.public_metadata(asset))
     for profile, plan, job, data in zip(profiles, plans, jobs, encoded):
         _store_rendition(asset, profile, keys[profile.pk], plan, job.size, data)
 

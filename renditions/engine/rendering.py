@@ -2,8 +2,9 @@
 
 ``img`` comes from ``loading.open_full`` (oriented sRGB, RGB or RGBA) and the
 box is in its pixels, (x0, y0, x1, y1) with x1/y1 exclusive. Metadata: the
-ICC profile in ``img.info`` is embedded again; EXIF is reduced to the
-copyright fields (Copyright, Artist), so GPS, camera serial numbers and the
+ICC profile in ``img.info`` is embedded again; with a ``PublicMetadata`` the
+rendition carries its XMP packet and its EXIF Artist/Copyright, else the
+source's EXIF is reduced to those two tags. GPS, camera serial numbers and the
 rest are never published.
 """
 from __future__ import annotations
@@ -12,10 +13,11 @@ import io
 from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple, Sequence
 
-from PIL import Image, ImageColor, ImageFilter
+from PIL import Image, ImageColor, ImageFilter, PngImagePlugin
 
 from .geometry import scale_box
 from .loading import flatten, open_full
+from .metadata_out import PublicMetadata
 
 FORMATS = ("jpeg", "webp", "avif", "png")
 MEDIA_TYPES = {"jpeg": "image/jpeg", "webp": "image/webp",
@@ -34,13 +36,17 @@ STRIP_ROWS = 64
 
 def render(img: Image.Image, box: Sequence[int], size: tuple[int, int], *,
            fmt: str, quality: int, exif: bytes | None = None, threads: int = 1,
-           content: Sequence[int] | None = None, fill: str = "") -> bytes:
+           content: Sequence[int] | None = None, fill: str = "",
+           metadata: PublicMetadata | None = None) -> bytes:
     """Return the encoded rendition of ``box`` (source px) at ``size`` (w, h) px.
 
     ``fmt`` is one of ``FORMATS``; ``quality`` 1-100 (ignored for PNG);
-    ``exif`` defaults to ``img.info['exif']`` and is filtered either way;
+    ``exif`` (used without ``metadata``) defaults to ``img.info['exif']`` and
+    is filtered either way;
     ``threads`` resample strips of the output side by side. With ``content``
     (output px) the box goes there and ``fill`` pads the rest (see ``pad``).
+    ``metadata``: the public fields to embed (XMP, and EXIF Artist/Copyright in
+    place of the source's; see ``embedded``).
     """
     fmt = fmt.lower().replace("jpg", "jpeg")
     if fmt not in FORMATS:
@@ -51,9 +57,25 @@ def render(img: Image.Image, box: Sequence[int], size: tuple[int, int], *,
         out = pad(img, box, size, content, fill, threads=threads)
     if fmt == "jpeg":
         out = flatten(out)
-    meta = {"icc_profile": img.info.get("icc_profile"),
-            "exif": public_exif(exif if exif is not None else img.info.get("exif"))}
-    return encode(out, fmt, quality, {k: v for k, v in meta.items() if v})
+    return encode(out, fmt, quality, embedded(img, fmt, exif, metadata))
+
+
+def embedded(img: Image.Image, fmt: str, exif: bytes | None,
+             metadata: PublicMetadata | None) -> dict:
+    """The save options that carry metadata: the ICC profile, EXIF and XMP (PNG
+    takes XMP as an iTXt "XML:com.adobe.xmp" chunk, as Adobe's tools write it)."""
+    if metadata is None:
+        exif_out, xmp = public_exif(exif if exif is not None else img.info.get("exif")), None
+    else:
+        exif_out, xmp = metadata.exif(), metadata.xmp()
+    meta = {"icc_profile": img.info.get("icc_profile"), "exif": exif_out}
+    if xmp and fmt == "png":
+        info = PngImagePlugin.PngInfo()
+        info.add_itxt("XML:com.adobe.xmp", xmp.decode("utf-8"))
+        meta["pnginfo"] = info
+    elif xmp:
+        meta["xmp"] = xmp
+    return {k: v for k, v in meta.items() if v}
 
 
 class Job(NamedTuple):
@@ -101,20 +123,23 @@ def scale_jobs(jobs: Sequence[Job], source: tuple[int, int],
 
 
 def render_file(fp, jobs: Sequence[Job], *, source_size: tuple[int, int], max_pixels: int | None,
-                threads: int = 2, min_shrink: float = MIN_SHRINK_AFTER_REDUCE) -> list[bytes]:
+                threads: int = 2, min_shrink: float = MIN_SHRINK_AFTER_REDUCE,
+                metadata: PublicMetadata | None = None) -> list[bytes]:
     """Decode ``fp`` once and render ``jobs`` (boxes in ``source_size`` px, oriented).
 
     A huge JPEG decodes at 1/2 to 1/8 when every job still shrinks ``min_shrink``
     times from there (``decode_reduction``): with the default 2x a 100 MP photo
     needs 1/4 of the memory and a 12 MP one decodes as before; ``FAST_SHRINK``
     trades a little fidelity for speed where a person waits for the result.
-    Raises ``loading.ImageError`` for a file that fails to decode.
+    ``metadata`` goes into every file (see ``render``). Raises ``loading.ImageError`` for a file that fails to decode.
     """
     image = open_full(fp, max_pixels=max_pixels, reduce=decode_reduction(jobs, min_shrink))
-    return render_many(image, scale_jobs(jobs, source_size, image.size), threads=threads)
+    return render_many(image, scale_jobs(jobs, source_size, image.size), threads=threads,
+                       metadata=metadata)
 
 
-def render_many(img: Image.Image, jobs: Sequence[Job], *, threads: int = 2) -> list[bytes]:
+def render_many(img: Image.Image, jobs: Sequence[Job], *, threads: int = 2,
+                metadata: PublicMetadata | None = None) -> list[bytes]:
     """Render ``jobs`` from one decoded ``img``, in order, on ``threads`` threads.
 
     Pillow releases the GIL while resampling and encoding, so renditions of a
@@ -122,14 +147,15 @@ def render_many(img: Image.Image, jobs: Sequence[Job], *, threads: int = 2) -> l
     """
     img.load()
     if threads <= 1 or len(jobs) <= 1:  # one job: its strips share the threads
-        return [_render_job(img, j, threads) for j in jobs]
+        return [_render_job(img, j, threads, metadata) for j in jobs]
     with ThreadPoolExecutor(max_workers=threads) as pool:
-        return list(pool.map(lambda j: _render_job(img, j, 1), jobs))
+        return list(pool.map(lambda j: _render_job(img, j, 1, metadata), jobs))
 
 
-def _render_job(img: Image.Image, job: Job, threads: int) -> bytes:
+def _render_job(img: Image.Image, job: Job, threads: int,
+                metadata: PublicMetadata | None) -> bytes:
     return render(img, job.box, job.size, fmt=job.fmt, quality=job.quality, threads=threads,
-                  content=job.content, fill=job.fill)
+                  content=job.content, fill=job.fill, metadata=metadata)
 
 
 #: The blurred fill: Gaussian radius as a share of the frame's longer side,
@@ -244,7 +270,7 @@ def public_exif(exif: bytes | None) -> bytes | None:
 
 
 def encode(img: Image.Image, fmt: str, quality: int, meta: dict) -> bytes:
-    """Encode ``img`` in ``fmt`` with ``meta`` (icc_profile, exif) embedded."""
+    """Encode ``img`` in ``fmt`` with ``meta`` (icc_profile, exif, xmp, pnginfo) embedded."""
     buf = io.BytesIO()
     img.save(buf, format=fmt.upper(), **_options(fmt, quality), **meta)
     return buf.getvalue()
