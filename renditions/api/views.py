@@ -262,10 +262,9 @@ class RevertView(APIView):
         return Response({"reverted": event.pk})
 
     def check_action(self, request, action: str) -> None:
-        if not request.user.is_authenticated:
-            raise exceptions.NotAuthenticated()
+        """DRF's own refusal: 401 without credentials, else 403 with the policy's words."""
         if not roles.can(request.user, action):
-            raise exceptions.PermissionDenied(roles.REFUSALS[action])
+            self.permission_denied(request, message=roles.REFUSALS[action])
 
 
 class FrameUrlView(APIView):
