@@ -1,15 +1,17 @@
 from django import forms
 from django.contrib import admin, messages
 from django.utils.html import format_html
+from treebeard.admin import TreeAdmin
+from treebeard.forms import movenodeform_factory
 
 from . import services
-from .models import Asset
+from .models import Asset, Collection, CollectionGrant
 
 
 class AssetAddForm(forms.ModelForm):
     class Meta:
         model = Asset
-        fields = ("file", "title", "alt_text")
+        fields = ("file", "title", "alt_text", "collection")
 
     def clean_file(self):
         file = self.cleaned_data["file"]
@@ -21,7 +23,7 @@ class AssetAddForm(forms.ModelForm):
 class AssetAdmin(admin.ModelAdmin):
     list_display = ("title", "thumbnail", "original_filename", "width", "height", "status",
                     "created_at")
-    list_filter = ("status", "format", "created_at")
+    list_filter = ("status", "collection", "format", "created_at")
     search_fields = ("title", "original_filename", "sha256")
     readonly_fields = ("uid", "original_filename", "sha256", "size_bytes", "width", "height",
                        "format", "status", "error_message", "attempts", "uploaded_by",
@@ -39,7 +41,8 @@ class AssetAdmin(admin.ModelAdmin):
             return super().save_model(request, obj, form, change)
         upload = form.cleaned_data["file"]
         created = services.asset_create(file=upload, uploaded_by=request.user,
-                                        title=obj.title, alt_text=obj.alt_text)
+                                        title=obj.title, alt_text=obj.alt_text,
+                                        collection=obj.collection)
         obj.pk, obj.uid, obj.file = created.pk, created.uid, created.file
 
     def get_form(self, request, obj=None, **kwargs):
@@ -55,3 +58,17 @@ class AssetAdmin(admin.ModelAdmin):
         for asset in queryset:
             services.asset_enqueue(asset=asset)
         self.message_user(request, f"{queryset.count()} queued.", messages.INFO)
+
+
+class CollectionGrantInline(admin.TabularInline):
+    model = CollectionGrant
+    extra = 1
+    verbose_name = "group's right here (and in every sub-collection)"
+
+
+@admin.register(Collection)
+class CollectionAdmin(TreeAdmin):
+    """The tree, moved by drag and drop; each collection's grants inline."""
+    form = movenodeform_factory(Collection, fields=["name"])
+    inlines = [CollectionGrantInline]
+    list_display = ("name", "created_at")

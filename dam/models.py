@@ -4,8 +4,10 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
-from django.db import models
+from django.contrib.auth.models import Group
+from django.db import IntegrityError, models, transaction
 from taggit.managers import TaggableManager
+from treebeard.mp_tree import MP_Node
 
 from .conf import dam_setting
 from .storage import get_private_storage
@@ -16,6 +18,66 @@ def original_upload_to(asset: "Asset", filename: str) -> str:
     ext = (asset.format or "bin").lower()
     prefix = dam_setting("ORIGINALS_PREFIX")
     return f"{prefix}/{asset.sha256[:2]}/{asset.sha256}.{ext}"
+
+
+class Collection(MP_Node):
+    """A folder of the library, nested (materialised path: a sub-collection's
+    ``path`` starts with its parent's). The root, "Library", holds everything;
+    a group granted a level on a collection has it in every sub-collection."""
+
+    name = models.CharField(max_length=255)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    node_order_by = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def label(self) -> str:
+        """The name under its parents', root left out: "Sport / Football"."""
+        names = [c.name for c in Collection.objects.get_ancestors(self)[1:]] + [self.name]
+        return " / ".join(names) if self.depth > 1 else self.name
+
+
+    @classmethod
+    def root(cls) -> "Collection":
+        """The root, "Library": made by dam's migrations, or on first need where the
+        rows were flushed since (a test database)."""
+        root = cls.objects.get_first_root_node()
+        if root is None:
+            try:
+                with transaction.atomic():
+                    root = cls.objects.add_root({"name": "Library"})
+            except IntegrityError:  # another process made it first
+                root = cls.objects.get_first_root_node()
+        return root
+
+
+def root_collection_id() -> int:
+    """The default collection of an asset: the root."""
+    return Collection.root().pk
+
+
+class CollectionGrant(models.Model):
+    """A group's level on a collection and all its sub-collections (as Wagtail's
+    collection permissions): ``dam.roles.GRANTS`` says what each level allows."""
+
+    class Level(models.TextChoices):
+        VIEW = "view", "View"
+        EDIT = "edit", "Edit"
+        REVIEW = "review", "Review"
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="collection_grants")
+    collection = models.ForeignKey(Collection, on_delete=models.CASCADE, related_name="grants")
+    level = models.CharField(max_length=8, choices=Level.choices)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["group", "collection", "level"],
+                                               name="unique_collection_grant")]
+
+    def __str__(self) -> str:
+        return f"{self.group} may {self.level} {self.collection}"
 
 
 class Asset(models.Model):
@@ -53,6 +115,8 @@ class Asset(models.Model):
     city = models.CharField(max_length=255, blank=True)
     country = models.CharField(max_length=255, blank=True)
     tags = TaggableManager(blank=True, help_text="Keywords.")
+    collection = models.ForeignKey(Collection, on_delete=models.PROTECT, related_name="assets",
+                                   default=root_collection_id)
     # Private, never in public JSON: every value read by source, GPS and serials included.
     metadata_raw = models.JSONField(default=dict, blank=True)
     metadata_problems = models.JSONField(default=list, blank=True)

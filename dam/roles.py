@@ -5,6 +5,14 @@ Each action names the Django permissions it needs (``POLICY``); pages ask
 read ``can.<action>`` (the ``policy`` context processor). The roles are groups:
 viewers read, editors upload and edit, reviewers approve. A user with none of
 them sees nothing but the login page (and public delivery URLs).
+
+A role group's permissions hold in every collection. A group can instead be
+granted a level on one collection (``CollectionGrant``: view, edit, review),
+which holds there and in its sub-collections; ``GRANTS`` says what each level
+allows. ``can(user, action, collection=c)`` asks about one place;
+``can(user, action)`` whether the user may do it anywhere (a page or endpoint
+lets them in, then asks about the asset), and ``scope`` gives the collections'
+paths for filtering querysets (``dam.selectors.assets_visible``).
 """
 from __future__ import annotations
 
@@ -13,6 +21,8 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied
+
+from .models import CollectionGrant
 
 #: action -> the permissions it needs (all of them).
 POLICY: dict[str, tuple[str, ...]] = {
@@ -23,6 +33,7 @@ POLICY: dict[str, tuple[str, ...]] = {
     "edit": ("renditions.change_analysis",),  # focal points and crop overrides
     "review": ("renditions.change_rendition",),  # approve, ask for work, reopen
     "add_profile": ("renditions.add_renditionprofile",),
+    "add_collection": ("dam.add_collection",),
 }
 
 #: What a user is refused, in words, per action.
@@ -34,6 +45,7 @@ REFUSALS = {
     "edit": "Only editors can change a focal point or a crop.",
     "review": "Only reviewers can review a crop.",
     "add_profile": "Only administrators can add rendition profiles.",
+    "add_collection": "Only administrators can add collections.",
 }
 
 ROLE_ACTIONS = {
@@ -41,13 +53,40 @@ ROLE_ACTIONS = {
     "Editors": ("view", "upload", "regenerate", "download_original", "edit"),
     "Reviewers": ("view", "review"),
 }
+#: What a collection grant's level allows there: the actions of the matching role.
+GRANTS = {"view": ROLE_ACTIONS["Viewers"], "edit": ROLE_ACTIONS["Editors"],
+          "review": ROLE_ACTIONS["Reviewers"]}
 #: Read-only rendition rows come with every role (the admin's list of renditions).
 _EVERY_ROLE = ("renditions.view_rendition",)
 
 
-def can(user, action: str) -> bool:
-    """Whether ``user`` (anonymous or None: no) may do ``action``."""
-    return bool(user and user.is_authenticated and user.has_perms(POLICY[action]))
+EVERYWHERE = None
+
+
+def scope(user, action: str) -> list[str] | None:
+    """Where ``user`` may do ``action``: ``EVERYWHERE`` (None) through a role's
+    permissions, else the paths of the collections granted (their sub-collections'
+    paths start with them), empty for nowhere. Grants are read once per user object."""
+    if not (user and user.is_authenticated):
+        return []
+    if user.has_perms(POLICY[action]):
+        return EVERYWHERE
+    grants = getattr(user, "_collection_grants", None)
+    if grants is None:
+        grants = user._collection_grants = list(CollectionGrant.objects.filter(
+            group__user=user).values_list("collection__path", "level"))
+    return sorted({path for path, level in grants if action in GRANTS[level]})
+
+
+def can(user, action: str, *, collection=None) -> bool:
+    """Whether ``user`` (anonymous or None: no) may do ``action`` in ``collection``
+    (a Collection), or without one anywhere at all."""
+    paths = scope(user, action)
+    if paths is EVERYWHERE:
+        return True
+    if collection is None:
+        return bool(paths)
+    return any(collection.path.startswith(p) for p in paths)
 
 
 def role_required(action: str):
@@ -63,15 +102,16 @@ def role_required(action: str):
 
 
 class Can:
-    """``can.edit`` and friends in templates, answered lazily per action."""
+    """``can.edit`` and friends in templates, answered lazily per action: anywhere,
+    or in ``collection`` (a page about one asset passes its collection)."""
 
-    def __init__(self, user):
-        self._user = user
+    def __init__(self, user, collection=None):
+        self._user, self._collection = user, collection
 
     def __getattr__(self, action: str) -> bool:
         if action not in POLICY:
             raise AttributeError(action)
-        return can(self._user, action)
+        return can(self._user, action, collection=self._collection)
 
 
 def policy(request) -> dict:

@@ -1,9 +1,10 @@
 """Reads for assets."""
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
-from .models import Asset
+from . import roles
+from .models import Asset, Collection
 
 
 def asset_list(*, query: str = "", status: str = "") -> QuerySet[Asset]:
@@ -14,3 +15,44 @@ def asset_list(*, query: str = "", status: str = "") -> QuerySet[Asset]:
     if status:
         assets = assets.filter(status=status)
     return assets.order_by("-created_at", "-id")
+
+
+def assets_visible(*, user, action: str = "view",
+                   assets: QuerySet[Asset] | None = None) -> QuerySet[Asset]:
+    """``assets`` (default: all) in the collections where ``user`` may do ``action``
+    (``dam.roles.scope``): all of them through a role, none for anonymous users."""
+    assets = Asset.objects.all() if assets is None else assets
+    return _within(assets, roles.scope(user, action), "collection__path")
+
+
+def collections_visible(*, user, action: str = "view") -> QuerySet[Collection]:
+    """The collections where ``user`` may do ``action``, in tree order."""
+    return _within(Collection.objects.get_tree(), roles.scope(user, action), "path")
+
+
+def _within(rows: QuerySet, paths: list[str] | None, field: str) -> QuerySet:
+    """``rows`` whose ``field`` (a collection path) lies under one of ``paths``."""
+    if paths is roles.EVERYWHERE:
+        return rows
+    where = Q(pk__in=[])
+    for path in paths:
+        where |= Q(**{f"{field}__startswith": path})
+    return rows.filter(where)
+
+
+def collection_rows(*, user) -> list[dict]:
+    """The collections ``user`` may view, in tree order, each with its label
+    ("Sport / Football"), parent id and how many assets it holds itself; three queries."""
+    collections = list(collections_visible(user=user))
+    counts = dict(assets_visible(user=user).filter(collection__in=collections)
+                  .values_list("collection").annotate(n=Count("id")).order_by())
+    every = {c.path: c for c in Collection.objects.get_tree()} if collections else {}
+    rows = []
+    for c in collections:
+        parents = [every[c.path[:end]] for end in range(Collection.steplen, len(c.path),
+                                                        Collection.steplen)]
+        rows.append({"id": c.pk, "name": c.name, "depth": c.depth,
+                     "parent": parents[-1].pk if parents else None,
+                     "label": " / ".join([p.name for p in parents[1:]] + [c.name]),
+                     "assets": counts.get(c.pk, 0)})
+    return rows

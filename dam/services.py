@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .conf import dam_setting
-from .models import Asset, original_upload_to
+from .models import Asset, Collection, original_upload_to
 from .signals import processing_requested
 from .storage import store_content_addressed
 
@@ -86,14 +86,15 @@ class DuplicateAsset(ValidationError):
 
 
 def asset_create(*, file: File, uploaded_by=None, title: str = "", alt_text: str = "",
-                 allow_duplicate: bool = True) -> Asset:
+                 collection: Collection | None = None, allow_duplicate: bool = True) -> Asset:
     """Validate and store an uploaded original, then queue its processing.
 
     Raises ValidationError with a message naming the file and the problem; in
     that case nothing is stored. Without ``allow_duplicate``, a file whose bytes
     are already in the library raises DuplicateAsset. The file is written to
     storage under its checksum before the row is committed, and removed again
-    if the commit fails.
+    if the commit fails. The asset goes into ``collection`` (default: the root);
+    whether the uploader may put it there is the caller's to check.
     """
     name = Path(file.name or "upload").name[:255]
     info = asset_check(file=file)
@@ -107,6 +108,8 @@ def asset_create(*, file: File, uploaded_by=None, title: str = "", alt_text: str
         width=info.width, height=info.height, format=FORMAT_EXTENSIONS.get(fmt, fmt),
         title=title or Path(name).stem, alt_text=alt_text, uploaded_by=uploaded_by,
     )
+    if collection is not None:
+        asset.collection = collection
     keywords = _metadata_fill(asset, file, keep_title=bool(title))
     wrote = _store_original(asset, file)
     try:
@@ -177,3 +180,13 @@ def asset_enqueue(*, asset: Asset) -> None:
         status=Asset.Status.QUEUED, error_message="", attempts=0, updated_at=timezone.now()
     )
     processing_requested.send(sender=Asset, asset_id=asset.pk, profile_ids=None)
+
+
+def collection_create(*, name: str, parent: Collection) -> Collection:
+    """A new collection in ``parent``; a sibling of the same name is refused."""
+    name = name.strip()
+    if not name:
+        raise ValidationError("A collection needs a name.")
+    if Collection.objects.get_children(parent).filter(name__iexact=name).exists():
+        raise ValidationError(f"“{parent.name}” already has a collection named “{name}”.")
+    return Collection.objects.add_child(parent, {"name": name[:255]})

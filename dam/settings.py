@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI's files, served from here (the CSP allows 'self')
     "taggit",  # an asset's keywords (TAGGIT_CASE_INSENSITIVE below)
+    "treebeard",  # nested collections (dam.models.Collection) and their admin
     "dam",
     "renditions",
     "webhooks",

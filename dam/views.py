@@ -8,15 +8,16 @@ from django.views.defaults import server_error
 from django.views.decorators.http import require_safe
 
 from .middleware import wants_json
-from .models import Asset
 from .roles import role_required
+from .selectors import assets_visible, collections_visible
 
 
 @require_safe
 @role_required("upload")
 def upload(request):
     """The upload page; its script sends each file to the API (``POST /api/assets/``)."""
-    return render(request, "dam/upload.html")
+    return render(request, "dam/upload.html", {
+        "collections": collections_visible(user=request.user, action="upload")})
 
 
 @require_safe
@@ -27,7 +28,8 @@ def original_file(request, name):
     Only the names of stored originals are served; remote private storages
     give signed URLs of their own and never reach this view.
     """
-    asset = Asset.objects.filter(file=name).first()
+    asset = assets_visible(user=request.user, action="download_original").filter(
+        file=name).first()
     if asset is None:
         raise Http404("No such original.")
     response = FileResponse(asset.file.open("rb"), as_attachment=True,

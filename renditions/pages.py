@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
+from dam import roles
 from dam import selectors as dam_selectors
 from dam.conf import dam_setting
 from dam.models import Asset
@@ -31,7 +32,8 @@ def library(request):
     profile (``DAM["LIBRARY_THUMBNAIL"]``) where the asset has that rendition."""
     query = request.GET.get("q", "").strip()
     status = request.GET.get("status", "")
-    assets = dam_selectors.asset_list(query=query, status=status)
+    assets = dam_selectors.assets_visible(
+        user=request.user, assets=dam_selectors.asset_list(query=query, status=status))
     page = Paginator(assets, dam_setting("PAGE_SIZE")).get_page(request.GET.get("page"))
     thumb = setting("LIBRARY_THUMBNAIL")
     return render(request, "dam/library.html", {
@@ -46,7 +48,7 @@ def library(request):
 @role_required("view")
 def heatmap_png(request, uid):
     """The saliency map as a transparent colour layer, to lay over the photo."""
-    asset = get_object_or_404(Asset.objects.select_related("analysis"), uid=uid)
+    asset = _visible(request, uid, Asset.objects.select_related("analysis"))
     if not hasattr(asset, "analysis"):
         raise Http404("This asset has not been analysed yet.")
     layer = heatmap.layer(load_map(asset.analysis))
@@ -57,7 +59,7 @@ def heatmap_png(request, uid):
 @role_required("view")
 def preview_jpg(request, uid):
     """The whole photo, oriented, at most 1600 px: the editor's canvas."""
-    asset = get_object_or_404(Asset, uid=uid)
+    asset = _visible(request, uid)
     with asset.file.open("rb") as fp:
         image, _ = loading.open_for_analysis(fp, longest=1600,
                                              max_pixels=dam_setting("MAX_PIXELS"))
@@ -66,6 +68,13 @@ def preview_jpg(request, uid):
     response = HttpResponse(buf.getvalue(), content_type="image/jpeg")
     response["Cache-Control"] = "private, max-age=3600"
     return response
+
+
+def _visible(request, uid, assets=None) -> Asset:
+    """The asset ``uid`` if the user may view its collection; 404 otherwise, as if
+    it did not exist (its existence is not theirs to know)."""
+    return get_object_or_404(dam_selectors.assets_visible(user=request.user, assets=assets),
+                             uid=uid)
 
 
 def _png(image) -> HttpResponse:
@@ -78,10 +87,11 @@ def _png(image) -> HttpResponse:
 @role_required("view")
 def asset_detail(request, uid):
     """The editor's workspace for one asset: renditions, crops, heat map, history."""
-    asset = get_object_or_404(Asset.objects.select_related("analysis", "uploaded_by"), uid=uid)
+    asset = _visible(request, uid, Asset.objects.select_related("analysis", "uploaded_by",
+                                                                "collection"))
     renditions = selectors.current_renditions(asset.renditions.select_related("profile"))
     return render(request, "dam/asset_detail.html", {
-        "asset": asset, "renditions": renditions.order_by("profile__slug"),
+        "asset": asset, "can": roles.Can(request.user, asset.collection), "renditions": renditions.order_by("profile__slug"),
         "profiles": selectors.profile_cards(asset=asset),
         "edits": asset.edits.select_related("user", "profile")[:50],
         "low_confidence": confidence.LOW_CONFIDENCE,
@@ -108,7 +118,8 @@ def _metadata_rows(asset) -> list[tuple[str, str]]:
 def review_queue(request):
     profile = request.GET.get("profile", "")
     state = request.GET.get("review", "pending")
-    queue = selectors.review_queue(profile_slug=profile, review=state)
+    queue = selectors.review_queue(profile_slug=profile, review=state).filter(
+        asset__in=dam_selectors.assets_visible(user=request.user))
     page = Paginator(queue, 24).get_page(request.GET.get("page"))
     return render(request, "renditions/review.html", {
         "page": page, "profile": profile, "review": state,

@@ -16,7 +16,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from dam import roles
-from dam.models import Asset
+from dam.models import Asset, Collection
 
 from .. import selectors
 from ..engine import composition
@@ -86,11 +86,11 @@ class _Described:
     def profiles(self) -> list[RenditionProfile]:
         return list(RenditionProfile.objects.filter(is_active=True))
 
-    @cached_property
-    def private(self) -> bool:
+    def private(self, asset: Asset) -> bool:
+        """Whether the caller sees ``asset``'s private fields: viewers of its collection."""
         if "private" in self.context:
             return self.context["private"]
-        return roles.can(self.context["request"].user, "view")
+        return roles.can(self.context["request"].user, "view", collection=asset.collection)
 
 
 def _described(context: dict) -> _Described:
@@ -146,9 +146,14 @@ class KeywordsField(_OfAsset):
 METADATA = ("headline", "caption", "creator", "credit", "copyright", "usage_terms",
             "source", "date_created", "city", "country", "keywords")
 
-#: The asset's fields for callers who may view assets (dam.view_asset) only.
+#: The asset's fields for callers who may view it (its collection) only.
 PRIVATE = ("filename", "format", "sha256", "error", "saliency", "instructions",
-           "metadata_problems")
+           "metadata_problems", "collection")
+
+
+class CollectionRef(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
 
 
 class AssetSerializer(serializers.ModelSerializer):
@@ -171,6 +176,7 @@ class AssetSerializer(serializers.ModelSerializer):
                                   allow_null=True, help_text="Viewers only.")
     saliency = SaliencyField(required=False, help_text="Viewers only.")
     keywords = KeywordsField(help_text="Keywords, from the photo's IPTC/XMP on upload.")
+    collection = CollectionRef(read_only=True, required=False, help_text="Viewers only.")
     metadata_problems = serializers.ListField(
         child=serializers.CharField(), read_only=True, required=False,
         help_text="What was wrong with the photo's metadata (trimmed, refused). Viewers only.")
@@ -191,7 +197,7 @@ class AssetSerializer(serializers.ModelSerializer):
     def to_representation(self, asset):
         data = super().to_representation(asset)
         data["error"] = data["error"] or None
-        if not _described(self.context).private:
+        if not _described(self.context).private(asset):
             for name in PRIVATE:
                 del data[name]
         return data
@@ -200,6 +206,7 @@ class AssetSerializer(serializers.ModelSerializer):
 class RootOut(serializers.Serializer):
     assets = serializers.URLField(help_text="The library: list (viewers) and upload (editors).")
     profiles = serializers.URLField(help_text="The rendition profiles.")
+    collections = serializers.URLField(help_text="The collections you may view.")
     schema = serializers.URLField(help_text="This API's OpenAPI 3 schema.")
     docs = serializers.URLField(help_text="The schema in Swagger UI.")
 
@@ -243,6 +250,10 @@ class UploadIn(serializers.Serializer):
     title = serializers.CharField(required=False, default="", allow_blank=True, max_length=255,
                                   help_text="For every file; each file's name when empty.")
     alt_text = serializers.CharField(required=False, default="", allow_blank=True)
+    collection = serializers.PrimaryKeyRelatedField(
+        queryset=Collection.objects.all(), required=False, default=None, allow_null=True,
+        help_text="The collection's id (GET /api/collections/); default: the root, "
+                  "'Library'. The uploader needs the right to upload there.")
 
 
 class FileErrorOut(serializers.Serializer):

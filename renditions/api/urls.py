@@ -5,7 +5,7 @@
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
-from . import docs, errors, views
+from . import collections, docs, errors, views
 
 urlpatterns = [
     path("", views.RootView.as_view(), name="api-root"),
@@ -23,6 +23,7 @@ urlpatterns = [
          name="api-asset-revert"),
     path("assets/<uuid:uid>/frame-url", views.FrameUrlView.as_view(), name="api-asset-frame-url"),
     path("profiles/", views.ProfileListView.as_view(), name="api-profiles"),
+    path("collections/", collections.CollectionListView.as_view(), name="api-collections"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", docs.DocsView.as_view(), name="api-docs"),
     re_path(r"^.+$", errors.not_found, name="api-not-found"),  # last: JSON for any other path

@@ -18,9 +18,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from dam import roles
+from dam import selectors as dam_selectors
 from dam import services as dam_services
 from dam.conf import dam_setting
-from dam.models import Asset
+from dam.models import Asset, Collection
 
 from .. import delivery, editing
 from .. import selectors as rendition_selectors
@@ -59,15 +60,25 @@ def _valid(serializer_class, request) -> dict:
     return body.validated_data
 
 
-def _asset(uid, assets=None) -> Asset:
-    asset = (assets or Asset.objects.select_related("analysis")).filter(uid=uid).first()
+def _asset(request, uid, action: str = "view") -> Asset:
+    """The asset ``uid`` for ``action``: 404 unless the user may view its collection
+    (its existence is not theirs to know), 403 unless they may do ``action`` there."""
+    assets = dam_selectors.assets_visible(
+        user=request.user, assets=Asset.objects.select_related("analysis", "collection"))
+    asset = assets.filter(uid=uid).first()
     if asset is None:
         raise exceptions.NotFound("No asset with this id.")
+    _check(request, asset, action)
     return asset
 
 
-def _analysed(uid) -> Asset:
-    asset = _asset(uid)
+def _check(request, asset: Asset, action: str) -> None:
+    if not roles.can(request.user, action, collection=asset.collection):
+        raise exceptions.PermissionDenied(roles.REFUSALS[action])
+
+
+def _analysed(request, uid, action: str) -> Asset:
+    asset = _asset(request, uid, action)
     if not hasattr(asset, "analysis"):
         raise editing.Conflict("This asset has not been analysed yet; "
                                "wait for processing to finish.")
@@ -104,8 +115,8 @@ class AssetListView(GenericAPIView):
     def get(self, request):
         query = s.AssetListQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
-        assets = rendition_selectors.assets_described(
-            selectors.asset_sync_list(**query.validated_data))
+        assets = rendition_selectors.assets_described(dam_selectors.assets_visible(
+            user=request.user, assets=selectors.asset_sync_list(**query.validated_data)))
         page = self.paginate_queryset(assets)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
@@ -116,6 +127,11 @@ class AssetListView(GenericAPIView):
                    summary="Upload one or several photos (editors)")
     def post(self, request):
         body = _valid(s.UploadIn, request)
+        body["collection"] = body["collection"] or Collection.root()
+        if not roles.can(request.user, "upload", collection=body["collection"]):
+            raise exceptions.ValidationError({"collection": [
+                f"You may not upload into “{body['collection'].label}”; choose a collection "
+                "you may upload into."]})
         created, refused = _create_all(request, body)
         created = Asset.objects.filter(pk__in=[a.pk for a in created]).order_by("id")
         data = {"created": _described(request, created), "errors": refused}
@@ -132,7 +148,8 @@ def _create_all(request, body) -> tuple[list[Asset], list[dict]]:
         try:
             created.append(dam_services.asset_create(
                 file=file, uploaded_by=request.user, title=body["title"],
-                alt_text=body["alt_text"], allow_duplicate=False))
+                alt_text=body["alt_text"], collection=body["collection"],
+                allow_duplicate=False))
         except dam_services.DuplicateAsset as exc:
             refused.append(_refusal(file, exc, exc.existing.uid))
         except ValidationError as exc:
@@ -147,8 +164,8 @@ def _refusal(file, exc: ValidationError, existing=None) -> dict:
 class RootView(APIView):
     """Where the endpoints are, as DRF's browsable root has it: anyone may ask."""
     permission_classes = [permissions.PublicRead]
-    LINKS = {"assets": "api-assets", "profiles": "api-profiles", "schema": "api-schema",
-             "docs": "api-docs"}
+    LINKS = {"assets": "api-assets", "profiles": "api-profiles",
+             "collections": "api-collections", "schema": "api-schema", "docs": "api-docs"}
 
     @extend_schema(operation_id="root", responses={200: s.RootOut},
                    auth=[{"tokenAuth": []}, {"cookieAuth": []}, {}],
@@ -167,7 +184,9 @@ class AssetDetailView(APIView):
                    auth=[{"tokenAuth": []}, {"cookieAuth": []}, {}],
                    summary="One asset and its renditions (anyone with the id)")
     def get(self, request, uid):
-        asset = _asset(uid, rendition_selectors.assets_described(Asset.objects.all()))
+        asset = rendition_selectors.assets_described(Asset.objects.filter(uid=uid)).first()
+        if asset is None:
+            raise exceptions.NotFound("No asset with this id.")
         return Response(s.AssetSerializer(asset, context={"request": request}).data)
 
 
@@ -179,7 +198,7 @@ class RegenerateView(APIView):
                    responses={202: s.RegenerateOut, **_errors(401, 403, 404, 429)},
                    summary="Process an asset again (editors)")
     def post(self, request, uid):
-        asset = _asset(uid)
+        asset = _asset(request, uid, "regenerate")
         dam_services.asset_enqueue(asset=asset)
         return Response({"id": asset.uid, "status": Asset.Status.QUEUED},
                         status=status.HTTP_202_ACCEPTED)
@@ -192,7 +211,7 @@ class FocalView(APIView):
                    responses={200: s.FocalOut, **_errors(400, 401, 403, 404, 409, 415, 429)},
                    summary="Set the focal point, or reset it to automatic (editors)")
     def post(self, request, uid):
-        asset = _analysed(uid)
+        asset = _analysed(request, uid, "edit")
         body = _valid(s.FocalIn, request)
         point = None if body["reset"] else (body["x"], body["y"])
         analysis = editing.focal_set(asset=asset, point=point, user=request.user)
@@ -207,7 +226,7 @@ class CropView(APIView):
                    responses={200: s.CropOut, **_errors(400, 401, 403, 404, 409, 415, 429)},
                    summary="Override one profile's crop, or clear the override (editors)")
     def post(self, request, uid, profile):
-        asset, profile = _asset(uid), _profile(profile)
+        asset, profile = _asset(request, uid, "edit"), _profile(profile)
         body = _valid(s.CropIn, request)
         box = None if body["reset"] else body["box"]
         decision = editing.crop_set(asset=asset, profile=profile, box=box, user=request.user)
@@ -221,7 +240,7 @@ class ReviewView(APIView):
                    responses={200: s.ReviewState, **_errors(400, 401, 403, 404, 415, 429)},
                    summary="Approve a rendition's crop, ask for work, or reopen it (reviewers)")
     def post(self, request, uid, profile):
-        asset, profile = _asset(uid), _profile(profile)
+        asset, profile = _asset(request, uid, "review"), _profile(profile)
         body = _valid(s.ReviewState, request)
         decision = editing.review_set(asset=asset, profile=profile, review=body["review"],
                                       user=request.user)
@@ -235,7 +254,7 @@ class PlansView(APIView):
                    responses={200: s.PlansOut, **_errors(400, 401, 403, 404, 409)},
                    summary="Where each profile would crop, for a focal point (viewers)")
     def get(self, request, uid):
-        asset = _analysed(uid)
+        asset = _analysed(request, uid, "view")
         query = s.PlansQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         point = query.validated_data.get("point")
@@ -246,25 +265,20 @@ class PlansView(APIView):
 
 
 class RevertView(APIView):
-    permission_classes = [permissions.allows(POST=None)]  # the event's kind decides
+    permission_classes = [permissions.allows(POST="view")]  # the event's kind decides
     parser_classes = [JSONParser, FormParser, MultiPartParser]  # no body is read: any will do
 
     @extend_schema(operation_id="assets_revert", request=None,
                    responses={200: s.RevertOut, **_errors(401, 403, 404, 409, 429)},
                    summary="Undo one change of the history (editors; reviews: reviewers)")
     def post(self, request, uid, event_id):
-        self.check_action(request, "view")
-        event = EditEvent.objects.filter(pk=event_id, asset__uid=uid).first()
+        asset = _asset(request, uid)
+        event = EditEvent.objects.filter(pk=event_id, asset=asset).first()
         if event is None:
             raise exceptions.NotFound("No such change in this asset's history.")
-        self.check_action(request, editing.revert_action(event))
+        _check(request, asset, editing.revert_action(event))
         editing.edit_revert(event=event, user=request.user)
         return Response({"reverted": event.pk})
-
-    def check_action(self, request, action: str) -> None:
-        """DRF's own refusal: 401 without credentials, else 403 with the policy's words."""
-        if not roles.can(request.user, action):
-            self.permission_denied(request, message=roles.REFUSALS[action])
 
 
 class FrameUrlView(APIView):
@@ -274,7 +288,7 @@ class FrameUrlView(APIView):
                    responses={200: s.FrameUrlOut, **_errors(400, 401, 403, 404)},
                    summary="A signed URL for a frame of any size (viewers)")
     def get(self, request, uid):
-        asset = _asset(uid)
+        asset = _asset(request, uid)
         query = s.FrameUrlQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         q = query.validated_data

@@ -84,6 +84,7 @@ EXPECTED: dict[str, dict[str, dict[str, set[int]]]] = {
     "api-asset-review": {"GET": API_NOT_ALLOWED, "POST": _api("reviewer", {200})},
     "api-asset-revert": {"GET": API_NOT_ALLOWED, "POST": _api("editor", {200})},
     "api-profiles": {"GET": API_VIEWERS, "POST": _api("nobody", set())},  # admins only
+    "api-collections": {"GET": API_VIEWERS, "POST": _api("nobody", set())},  # admins only
     "api-asset-frame-url": {"GET": _roles({401}, {403}, {400}, {400}, {400})},  # no size asked
     "api-root": {"GET": PUBLIC},  # links only
     "api-schema": {"GET": PUBLIC},
@@ -99,6 +100,7 @@ POST_BODIES = {
     "api-asset-review": {"review": "needs_work"},  # never "approved": that would lock the crop
     "api-asset-revert": {},
     "api-profiles": {"slug": "x", "name": "X", "aspect_width": 1, "aspect_height": 1},
+    "api-collections": {"name": "Sport"},
 }
 
 
