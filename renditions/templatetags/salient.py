@@ -5,8 +5,11 @@
 ``alt`` (the asset's alt text unless given) and ``style="object-position: X% Y%"``
 from the focal point, so ``object-fit: cover`` in another box keeps the subject.
 ``{% salient_picture asset "hero" %}`` wraps it in a ``<picture>`` with AVIF and
-WebP ``<source>``s. Other keyword arguments become attributes of the ``<img>``
-(``class_`` for ``class``). Without a rendition yet, both give nothing.
+WebP ``<source>``s; with ``caption=True`` the ``<picture>`` goes in a ``<figure>``
+whose ``<figcaption>`` holds the asset's caption and its credit line (creator and
+credit, as sites are obliged to print it). Other keyword arguments become
+attributes of the ``<img>`` (``class_`` for ``class``). Without a rendition yet,
+both give nothing.
 """
 from __future__ import annotations
 
@@ -31,7 +34,8 @@ def salient_img(asset: Asset, profile: str, *, sizes: str = "100vw", **attrs) ->
 
 
 @register.simple_tag
-def salient_picture(asset: Asset, profile: str, *, sizes: str = "100vw", **attrs) -> str:
+def salient_picture(asset: Asset, profile: str, *, sizes: str = "100vw", caption: bool = False,
+                    **attrs) -> str:
     def picture(rendition, url, info):
         sources = format_html_join("", "<source{}>", ((flatatt({
             "type": media, "srcset": srcset, "sizes": sizes}),)
@@ -40,8 +44,27 @@ def salient_picture(asset: Asset, profile: str, *, sizes: str = "100vw", **attrs
         fixed = f"{url}?fm={rendition.format}" if info["sources"] else url
         img = flatatt(_img_attrs(asset, rendition, fixed, delivery.srcset(fixed, info["widths"]),
                                  info, sizes, attrs))
-        return format_html("<picture>{}<img{}></picture>", sources, img)
+        html = format_html("<picture>{}<img{}></picture>", sources, img)
+        return _figure(asset, html) if caption else html
     return _with_rendition(asset, profile, picture)
+
+
+def credit_line(asset: Asset) -> str:
+    """"Creator / Credit" (either alone when the other is empty or the same)."""
+    names = [asset.creator.strip(), asset.credit.strip()]
+    return " / ".join(dict.fromkeys(n for n in names if n))
+
+
+def _figure(asset: Asset, picture: str) -> str:
+    parts = [format_html('<span class="salient-caption">{}</span>', asset.caption)
+             if asset.caption else "",
+             format_html('<span class="salient-credit">{}</span>', credit_line(asset))
+             if credit_line(asset) else ""]
+    parts = [p for p in parts if p]
+    if not parts:
+        return picture
+    return format_html("<figure>{}<figcaption>{}</figcaption></figure>", picture,
+                       format_html_join(" ", "{}", ((p,) for p in parts)))
 
 
 def _with_rendition(asset: Asset, profile: str, build) -> str:

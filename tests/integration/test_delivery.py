@@ -17,6 +17,7 @@ from rest_framework.test import APIClient
 
 from tests.integration.conftest import wide_subject
 
+from dam.models import Asset
 from dam.roles import ensure_roles
 from renditions import delivery, editing, frames, selectors
 from renditions.engine import rendering
@@ -356,6 +357,21 @@ def test_salient_picture_offers_avif_and_webp_before_the_jpeg(processed):
     assert tags[2][1]["type"] == "image/webp"
     assert tags[3][1]["src"] == f"{url}?fm=jpeg"
     assert tags[3][1]["srcset"] == f"{url}?fm=jpeg&w=600 600w, {url}?fm=jpeg&w=1200 1200w"
+
+
+@pytest.mark.parametrize("creator, credit, line", [
+    ("Jane Doe", "Reuters", "Jane Doe / Reuters"), ("", "Reuters", "Reuters"),
+    ("AP", "AP", "AP"), ("Jane <b>Doe</b>", "", "Jane &lt;b&gt;Doe&lt;/b&gt;")])
+def test_salient_picture_captions_with_the_credit_line(processed, creator, credit, line):
+    Asset.objects.filter(pk=processed.pk).update(
+        creator=creator, credit=credit, caption="Fishermen & the pier", alt_text="A pier")
+    processed.refresh_from_db()
+    html = _render('{% salient_picture asset "hero" caption=True %}', asset=processed)
+    assert html.startswith("<figure><picture>") and html.endswith("</figcaption></figure>")
+    assert ('<figcaption><span class="salient-caption">Fishermen &amp; the pier</span> '
+            f'<span class="salient-credit">{line}</span></figcaption>') in html
+    assert 'alt="A pier"' in html
+    assert "<figure>" not in _render('{% salient_picture asset "hero" %}', asset=processed)
 
 
 def test_the_tags_give_nothing_before_a_rendition_exists(processed):
