@@ -1,7 +1,9 @@
-"""Reads for assets."""
+"""Reads for assets and their keywords."""
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, Q, QuerySet
+from taggit.models import Tag
 
 from .models import Asset
 
@@ -14,3 +16,17 @@ def asset_list(*, query: str = "", status: str = "") -> QuerySet[Asset]:
     if status:
         assets = assets.filter(status=status)
     return assets.order_by("-created_at", "-id")
+
+
+def keyword_suggestions(*, prefix: str = "", limit: int = 20) -> list[dict]:
+    """Keywords of assets starting with ``prefix``, most used first: ``name``, ``count``.
+
+    Case-insensitive (PostgreSQL: any letter; SQLite: ASCII letters only, its LIKE's
+    rule); an empty prefix gives the most used keywords.
+    """
+    used = Q(taggit_taggeditem_items__content_type=ContentType.objects.get_for_model(Asset))
+    tags = Tag.objects.annotate(count=Count("taggit_taggeditem_items", filter=used))
+    if prefix:
+        tags = tags.filter(name__istartswith=prefix)
+    return list(tags.filter(count__gt=0).order_by("-count", "name")
+                .values("name", "count")[:limit])

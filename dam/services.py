@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
@@ -85,15 +86,35 @@ class DuplicateAsset(ValidationError):
         self.existing = existing
 
 
+@dataclass(frozen=True)
+class MetadataTemplate:
+    """What an upload batch says of all its files (credit, copyright, keywords...).
+
+    ``fields``: asset field -> text (of ``TEMPLATE_FIELDS``), already checked by the
+    caller (``renditions.describing.changes_clean``). Without ``overwrite`` a value
+    fills only a field the file's own metadata left empty; with it, a given value wins.
+    ``keywords`` are added to the file's own, or replace them with ``overwrite``.
+    """
+    fields: dict[str, str] = field(default_factory=dict)
+    keywords: tuple[str, ...] = ()
+    overwrite: bool = False
+
+
+#: The fields an upload's template may give.
+TEMPLATE_FIELDS = ("credit", "copyright", "creator", "usage_terms")
+
+
 def asset_create(*, file: File, uploaded_by=None, title: str = "", alt_text: str = "",
-                 allow_duplicate: bool = True) -> Asset:
+                 allow_duplicate: bool = True,
+                 template: MetadataTemplate | None = None) -> Asset:
     """Validate and store an uploaded original, then queue its processing.
 
     Raises ValidationError with a message naming the file and the problem; in
     that case nothing is stored. Without ``allow_duplicate``, a file whose bytes
     are already in the library raises DuplicateAsset. The file is written to
     storage under its checksum before the row is committed, and removed again
-    if the commit fails.
+    if the commit fails. A ``template`` is applied before the first save: it is
+    the asset's initial state, so no history records it.
     """
     name = Path(file.name or "upload").name[:255]
     info = asset_check(file=file)
@@ -108,6 +129,8 @@ def asset_create(*, file: File, uploaded_by=None, title: str = "", alt_text: str
         title=title or Path(name).stem, alt_text=alt_text, uploaded_by=uploaded_by,
     )
     keywords = _metadata_fill(asset, file, keep_title=bool(title))
+    if template is not None:
+        keywords = _template_apply(asset, keywords, template)
     wrote = _store_original(asset, file)
     try:
         with transaction.atomic():
@@ -146,6 +169,16 @@ def _metadata_fill(asset: Asset, file: File, *, keep_title: bool) -> list[str]:
     asset.metadata_raw = {**found.raw, "private": found.private}
     asset.metadata_problems = list(found.problems)
     return list(found.keywords)
+
+
+def _template_apply(asset: Asset, keywords: list[str], template: MetadataTemplate) -> list[str]:
+    """Apply an upload's ``template`` to ``asset`` (unsaved); return the keywords."""
+    for name, value in template.fields.items():
+        if value and (template.overwrite or not getattr(asset, name)):
+            setattr(asset, name, value)
+    if template.overwrite and template.keywords:
+        return list(template.keywords)
+    return [*keywords, *template.keywords]  # taggit merges "Paris" and "paris"
 
 
 def asset_metadata_read(*, asset: Asset) -> Asset:

@@ -15,6 +15,7 @@ class Event(models.TextChoices):
     RENDITIONS_CHANGED = "renditions.changed", "Renditions changed (focal point, crop, profile)"
     RENDITION_REVIEWED = "rendition.reviewed", "Crop reviewed (approved, needs work, reopened)"
     ASSET_FAILED = "asset.failed", "Processing failed"
+    ASSET_UPDATED = "asset.updated", "Description changed (title, caption, credit, keywords...)"
 
 
 #: The admin's test delivery; sent to the chosen endpoint whatever it subscribes to.

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from . import services
+from . import selectors, services
 from .models import Event
 
 log = logging.getLogger(__name__)
@@ -28,6 +28,15 @@ def on_processing_failed(sender, *, asset_id: int, error: str, **kwargs) -> None
 
 def on_crop_reviewed(sender, *, asset_id: int, profile: str, review: str, **kwargs) -> None:
     _create(Event.RENDITION_REVIEWED, asset_id, {"profile": profile, "review": review})
+
+
+def on_asset_described(sender, *, changes: dict[int, list[str]], **kwargs) -> None:
+    """One ``asset.updated`` per asset whose public description changed (a bulk edit
+    of many: one each, as their payloads differ), with the names of those fields."""
+    if not selectors.endpoints_for(event=Event.ASSET_UPDATED):
+        return  # nobody listens: no query per asset
+    for asset_id, fields in changes.items():
+        _create(Event.ASSET_UPDATED, asset_id, {"fields": list(fields)})
 
 
 def _create(event: str, asset_id: int, extra: dict) -> None:

@@ -22,6 +22,7 @@ from .. import selectors
 from ..engine import composition
 from ..engine.rendering import FORMATS
 from ..models import FRAME_SIZE, Analysis, CropDecision, RenditionProfile
+from .metadata_in import TemplateIn
 
 def _unit(**kwargs) -> serializers.FloatField:
     """A normalised coordinate, checked to lie in 0-1."""
@@ -199,6 +200,7 @@ class AssetSerializer(serializers.ModelSerializer):
 
 class RootOut(serializers.Serializer):
     assets = serializers.URLField(help_text="The library: list (viewers) and upload (editors).")
+    keywords = serializers.URLField(help_text="Keyword suggestions, for autocomplete.")
     profiles = serializers.URLField(help_text="The rendition profiles.")
     schema = serializers.URLField(help_text="This API's OpenAPI 3 schema.")
     docs = serializers.URLField(help_text="The schema in Swagger UI.")
@@ -236,7 +238,8 @@ class AssetListQuery(serializers.Serializer):
 
 # --- Upload -------------------------------------------------------------------
 
-class UploadIn(serializers.Serializer):
+class UploadIn(TemplateIn):
+    """Files, and what every one of them should say (``TemplateIn``)."""
     files = serializers.ListField(
         child=serializers.FileField(allow_empty_file=True, use_url=False), allow_empty=False,
         help_text="One or several photos; each is stored or refused on its own.")

@@ -18,14 +18,16 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from dam import roles
+from dam import selectors as dam_selectors
 from dam import services as dam_services
 from dam.conf import dam_setting
 from dam.models import Asset
 
-from .. import delivery, editing
+from .. import delivery, describing, editing
 from .. import selectors as rendition_selectors
 from .. import services
 from ..models import EditEvent, RenditionProfile
+from . import metadata_in as m
 from . import permissions, selectors
 from . import serializers as s
 
@@ -132,7 +134,7 @@ def _create_all(request, body) -> tuple[list[Asset], list[dict]]:
         try:
             created.append(dam_services.asset_create(
                 file=file, uploaded_by=request.user, title=body["title"],
-                alt_text=body["alt_text"], allow_duplicate=False))
+                alt_text=body["alt_text"], allow_duplicate=False, template=body["template"]))
         except dam_services.DuplicateAsset as exc:
             refused.append(_refusal(file, exc, exc.existing.uid))
         except ValidationError as exc:
@@ -147,8 +149,8 @@ def _refusal(file, exc: ValidationError, existing=None) -> dict:
 class RootView(APIView):
     """Where the endpoints are, as DRF's browsable root has it: anyone may ask."""
     permission_classes = [permissions.PublicRead]
-    LINKS = {"assets": "api-assets", "profiles": "api-profiles", "schema": "api-schema",
-             "docs": "api-docs"}
+    LINKS = {"assets": "api-assets", "keywords": "api-keywords", "profiles": "api-profiles",
+             "schema": "api-schema", "docs": "api-docs"}
 
     @extend_schema(operation_id="root", responses={200: s.RootOut},
                    auth=[{"tokenAuth": []}, {"cookieAuth": []}, {}],
@@ -159,8 +161,9 @@ class RootView(APIView):
 
 
 class AssetDetailView(APIView):
-    """The delivery JSON: anyone with the id; logged-in viewers get the private fields."""
-    permission_classes = [permissions.PublicRead]
+    """The delivery JSON: anyone with the id; logged-in viewers get the private fields.
+    Editors change its description with PATCH."""
+    permission_classes = [permissions.allows(GET=None, PATCH="edit_metadata")]
 
     @extend_schema(operation_id="assets_retrieve",
                    responses={200: s.AssetSerializer, **_errors(404)},
@@ -169,6 +172,31 @@ class AssetDetailView(APIView):
     def get(self, request, uid):
         asset = _asset(uid, rendition_selectors.assets_described(Asset.objects.all()))
         return Response(s.AssetSerializer(asset, context={"request": request}).data)
+
+    @extend_schema(operation_id="assets_update", request=m.MetadataIn,
+                   responses={200: s.AssetSerializer, **_errors(400, 401, 403, 404, 415, 429)},
+                   summary="Change an asset's description and keywords; recorded in its "
+                           "history (editors)")
+    def patch(self, request, uid):
+        asset = _asset(uid, Asset.objects.all())
+        describing.metadata_set(asset=asset, changes=_valid(m.MetadataIn, request),
+                                user=request.user)
+        return self.get(request, uid)
+
+
+class KeywordsView(APIView):
+    permission_classes = [permissions.allows(GET="view")]
+
+    @extend_schema(operation_id="keywords_list", parameters=[m.KeywordsQuery],
+                   responses={200: m.KeywordsOut, **_errors(400, 401, 403)},
+                   summary="Keywords starting with q, most used first, for autocomplete "
+                           "(viewers)")
+    def get(self, request):
+        query = m.KeywordsQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        found = dam_selectors.keyword_suggestions(prefix=query.validated_data["q"],
+                                                  limit=query.validated_data["limit"])
+        return Response({"results": found})
 
 
 class RegenerateView(APIView):
