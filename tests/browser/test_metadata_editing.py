@@ -18,7 +18,7 @@ from dam import services as dam_services
 from dam.models import Asset
 from renditions import services
 from renditions.models import EditEvent
-from tests.browser.conftest import log_in
+from tests.browser.conftest import TABLET, log_in
 from tests.conftest import make_photo
 from tests.integration.conftest import wait_for
 
@@ -156,11 +156,18 @@ def test_edit_fields_and_keywords_then_revert(page, live_server, editor, default
     assert any(m == "POST" and p.startswith("/api/assets/<id>/history/") for m, p in paths)
 
 
+def _fits_the_width(page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
 def test_a_refused_value_shows_next_to_its_field(page, live_server, editor, quiet, shot):
+    """At tablet width: the API's refusal shows under its field, which takes the focus."""
     asset = _asset(editor, "quay.jpg", credit="Agency")
     base = live_server.url
+    page.set_viewport_size(TABLET)
     log_in(page, base, editor.username)
     _open_asset(page, base, asset)
+    assert _fits_the_width(page)
     date = page.get_by_label("Date created")
     date.fill("last Tuesday")
     page.get_by_label("Credit").fill("Agency / Desk")
@@ -264,6 +271,7 @@ def test_bulk_edit_every_asset_matching_a_search(page, live_server, editor, quie
     search itself; every match loses a keyword (taken from the suggestions) and gets a
     line appended to its caption; the assets outside the search keep theirs."""
     settings.DAM = {**getattr(settings, "DAM", {}), "PAGE_SIZE": 2}
+    page.set_viewport_size(TABLET)
     quays = [_asset(editor, f"quay-{i}.jpg", subject=(0.3 + 0.2 * i, 0.5), title=f"Quay {i}",
                     caption="At the quay.", keywords=["draft", "quay"]) for i in range(3)]
     piers = [_asset(editor, f"pier-{i}.jpg", subject=(0.4, 0.3 + 0.2 * i), title=f"Pier {i}",
@@ -275,6 +283,7 @@ def test_bulk_edit_every_asset_matching_a_search(page, live_server, editor, quie
     page.get_by_role("button", name="Select all 3 matching").click()
     expect(page.locator("#bulk-count")).to_have_text("All 3 matching selected")
     expect(page.locator(".grid input.pick:checked")).to_have_count(2)
+    assert _fits_the_width(page)
     page.get_by_label("Append to").select_option("caption")
     page.get_by_role("textbox", name="Text to append").fill("Photo: pool.")
     _pick_suggestion(page, page.get_by_role("combobox", name="Remove keywords"), "dr", "draft")
