@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Value
 from taggit.models import Tag
 
+from .folding import Folded
 from .models import Asset
 
 
@@ -21,12 +22,13 @@ def asset_list(*, query: str = "", status: str = "") -> QuerySet[Asset]:
 def keyword_suggestions(*, prefix: str = "", limit: int = 20) -> list[dict]:
     """Keywords of assets starting with ``prefix``, most used first: ``name``, ``count``.
 
-    Case-insensitive (PostgreSQL: any letter; SQLite: ASCII letters only, its LIKE's
-    rule); an empty prefix gives the most used keywords.
+    Case- and accent-insensitive ("el" finds "Élan"; ``folding``); an empty prefix
+    gives the most used keywords.
     """
     used = Q(taggit_taggeditem_items__content_type=ContentType.objects.get_for_model(Asset))
     tags = Tag.objects.annotate(count=Count("taggit_taggeditem_items", filter=used))
     if prefix:
-        tags = tags.filter(name__istartswith=prefix)
+        tags = tags.alias(folded=Folded("name")).filter(
+            folded__startswith=Folded(Value(prefix)))
     return list(tags.filter(count__gt=0).order_by("-count", "name")
                 .values("name", "count")[:limit])

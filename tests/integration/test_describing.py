@@ -186,7 +186,8 @@ def test_other_fields_queue_nothing_and_keep_every_key(users, processed, queued,
 
 
 def test_keyword_suggestions_start_with_q_most_used_first(users, editor, default_profiles):
-    for i, words in enumerate((["Berlin", "bridge"], ["berlin", "Bern"], ["BERLIN", "sea"])):
+    for i, words in enumerate((["Berlin", "bridge", "Élan"], ["berlin", "Bern"],
+                               ["BERLIN", "sea", "Öl"])):
         asset = _asset(editor, f"p{i}.jpg", subject=(0.2 + 0.2 * i, 0.5))
         _patch(editor, asset.uid, {"keywords": words})
     url, viewer = reverse("api-keywords"), _client(users["viewer"])
@@ -196,6 +197,9 @@ def test_keyword_suggestions_start_with_q_most_used_first(users, editor, default
         {"name": "Berlin", "count": 3}]
     assert [r["name"] for r in viewer.get(url).json()["results"]][0] == "Berlin"
     assert viewer.get(url, {"q": "zzz"}).json() == {"results": []}
+    for q, found in (("el", "Élan"), ("ÉL", "Élan"), ("ö", "Öl"), ("OL", "Öl")):
+        assert viewer.get(url, {"q": q}).json()["results"] == [{"name": found, "count": 1}], q
+    assert viewer.get(url, {"q": "%"}).json()["results"] == []  # a pattern is only text
     assert _error(viewer.get(url, {"limit": 0}), 400)
     assert _error(_client(None).get(url), 401) and _error(_client(users["no_role"]).get(url),
                                                           403)
