@@ -117,6 +117,7 @@
       li.setAttribute("role", "option");
       li.setAttribute("aria-selected", "false");
       li.dataset.value = result.name;
+      li.setAttribute("aria-label", `${result.name}, on ${result.count} ${result.count === 1 ? "asset" : "assets"}`);
       li.append(element("span", "", result.name), element("span", "count", String(result.count)));
       li.addEventListener("mousedown", (event) => event.preventDefault());  // keep the focus
       li.addEventListener("click", () => { add(result.name); input.focus(); });
