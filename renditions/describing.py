@@ -150,13 +150,14 @@ def keywords_clean(values) -> list[str]:
 
 def metadata_set(*, asset: Asset, changes: dict, user) -> Asset:
     """Change one asset's fields and keywords (``keywords``: the new set); only what
-    differs is written and recorded. Returns the asset as stored now."""
+    differs is written and recorded. Returns the asset as stored now (``asset``
+    itself if it was deleted meanwhile)."""
     changes = changes_clean(changes)
     keywords = changes.pop("keywords", None)
     edit = Edit(set=changes, keywords=None if keywords is None else tuple(keywords))
     with transaction.atomic():
         _edit([asset.pk], edit, user)
-    return Asset.objects.get(pk=asset.pk)
+    return Asset.objects.filter(pk=asset.pk).first() or asset
 
 
 def metadata_bulk(*, asset_ids: list[int], edit: Edit, user) -> list[Asset]:

@@ -4,6 +4,7 @@ the others untouched; and an upload's metadata template, with and without overwr
 from __future__ import annotations
 
 import json
+from unittest import mock
 
 import pytest
 from django.db import connection
@@ -11,10 +12,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from dam.models import Asset
+from renditions import enqueue
 from renditions.models import EditEvent
 from tests.integration._api import (  # noqa: F401  (fixture: no_queue)
     _asset, _client, _error, _upload, no_queue)
 from tests.unit._metadata import METADATA, needs_shared
+from webhooks.models import Delivery, Endpoint
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -197,3 +200,15 @@ def test_a_bad_template_refuses_the_upload(users):
         "files": [_upload("plain.jpg")], "credit": "bad\x07credit"})
     assert _error(response, 400)["fields"].keys() == {"credit"}
     assert not Asset.objects.exists()
+
+
+def test_a_bulk_edit_announces_each_changed_asset(users, three):
+    Endpoint.objects.create(url="https://site.test/hook", events=["asset.updated"])
+    three[0].tags.set(["sea"])
+    with mock.patch.object(enqueue, "send_task"):
+        body = _ok(users["editor"], {"query": {}, "add_keywords": ["sea"]})
+    assert body["updated"] == 2
+    deliveries = Delivery.objects.all()
+    assert sorted(d.payload["asset"]["id"] for d in deliveries) == sorted(
+        str(a.uid) for a in three[1:])
+    assert {tuple(d.payload["fields"]) for d in deliveries} == {("keywords",)}

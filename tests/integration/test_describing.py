@@ -217,3 +217,16 @@ def test_a_public_change_is_announced_by_webhook_and_a_private_one_is_not(users,
     assert delivery.payload["fields"] == ["city", "keywords"]
     assert delivery.payload["asset"]["city"] == "Oslo"
     assert "instructions" not in delivery.payload["asset"]
+
+
+def test_a_new_credit_is_announced_then_its_new_files(users, processed, queued,
+                                                      default_profiles):
+    Endpoint.objects.create(url="https://site.test/hook")
+    with mock.patch.object(enqueue, "send_task"):
+        _patch(users["editor"], processed.uid, {"credit": "Pool"})
+        services.asset_process(asset_id=processed.pk)  # what the worker does next
+    updated, changed = Delivery.objects.order_by("created_at")
+    assert (updated.event, updated.payload["fields"]) == ("asset.updated", ["credit"])
+    assert changed.event == "renditions.changed"
+    assert set(changed.payload["profiles"]) == {p.slug for p in default_profiles}
+    assert changed.payload["asset"]["credit"] == "Pool"
