@@ -21,6 +21,10 @@ from .views import _errors, _valid
 IDS_MAX, QUERY_MAX = 1000, 5000
 
 
+class BulkQuery(Strict, AssetListQuery):
+    """The list's search, strictly: a misspelt parameter must not select everything."""
+
+
 class BulkIn(Strict):
     """Which assets (``ids`` or ``query``) and what to change on each (at least one of
     ``set``, ``append``, ``add_keywords``, ``remove_keywords``)."""
@@ -28,7 +32,7 @@ class BulkIn(Strict):
                                 allow_empty=False, max_length=IDS_MAX,
                                 help_text=f"The assets, at most {IDS_MAX:,}; unknown ids "
                                           "are left out of `matched`.")
-    query = AssetListQuery(required=False, help_text=(
+    query = BulkQuery(required=False, help_text=(
         f"Every asset this search of the list endpoint matches (at most {QUERY_MAX:,})."))
     set = MetadataSetIn(required=False, help_text="Field -> new value, as in a PATCH.")
     append = MetadataSetIn(required=False, help_text=(

@@ -95,7 +95,8 @@ class CommaListField(serializers.ListField):
 class _TemplateIn(serializers.Serializer):
     """An upload's metadata template: what every file of the batch should say."""
     keywords = CommaListField(
-        child=serializers.CharField(max_length=1000), required=False, max_length=200,
+        child=serializers.CharField(max_length=1000, allow_blank=True), required=False,
+        max_length=200,
         help_text="Added to each file's own keywords (replacing them with overwrite); "
                   "repeat the field or separate them with commas.")
     overwrite = serializers.BooleanField(

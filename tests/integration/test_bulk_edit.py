@@ -55,9 +55,11 @@ def test_set_by_ids_changes_each_records_each_and_queues_carried(users, three, n
     assert events[dune.pk].after == {"credit": "Agence", "city": "Oslo"}
     assert {e.user for e in events.values()} == {users["editor"]}
     assert sorted(no_queue) == sorted([pier2.pk, dune.pk])  # pier's credit did not change
+    stamps = dict(Asset.objects.values_list("pk", "updated_at"))
     again = _ok(users["editor"], {"ids": [str(a.uid) for a in three], "set": {"city": "Oslo"}})
     assert (again["matched"], again["updated"], again["ids"]) == (3, 0, [])
     assert EditEvent.objects.count() == 3
+    assert dict(Asset.objects.values_list("pk", "updated_at")) == stamps  # not written
 
 
 def test_append_adds_after_a_space_or_a_newline_once(users, three):
@@ -123,6 +125,7 @@ BAD = [
     ({"query": {}, "add_keywords": ["x"], "remove_keywords": ["X"]}, "remove_keywords"),
     ({"query": {}, "add_keywords": [""]}, "add_keywords"),
     ({"query": {}, "collection": "news"}, "collection"),
+    ({"query": {"qq": "typo"}, "set": {"city": "x"}}, "query"),
 ]
 
 
@@ -167,10 +170,11 @@ def test_the_writes_do_not_grow_with_the_fields_or_keywords(users, editor, defau
 @needs_shared
 def test_an_upload_template_fills_only_what_the_file_left_empty(users):
     data = (METADATA / "IPTC-PhotometadataRef-Std2021.1.jpg").read_bytes()
+    headline_only = (METADATA / "metaphotoshop.jpg").read_bytes()  # Photoshop: no credit
     template = {"credit": "Our Agency", "creator": "Desk", "usage_terms": "Web only",
                 "copyright": "© Us", "keywords": ["Batch, Summer", "keyword1ref2021.1"]}
     response = _client(users["editor"]).post(reverse("api-assets"), {
-        "files": [_upload("ref.jpg", data), _upload("plain.jpg")], **template})
+        "files": [_upload("ref.jpg", data), _upload("plain.jpg", headline_only)], **template})
     assert response.status_code == 201, response.content
     ref, plain = response.json()["created"]
     assert ref["credit"] == "Credit Line (ref2021.1)"  # the file's own wins
