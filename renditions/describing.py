@@ -152,9 +152,7 @@ def metadata_set(*, asset: Asset, changes: dict, user) -> Asset:
     """Change one asset's fields and keywords (``keywords``: the new set); only what
     differs is written and recorded. Returns the asset as stored now (``asset``
     itself if it was deleted meanwhile)."""
-    changes = changes_clean(changes)
-    keywords = changes.pop("keywords", None)
-    edit = Edit(set=changes, keywords=None if keywords is None else tuple(keywords))
+    edit = _replacing(changes_clean(changes))
     with transaction.atomic():
         _edit([asset.pk], edit, user)
     return Asset.objects.filter(pk=asset.pk).first() or asset
@@ -168,12 +166,17 @@ def metadata_bulk(*, asset_ids: list[int], edit: Edit, user) -> list[Asset]:
 
 
 def metadata_revert(*, event: EditEvent, user) -> None:
-    """Put back the fields of one recorded change as they were (itself recorded)."""
-    before = dict(event.before)
-    keywords = before.pop("keywords", None)
+    """Put back the fields of one recorded change as they were (itself recorded).
+    The values are the asset's stored state of then, so they are not checked again."""
     with transaction.atomic():
-        _edit([event.asset_id], Edit(set=before, keywords=None if keywords is None
-                                     else tuple(keywords)), user)
+        _edit([event.asset_id], _replacing(event.before), user)
+
+
+def _replacing(values: dict) -> Edit:
+    """An Edit setting ``values``; their ``keywords``, if any, replace the asset's."""
+    fields = {k: v for k, v in values.items() if k != "keywords"}
+    keywords = values.get("keywords")
+    return Edit(set=fields, keywords=None if keywords is None else tuple(keywords))
 
 
 def bulk_edit_clean(*, set: dict, append: dict, add_keywords: list,
@@ -216,6 +219,17 @@ def _conflicts_check(parts: dict, words: dict) -> None:
         raise ValidationError(errors)
 
 
+@dataclasses.dataclass
+class _Plan:
+    """One asset's change: the fields it changes, before and after (keywords as a
+    sorted list), and the keyword tags it gains and loses."""
+    asset: Asset
+    before: dict
+    after: dict
+    added: list[Tag]
+    removed: list[Tag]
+
+
 def _edit(asset_ids: list[int], edit: Edit, user) -> list[Asset]:
     """Lock, plan, then write every change at once (a fixed number of queries for
     the fields and keywords; one history row and, for carried fields, one queueing
@@ -223,35 +237,31 @@ def _edit(asset_ids: list[int], edit: Edit, user) -> list[Asset]:
     assets = list(Asset.objects.select_for_update().filter(pk__in=asset_ids)
                   .order_by("pk").prefetch_related("tags"))
     tags = _tags_for([*(edit.keywords or ()), *edit.add_keywords])
-    plans = [(asset, *_plan(asset, edit, tags)) for asset in assets]
-    plans = [p for p in plans if p[1]]
-    errors = [f"{field}: {msg} ({asset.uid})" for asset, before, after, _ in plans
-              for field, msg in _too_long(after)]
+    plans = [plan for plan in (_plan(asset, edit, tags) for asset in assets) if plan.after]
+    errors = [f"{field}: {msg} ({plan.asset.uid})" for plan in plans
+              for field, msg in _too_long(plan.after)]
     if errors:
         raise ValidationError({"append": errors[:10]})
     _write(plans, user)
-    return [asset for asset, *_ in plans]
+    return [plan.asset for plan in plans]
 
 
-def _plan(asset: Asset, edit: Edit, tags: dict[str, Tag]):
-    """(before, after, (tags to add, tags to remove)) for one asset; empty if unchanged."""
-    after = {name: value for name, value in edit.set.items()}
+def _plan(asset: Asset, edit: Edit, tags: dict[str, Tag]) -> _Plan:
+    """What ``edit`` changes on ``asset``: nothing in ``after`` when nothing changes."""
+    after = dict(edit.set)
     for name, text in edit.append.items():
         current = getattr(asset, name)
-        if current.endswith(text):
-            after[name] = current
-        else:
+        if not current.endswith(text):
             after[name] = f"{current}{_separator(name) if current else ''}{text}"
     after = {k: v for k, v in after.items() if getattr(asset, k) != v}
     before = {k: getattr(asset, k) for k in after}
-    added, removed = _keyword_changes(list(asset.tags.all()), edit, tags)
+    current = list(asset.tags.all())
+    added, removed = _keyword_changes(current, edit, tags)
     if added or removed:
-        current = [t.name for t in asset.tags.all()]
-        before["keywords"] = _sorted(current)
-        gone = {t.pk for t in removed}
-        after["keywords"] = _sorted([t.name for t in asset.tags.all() if t.pk not in gone]
+        before["keywords"] = _sorted([t.name for t in current])
+        after["keywords"] = _sorted([t.name for t in current if t not in removed]
                                     + [t.name for t in added])
-    return before, after, (added, removed)
+    return _Plan(asset, before, after, added, removed)
 
 
 def _keyword_changes(current: list[Tag], edit: Edit, tags: dict[str, Tag]):
@@ -292,38 +302,40 @@ def _tags_for(words: list[str]) -> dict[str, Tag]:
     return tags
 
 
-def _write(plans: list, user) -> None:
+def _write(plans: list[_Plan], user) -> None:
     now = timezone.now()
-    fields = sorted({name for _, _, after, _ in plans for name in after} - {"keywords"})
-    for asset, _, after, _ in plans:
+    fields = sorted({name for plan in plans for name in plan.after} - {"keywords"})
+    for plan in plans:
         for name in fields:
-            setattr(asset, name, after.get(name, getattr(asset, name)))
-        asset.updated_at = now
-    Asset.objects.bulk_update([p[0] for p in plans], [*fields, "updated_at"], batch_size=500)
+            setattr(plan.asset, name, plan.after.get(name, getattr(plan.asset, name)))
+        plan.asset.updated_at = now
+    Asset.objects.bulk_update([plan.asset for plan in plans], [*fields, "updated_at"],
+                              batch_size=500)
     _tags_write(plans)
     EditEvent.objects.bulk_create([
-        EditEvent(asset=asset, kind=EditEvent.Kind.METADATA, before=before, after=after,
-                  user=user) for asset, before, after, _ in plans])
-    for asset, _, after, _ in plans:
-        if after.keys() & CARRIED:
-            dam_services.asset_enqueue(asset=asset)
-        _search_refresh(asset)
-    _announce({asset.pk: sorted(after.keys() - PRIVATE) for asset, _, after, _ in plans})
+        EditEvent(asset=plan.asset, kind=EditEvent.Kind.METADATA, before=plan.before,
+                  after=plan.after, user=user) for plan in plans])
+    for plan in plans:
+        if plan.after.keys() & CARRIED:
+            dam_services.asset_enqueue(asset=plan.asset)
+        _search_refresh(plan.asset)
+    _announce({plan.asset.pk: sorted(plan.after.keys() - PRIVATE) for plan in plans})
 
 
-def _tags_write(plans: list) -> None:
+def _tags_write(plans: list[_Plan]) -> None:
     kind = ContentType.objects.get_for_model(Asset)
     TaggedItem.objects.bulk_create([
-        TaggedItem(content_type=kind, object_id=asset.pk, tag=tag)
-        for asset, _, _, (added, _) in plans for tag in added])
-    removed = {(asset.pk, tag.pk) for asset, _, _, (_, gone) in plans for tag in gone}
+        TaggedItem(content_type=kind, object_id=plan.asset.pk, tag=tag)
+        for plan in plans for tag in plan.added])
+    removed = [plan for plan in plans if plan.removed]
     if removed:
-        # Every listed asset loses each listed tag it has: exactly the pairs planned,
-        # since a tag is removed from every asset of the edit that has it.
-        TaggedItem.objects.filter(content_type=kind, object_id__in={a for a, _ in removed},
-                                  tag_id__in={t for _, t in removed}).delete()
-    for asset, *_ in plans:
-        getattr(asset, "_prefetched_objects_cache", {}).pop("tags", None)
+        # Each of these assets loses each of these tags it has: exactly the pairs
+        # planned, since a keyword removed is removed from every asset that has it.
+        TaggedItem.objects.filter(
+            content_type=kind, object_id__in=[plan.asset.pk for plan in removed],
+            tag__in={tag for plan in removed for tag in plan.removed}).delete()
+    for plan in plans:
+        getattr(plan.asset, "_prefetched_objects_cache", {}).pop("tags", None)
 
 
 def _search_refresh(asset: Asset) -> None:
