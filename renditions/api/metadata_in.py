@@ -40,16 +40,16 @@ def _text(name: str) -> serializers.CharField:
     carried = " Every rendition carries it." if name in describing.CARRIED else ""
     return TextField(
         required=False, allow_blank=True, trim_whitespace=False,
-        max_length=describing.max_length(name) + 64,  # room for whitespace stripped later
-        help_text=f"{_HELP.get(name, '')}{carried} At most {describing.max_length(name):,} "
-                  "characters, no control characters.".strip())
+        max_length=describing.max_length(name),
+        help_text=f"{_HELP.get(name, '')}{carried} No control characters; leading and "
+                  "trailing whitespace is stripped.".strip())
 
 
 def _keywords(help_text: str, **kwargs) -> serializers.ListField:
     return serializers.ListField(
-        child=serializers.CharField(max_length=describing.KEYWORD_LENGTH + 64,
+        child=serializers.CharField(max_length=describing.KEYWORD_LENGTH,
                                     trim_whitespace=False),
-        max_length=describing.KEYWORDS_MAX * 2, required=False, help_text=help_text, **kwargs)
+        max_length=describing.KEYWORDS_MAX, required=False, help_text=help_text, **kwargs)
 
 
 class Strict(serializers.Serializer):
