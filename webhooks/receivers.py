@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from . import selectors, services
+from . import services
 from .models import Event
 
 log = logging.getLogger(__name__)
@@ -33,10 +33,12 @@ def on_crop_reviewed(sender, *, asset_id: int, profile: str, review: str, **kwar
 def on_asset_described(sender, *, changes: dict[int, list[str]], **kwargs) -> None:
     """One ``asset.updated`` per asset whose public description changed (a bulk edit
     of many: one each, as their payloads differ), with the names of those fields."""
-    if not selectors.endpoints_for(event=Event.ASSET_UPDATED):
-        return  # nobody listens: no query per asset
-    for asset_id, fields in changes.items():
-        _create(Event.ASSET_UPDATED, asset_id, {"fields": list(fields)})
+    try:
+        services.deliveries_create_each(event=str(Event.ASSET_UPDATED), extras={
+            asset_id: {"fields": list(fields)} for asset_id, fields in changes.items()})
+    except Exception:  # noqa: BLE001 - see the module docstring
+        log.exception("Assets %s: could not create the asset.updated webhook deliveries",
+                      sorted(changes)[:10])
 
 
 def _create(event: str, asset_id: int, extra: dict) -> None:

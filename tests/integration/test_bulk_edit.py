@@ -17,6 +17,7 @@ from renditions.models import EditEvent
 from tests.integration._api import (  # noqa: F401  (fixture: no_queue)
     _asset, _client, _error, _upload, no_queue)
 from tests.unit._metadata import METADATA, needs_shared
+from webhooks import services as hooks
 from webhooks.models import Delivery, Endpoint
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -216,3 +217,18 @@ def test_a_bulk_edit_announces_each_changed_asset(users, three):
     assert sorted(d.payload["asset"]["id"] for d in deliveries) == sorted(
         str(a.uid) for a in three[1:])
     assert {tuple(d.payload["fields"]) for d in deliveries} == {("keywords",)}
+
+
+def test_announcing_many_assets_takes_the_queries_of_one(three):
+    Endpoint.objects.create(url="https://site.test/hook")
+
+    def count(assets) -> int:
+        extras = {a.pk: {"fields": ["city"]} for a in assets}
+        with CaptureQueriesContext(connection) as queries:
+            hooks.deliveries_create_each(event="asset.updated", extras=extras)
+        return len(queries)
+    with mock.patch.object(enqueue, "send_task"):
+        assert count(three[:1]) == count(three)
+    assert Delivery.objects.count() == 4
+    assert {d.payload["asset"]["id"] for d in Delivery.objects.all()} == {
+        str(a.uid) for a in three}
