@@ -4,16 +4,18 @@ the others untouched; and an upload's metadata template, with and without overwr
 from __future__ import annotations
 
 import json
+import threading
 from unittest import mock
 
 import pytest
-from django.db import connection
+from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from dam.models import Asset
-from renditions import enqueue
+from renditions import describing, enqueue
 from renditions.models import EditEvent
+from tests.integration.conftest import wait_for
 from tests.integration._api import (  # noqa: F401  (fixture: no_queue)
     _asset, _client, _error, _upload, no_queue)
 from tests.unit._metadata import METADATA, needs_shared
@@ -232,3 +234,32 @@ def test_announcing_many_assets_takes_the_queries_of_one(three):
     assert Delivery.objects.count() == 4
     assert {d.payload["asset"]["id"] for d in Delivery.objects.all()} == {
         str(a.uid) for a in three}
+
+
+def test_two_appends_at_once_keep_both(users, three):
+    """PostgreSQL: the second edit waits for the first one's row lock and appends to
+    what it committed (without select_for_update it would write over it)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite runs one write transaction at a time: nothing to race")
+    pier = three[0]
+    edit_of = describing.bulk_edit_clean
+    second = threading.Thread(target=lambda: (describing.metadata_bulk(
+        asset_ids=[pier.pk], edit=edit_of(set={}, append={"caption": "B"}, add_keywords=[],
+                                          remove_keywords=[]), user=users["editor"]),
+        connections.close_all()))
+    with transaction.atomic():
+        Asset.objects.select_for_update().get(pk=pier.pk)  # the first edit holds the row
+        second.start()
+        wait_for(_a_lock_waits, timeout=30, interval=0.05)
+        describing.metadata_bulk(asset_ids=[pier.pk], user=users["editor"], edit=edit_of(
+            set={}, append={"caption": "A"}, add_keywords=[], remove_keywords=[]))
+    second.join(timeout=30)
+    assert Asset.objects.get(pk=pier.pk).caption == "Old\nA\nB"
+    assert [e.after for e in EditEvent.objects.order_by("pk")] == [
+        {"caption": "Old\nA"}, {"caption": "Old\nA\nB"}]
+
+
+def _a_lock_waits() -> bool:
+    with connections["default"].cursor() as cursor:  # this thread's connection
+        cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
+        return cursor.fetchone()[0] > 0
