@@ -18,10 +18,13 @@ from __future__ import annotations
 import dataclasses
 import re
 from datetime import date, datetime
+from functools import reduce
+from operator import or_
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from taggit.models import Tag, TaggedItem
 
@@ -291,14 +294,18 @@ def _sorted(names: list[str]) -> list[str]:
 
 
 def _tags_for(words: list[str]) -> dict[str, Tag]:
-    """casefolded word -> its Tag, made if new (the first stored spelling wins, as
-    taggit's TAGGIT_CASE_INSENSITIVE has it): one lookup per distinct word."""
+    """casefolded word -> its Tag, made if new: one query for those that exist (the
+    first stored spelling wins, as taggit's TAGGIT_CASE_INSENSITIVE has it)."""
+    words = list({w.casefold(): w for w in reversed(words)}.values())
+    if not words:
+        return {}
+    existing = Tag.objects.filter(reduce(or_, (Q(name__iexact=w) for w in words)))
     tags = {}
+    for tag in existing.order_by("-pk"):  # the oldest spelling last, so it wins
+        tags[tag.name.casefold()] = tag
     for word in words:
-        key = word.casefold()
-        if key not in tags:
-            found = Tag.objects.filter(name__iexact=word).order_by("pk").first()
-            tags[key] = found or Tag.objects.create(name=word)
+        if word.casefold() not in tags:
+            tags[word.casefold()] = Tag.objects.create(name=word)
     return tags
 
 

@@ -171,7 +171,8 @@ class AssetSerializer(serializers.ModelSerializer):
     error = serializers.CharField(source="error_message", read_only=True, required=False,
                                   allow_null=True, help_text="Viewers only.")
     saliency = SaliencyField(required=False, help_text="Viewers only.")
-    keywords = KeywordsField(help_text="Keywords, from the photo's IPTC/XMP on upload.")
+    keywords = KeywordsField(help_text="Keywords: the photo's own (IPTC/XMP) on upload, then "
+                                       "as editors set them.")
     metadata_problems = serializers.ListField(
         child=serializers.CharField(), read_only=True, required=False,
         help_text="What was wrong with the photo's metadata (trimmed, refused). Viewers only.")

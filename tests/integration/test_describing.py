@@ -8,7 +8,10 @@ from pathlib import Path
 from unittest import mock
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from taggit.models import Tag
 
 from dam import services as dam_services
 from dam.models import Asset
@@ -230,3 +233,18 @@ def test_a_new_credit_is_announced_then_its_new_files(users, processed, queued,
     assert changed.event == "renditions.changed"
     assert set(changed.payload["profiles"]) == {p.slug for p in default_profiles}
     assert changed.payload["asset"]["credit"] == "Pool"
+
+
+def test_a_patch_takes_the_queries_of_one_field_for_every_field_and_40_keywords(
+        users, editor, default_profiles):
+    one, every = _asset(editor, "one.jpg"), _asset(editor, "every.jpg", subject=(0.3, 0.3))
+    words = [f"Keyword {i}" for i in range(40)]
+    for word in words:
+        Tag.objects.create(name=word)  # new keywords cost one insert each, as in taggit
+
+    def count(asset, body) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert _patch(editor, asset.uid, body).status_code == 200
+        return len(queries)
+    assert count(one, {"city": "Oslo", "keywords": words[:1]}) == count(
+        every, {**VALUES, "keywords": words})
