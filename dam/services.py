@@ -45,6 +45,17 @@ def metadata_reader_set(reader) -> None:
     metadata_reader = reader
 
 
+#: What says which fields of an asset editors have changed: ``edited(asset)`` returning
+#: field names ("keywords" among them). The rendition app registers its history's
+#: (``edited_fields_set``); reading a photo's metadata again keeps those fields.
+edited_fields = None
+
+
+def edited_fields_set(edited) -> None:
+    global edited_fields
+    edited_fields = edited
+
+
 def _sha256(file: File) -> str:
     digest = hashlib.sha256()
     file.seek(0)
@@ -185,16 +196,22 @@ def asset_metadata_read(*, asset: Asset) -> Asset:
     """Read the stored original's metadata again into ``asset`` (fields, keywords).
 
     A title still equal to the file name's stem (the upload's default) follows the
-    headline or object name; one that was given is kept. Raises OSError when the
-    original cannot be opened.
+    headline or object name; one that was given is kept, and so is every field (and
+    the keywords) an editor changed (``edited_fields``): the editor's word wins.
+    Raises OSError when the original cannot be opened.
     """
     keep_title = asset.title != Path(asset.original_filename).stem
+    edited = set(edited_fields(asset)) if edited_fields else set()
+    kept = {name: getattr(asset, name) for name in edited - {"keywords"}}
     with asset.file.open("rb") as file:
         keywords = _metadata_fill(asset, file, keep_title=keep_title)
+    for name, value in kept.items():
+        setattr(asset, name, value)
     with transaction.atomic():
         asset.save(update_fields=[*METADATA_FIELDS, "title", "alt_text", "metadata_raw",
                                   "metadata_problems", "updated_at"])
-        asset.tags.set(keywords, clear=True)
+        if "keywords" not in edited:
+            asset.tags.set(keywords, clear=True)
     return asset
 
 

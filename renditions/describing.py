@@ -149,6 +149,12 @@ def keywords_clean(values) -> list[str]:
     return kept
 
 
+def edited_fields(asset: Asset) -> set[str]:
+    """The fields (and "keywords") the history says editors changed on ``asset``."""
+    changes = EditEvent.objects.filter(asset=asset, kind=EditEvent.Kind.METADATA)
+    return {name for after in changes.values_list("after", flat=True) for name in after}
+
+
 # --- Writes -----------------------------------------------------------------------
 
 def metadata_set(*, asset: Asset, changes: dict, user) -> Asset:

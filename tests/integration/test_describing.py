@@ -3,11 +3,13 @@ its validation, who may, the history row and its revert, new files for a new cre
 (read back by exiftool) and none for a new city, keyword suggestions, webhooks."""
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 from unittest import mock
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -18,7 +20,8 @@ from dam.models import Asset
 from renditions import enqueue, services
 from renditions.models import EditEvent, Rendition
 from tests.integration._api import (  # noqa: F401  (fixtures: no_queue, asset)
-    _asset, _client, _error, asset, no_queue)
+    _asset, _client, _error, _upload, asset, no_queue)
+from tests.integration.test_metadata import _tagged_photo
 from tests.unit._metadata import exiftool_json, needs_exiftool
 from webhooks.models import Delivery, Endpoint
 
@@ -248,3 +251,14 @@ def test_a_patch_takes_the_queries_of_one_field_for_every_field_and_40_keywords(
         return len(queries)
     assert count(one, {"city": "Oslo", "keywords": words[:1]}) == count(
         every, {**VALUES, "keywords": words})
+
+
+def test_reading_the_photo_again_keeps_what_editors_changed(users):
+    made = _client(users["editor"]).post(reverse("api-assets"), {
+        "files": [_upload("lake.jpg", _tagged_photo())]}).json()["created"][0]
+    _patch(users["editor"], made["id"], {"credit": "Mine", "keywords": ["edited"]})
+    Asset.objects.filter(uid=made["id"]).update(caption="stale", city="stale")
+    call_command("read_metadata", made["id"], stdout=io.StringIO(), stderr=io.StringIO())
+    data = _client(users["viewer"]).get(reverse("asset-json", args=[made["id"]])).json()
+    assert (data["credit"], data["keywords"]) == ("Mine", ["edited"])  # the editor's
+    assert (data["caption"], data["city"]) == ("Clouds over Zürich", "Zürich")  # the file's
