@@ -1,4 +1,5 @@
 from django.apps import AppConfig, apps
+from django.db.backends.signals import connection_created
 from django.db.models.signals import post_migrate
 
 
@@ -11,8 +12,10 @@ class DamConfig(AppConfig):
 
         from . import checks  # noqa: F401  (registers system checks)
         from .converters import StoredNameConverter
+        from .folding import sqlite_functions_add
 
         register_converter(StoredNameConverter, "stored")
+        connection_created.connect(sqlite_functions_add, dispatch_uid="dam.folding")
         from .celery import ensure_broker_folders
 
         ensure_broker_folders()

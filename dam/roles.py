@@ -30,6 +30,7 @@ POLICY: dict[str, tuple[str, ...]] = {
     "upload": ("dam.add_asset",),
     "regenerate": ("dam.change_asset",),
     "download_original": ("dam.change_asset",),
+    "edit_metadata": ("dam.change_asset",),  # title, caption, credit, keywords...
     "edit": ("renditions.change_analysis",),  # focal points and crop overrides
     "review": ("renditions.change_rendition",),  # approve, ask for work, reopen
     "add_profile": ("renditions.add_renditionprofile",),
@@ -42,6 +43,7 @@ REFUSALS = {
     "upload": "You may not upload photos.",
     "regenerate": "Only editors can process an asset again.",
     "download_original": "Only editors can download originals.",
+    "edit_metadata": "Only editors can change a photo's description.",
     "edit": "Only editors can change a focal point or a crop.",
     "review": "Only reviewers can review a crop.",
     "add_profile": "Only administrators can add rendition profiles.",
@@ -50,7 +52,8 @@ REFUSALS = {
 
 ROLE_ACTIONS = {
     "Viewers": ("view",),
-    "Editors": ("view", "upload", "regenerate", "download_original", "edit"),
+    "Editors": ("view", "upload", "regenerate", "download_original", "edit_metadata",
+                "edit"),
     "Reviewers": ("view", "review"),
 }
 #: What a collection grant's level allows there: the actions of the matching role.

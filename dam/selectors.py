@@ -1,9 +1,12 @@
-"""Reads for assets."""
+"""Reads for assets and their keywords."""
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, Q, QuerySet, Value
+from taggit.models import Tag
 
 from . import roles
+from .folding import Folded
 from .models import Asset, Collection
 
 
@@ -56,3 +59,18 @@ def collection_rows(*, user) -> list[dict]:
                      "label": " / ".join([p.name for p in parents[1:]] + [c.name]),
                      "assets": counts.get(c.pk, 0)})
     return rows
+
+
+def keyword_suggestions(*, prefix: str = "", limit: int = 20) -> list[dict]:
+    """Keywords of assets starting with ``prefix``, most used first: ``name``, ``count``.
+
+    Case- and accent-insensitive ("el" finds "Élan"; ``folding``); an empty prefix
+    gives the most used keywords.
+    """
+    used = Q(taggit_taggeditem_items__content_type=ContentType.objects.get_for_model(Asset))
+    tags = Tag.objects.annotate(count=Count("taggit_taggeditem_items", filter=used))
+    if prefix:
+        tags = tags.alias(folded=Folded("name")).filter(
+            folded__startswith=Folded(Value(prefix)))
+    return list(tags.filter(count__gt=0).order_by("-count", "name")
+                .values("name", "count")[:limit])

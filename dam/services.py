@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
@@ -42,6 +43,17 @@ METADATA_FIELDS = ("headline", "caption", "creator", "credit", "copyright", "usa
 def metadata_reader_set(reader) -> None:
     global metadata_reader
     metadata_reader = reader
+
+
+#: What says which fields of an asset editors have changed: ``edited(asset)`` returning
+#: field names ("keywords" among them). The rendition app registers its history's
+#: (``edited_fields_set``); reading a photo's metadata again keeps those fields.
+edited_fields = None
+
+
+def edited_fields_set(edited) -> None:
+    global edited_fields
+    edited_fields = edited
 
 
 def _sha256(file: File) -> str:
@@ -85,8 +97,27 @@ class DuplicateAsset(ValidationError):
         self.existing = existing
 
 
+@dataclass(frozen=True)
+class MetadataTemplate:
+    """What an upload batch says of all its files (credit, copyright, keywords...).
+
+    ``fields``: asset field -> text (of ``TEMPLATE_FIELDS``), already checked by the
+    caller (``renditions.describing.changes_clean``). Without ``overwrite`` a value
+    fills only a field the file's own metadata left empty; with it, a given value wins.
+    ``keywords`` are added to the file's own, or replace them with ``overwrite``.
+    """
+    fields: dict[str, str] = field(default_factory=dict)
+    keywords: tuple[str, ...] = ()
+    overwrite: bool = False
+
+
+#: The fields an upload's template may give.
+TEMPLATE_FIELDS = ("credit", "copyright", "creator", "usage_terms")
+
+
 def asset_create(*, file: File, uploaded_by=None, title: str = "", alt_text: str = "",
-                 collection: Collection | None = None, allow_duplicate: bool = True) -> Asset:
+                 collection: Collection | None = None, allow_duplicate: bool = True,
+                 template: MetadataTemplate | None = None) -> Asset:
     """Validate and store an uploaded original, then queue its processing.
 
     Raises ValidationError with a message naming the file and the problem; in
@@ -94,7 +125,9 @@ def asset_create(*, file: File, uploaded_by=None, title: str = "", alt_text: str
     are already in the library raises DuplicateAsset. The file is written to
     storage under its checksum before the row is committed, and removed again
     if the commit fails. The asset goes into ``collection`` (default: the root);
-    whether the uploader may put it there is the caller's to check.
+    whether the uploader may put it there is the caller's to check. A ``template``
+    is applied before the first save: it is the asset's initial state, so no
+    history records it.
     """
     name = Path(file.name or "upload").name[:255]
     info = asset_check(file=file)
@@ -111,6 +144,8 @@ def asset_create(*, file: File, uploaded_by=None, title: str = "", alt_text: str
     if collection is not None:
         asset.collection = collection
     keywords = _metadata_fill(asset, file, keep_title=bool(title))
+    if template is not None:
+        keywords = _template_apply(asset, keywords, template)
     wrote = _store_original(asset, file)
     try:
         with transaction.atomic():
@@ -151,20 +186,36 @@ def _metadata_fill(asset: Asset, file: File, *, keep_title: bool) -> list[str]:
     return list(found.keywords)
 
 
+def _template_apply(asset: Asset, keywords: list[str], template: MetadataTemplate) -> list[str]:
+    """Apply an upload's ``template`` to ``asset`` (unsaved); return the keywords."""
+    for name, value in template.fields.items():
+        if value and (template.overwrite or not getattr(asset, name)):
+            setattr(asset, name, value)
+    if template.overwrite and template.keywords:
+        return list(template.keywords)
+    return [*keywords, *template.keywords]  # taggit merges "Paris" and "paris"
+
+
 def asset_metadata_read(*, asset: Asset) -> Asset:
     """Read the stored original's metadata again into ``asset`` (fields, keywords).
 
     A title still equal to the file name's stem (the upload's default) follows the
-    headline or object name; one that was given is kept. Raises OSError when the
-    original cannot be opened.
+    headline or object name; one that was given is kept, and so is every field (and
+    the keywords) an editor changed (``edited_fields``): the editor's word wins.
+    Raises OSError when the original cannot be opened.
     """
     keep_title = asset.title != Path(asset.original_filename).stem
+    edited = set(edited_fields(asset)) if edited_fields else set()
+    kept = {name: getattr(asset, name) for name in edited - {"keywords"}}
     with asset.file.open("rb") as file:
         keywords = _metadata_fill(asset, file, keep_title=keep_title)
+    for name, value in kept.items():
+        setattr(asset, name, value)
     with transaction.atomic():
         asset.save(update_fields=[*METADATA_FIELDS, "title", "alt_text", "metadata_raw",
                                   "metadata_problems", "updated_at"])
-        asset.tags.set(keywords, clear=True)
+        if "keywords" not in edited:
+            asset.tags.set(keywords, clear=True)
     return asset
 
 

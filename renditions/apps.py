@@ -8,7 +8,7 @@ class RenditionsConfig(AppConfig):
     def ready(self):
         from dam import conf, services, signals
 
-        from . import checks, enqueue  # noqa: F401  (checks registers the system checks)
+        from . import checks, describing, enqueue  # noqa: F401  (checks: the system checks)
         from .conf import DEFAULTS
         from .engine import metadata
         from .engine.loading import probe
@@ -16,6 +16,7 @@ class RenditionsConfig(AppConfig):
         conf.extend(DEFAULTS)
         services.image_probe_set(probe)
         services.metadata_reader_set(metadata.read)
+        services.edited_fields_set(describing.edited_fields)
 
         signals.processing_requested.connect(enqueue.on_processing_requested,
                                              dispatch_uid="renditions.processing")

@@ -2,6 +2,7 @@
 
 Every change is recorded as an EditEvent (who, when, from what to what) and
 queues the asset so its renditions follow. Points and boxes are normalised 0-1.
+A description's changes are ``describing``'s; undoing one goes through it too.
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from django.utils import timezone
 from dam.models import Asset
 from dam.services import asset_enqueue
 
-from . import signals
+from . import describing, signals
 from .derive import engine_analysis, rendition_key
 from .engine import pipeline
 from .engine.geometry import PxBox
@@ -113,15 +114,22 @@ def review_set(*, asset: Asset, profile: RenditionProfile, review: str, user) ->
     return decision
 
 
+#: The ``dam.roles`` action that undoing an event of each kind takes.
+REVERT_ACTIONS = {EditEvent.Kind.FOCAL: "edit", EditEvent.Kind.CROP: "edit",
+                  EditEvent.Kind.REVIEW: "review", EditEvent.Kind.METADATA: "edit_metadata"}
+
+
 def revert_action(event: EditEvent) -> str:
     """The ``dam.roles`` action that undoing ``event`` takes: reviews are
-    reviewers' to undo, focal points and crops editors'."""
-    return "review" if event.kind == EditEvent.Kind.REVIEW else "edit"
+    reviewers' to undo, focal points and crops editors', descriptions too."""
+    return REVERT_ACTIONS[event.kind]
 
 
 def edit_revert(*, event: EditEvent, user) -> None:
     """Undo one recorded change by applying its 'before' value (itself recorded)."""
-    if event.kind == EditEvent.Kind.FOCAL:
+    if event.kind == EditEvent.Kind.METADATA:
+        describing.metadata_revert(event=event, user=user)
+    elif event.kind == EditEvent.Kind.FOCAL:
         before = event.before
         point = None if before["origin"] == "auto" else (before["x"], before["y"])
         focal_set(asset=event.asset, point=point, user=user)

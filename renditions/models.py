@@ -268,12 +268,15 @@ class CropDecision(models.Model):
 
 
 class EditEvent(models.Model):
-    """History: who changed a focal point, a crop or a review, from what to what."""
+    """History: who changed a focal point, a crop, a review or the description, from
+    what to what. A description change ("metadata") holds only the fields it changed,
+    keywords as a sorted list (``renditions.describing``)."""
 
     class Kind(models.TextChoices):
         FOCAL = "focal", "Focal point"
         CROP = "crop", "Crop"
         REVIEW = "review", "Review"
+        METADATA = "metadata", "Description"
 
     asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="edits")
     profile = models.ForeignKey(RenditionProfile, null=True, blank=True,

@@ -39,7 +39,7 @@ def library(request):
     return render(request, "dam/library.html", {
         "page": page, "query": query, "status": status, "statuses": Asset.Status.choices,
         "tiles": selectors.library_tiles(page.object_list, profile_slug=thumb),
-        "thumb_profile": thumb,
+        "thumb_profile": thumb, "bulk_fields": EDITABLE_FIELDS,
     })
 
 
@@ -93,9 +93,10 @@ def asset_detail(request, uid):
     return render(request, "dam/asset_detail.html", {
         "asset": asset, "can": roles.Can(request.user, asset.collection), "renditions": renditions.order_by("profile__slug"),
         "profiles": selectors.profile_cards(asset=asset),
-        "edits": asset.edits.select_related("user", "profile")[:50],
+        "edits": _history(asset),
         "low_confidence": confidence.LOW_CONFIDENCE,
         "metadata": _metadata_rows(asset),
+        "metadata_form": _metadata_form(asset),
         "keywords": sorted((t.name for t in asset.tags.all()), key=str.casefold),
     })
 
@@ -106,11 +107,50 @@ METADATA_ROWS = (("Headline", "headline"), ("Caption", "caption"), ("Alt text", 
                  ("Usage terms", "usage_terms"), ("Source", "source"),
                  ("Instructions", "instructions"), ("Date created", "date_created"),
                  ("City", "city"), ("Country", "country"))
+#: Fields edited in a textarea: those that keep newlines (renditions.describing.MULTILINE).
+LONG_FIELDS = {"caption", "copyright", "usage_terms", "instructions"}
+#: What editors change (the asset page's form, the library's bulk bar): (field, label).
+EDITABLE_FIELDS = [(name, label) for label, name in (("Title", "title"), *METADATA_ROWS)]
+LABELS = {name: label for name, label in EDITABLE_FIELDS} | {"keywords": "Keywords"}
 
 
 def _metadata_rows(asset) -> list[tuple[str, str]]:
     return [(label, getattr(asset, name)) for label, name in METADATA_ROWS
             if getattr(asset, name)]
+
+
+def _metadata_form(asset) -> list[dict]:
+    """The edit form's fields: the title, then the IPTC's, with their limits."""
+    return [{"name": name, "label": label, "value": getattr(asset, name),
+             "long": name in LONG_FIELDS, "max_length": Asset._meta.get_field(name).max_length}
+            for name, label in EDITABLE_FIELDS]
+
+
+def _history(asset) -> list:
+    """The asset's last 50 edits; a metadata edit carries ``changes``, field by field."""
+    edits = list(asset.edits.select_related("user", "profile")[:50])
+    for event in edits:
+        if event.kind == "metadata":
+            event.changes = metadata_changes(event.before or {}, event.after or {})
+    return edits
+
+
+def metadata_changes(before: dict, after: dict) -> list[dict]:
+    """A metadata event, readable: {label, before, after} per field, and for the
+    keywords {label, added, removed} (each sorted)."""
+    rank = {name: i for i, name in enumerate(LABELS)}
+    changes = []
+    for name in sorted(set(before) | set(after), key=lambda n: (rank.get(n, len(rank)), n)):
+        old, new = before.get(name), after.get(name)
+        if name == "keywords":
+            old, new = set(old or ()), set(new or ())
+            changes.append({"label": LABELS[name], "keywords": True,
+                            "added": sorted(new - old, key=str.casefold),
+                            "removed": sorted(old - new, key=str.casefold)})
+        else:
+            changes.append({"label": LABELS.get(name, name), "before": old or "",
+                            "after": new or ""})
+    return changes
 
 
 @require_safe

@@ -15,3 +15,9 @@ processing_failed = Signal()
 #: A reviewer marked a crop. ``asset_id``, ``profile`` (slug), ``review``
 #: ("approved", "needs_work" or "pending").
 crop_reviewed = Signal()
+
+#: Editors changed assets' descriptions (``renditions.describing``): ``changes``,
+#: asset id -> the names of the public fields that changed (title, credit,
+#: keywords...). A change of a field the renditions carry is also followed by
+#: ``renditions_updated`` once the new files are made.
+asset_described = Signal()

@@ -17,3 +17,5 @@ class WebhooksConfig(AppConfig):
                                           dispatch_uid="webhooks.processing_failed")
         signals.crop_reviewed.connect(receivers.on_crop_reviewed,
                                       dispatch_uid="webhooks.crop_reviewed")
+        signals.asset_described.connect(receivers.on_asset_described,
+                                        dispatch_uid="webhooks.asset_described")

@@ -12,9 +12,11 @@ class Event(models.TextChoices):
     """What an endpoint can subscribe to."""
 
     RENDITIONS_READY = "renditions.ready", "Renditions ready (first processing)"
-    RENDITIONS_CHANGED = "renditions.changed", "Renditions changed (focal point, crop, profile)"
+    RENDITIONS_CHANGED = ("renditions.changed",
+                          "Renditions changed (focal point, crop, profile, credit)")
     RENDITION_REVIEWED = "rendition.reviewed", "Crop reviewed (approved, needs work, reopened)"
     ASSET_FAILED = "asset.failed", "Processing failed"
+    ASSET_UPDATED = "asset.updated", "Description changed (title, caption, credit, keywords...)"
 
 
 #: The admin's test delivery; sent to the chosen endpoint whatever it subscribes to.

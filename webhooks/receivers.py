@@ -30,6 +30,17 @@ def on_crop_reviewed(sender, *, asset_id: int, profile: str, review: str, **kwar
     _create(Event.RENDITION_REVIEWED, asset_id, {"profile": profile, "review": review})
 
 
+def on_asset_described(sender, *, changes: dict[int, list[str]], **kwargs) -> None:
+    """One ``asset.updated`` per asset whose public description changed (a bulk edit
+    of many: one each, as their payloads differ), with the names of those fields."""
+    try:
+        services.deliveries_create_each(event=str(Event.ASSET_UPDATED), extras={
+            asset_id: {"fields": list(fields)} for asset_id, fields in changes.items()})
+    except Exception:  # noqa: BLE001 - see the module docstring
+        log.exception("Assets %s: could not create the asset.updated webhook deliveries",
+                      sorted(changes)[:10])
+
+
 def _create(event: str, asset_id: int, extra: dict) -> None:
     try:
         services.deliveries_create(event=str(event), asset_id=asset_id, extra=extra)

@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('auth', '0012_alter_user_first_name_max_length'),
-        ('dam', '0003_metadata'),
+        ('dam', '0004_keyword_folding'),
     ]
 
     operations = [

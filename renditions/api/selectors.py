@@ -17,3 +17,12 @@ def asset_sync_list(*, q: str = "", status: str = "",
         assets = assets.filter(updated_at__gte=updated_since)
     return assets
 
+
+
+def asset_pks_selected(*, ids: list | None = None, query: dict | None = None,
+                       limit: int) -> list[int]:
+    """Primary keys of the assets with these ``ids`` (uuids), or of every asset the
+    list's ``query`` (``AssetListQuery``) matches: at most ``limit`` + 1, so a caller
+    can tell a selection that is too large."""
+    assets = Asset.objects.filter(uid__in=ids) if ids is not None else asset_sync_list(**query)
+    return list(assets.values_list("pk", flat=True)[:limit + 1])

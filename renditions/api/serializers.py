@@ -22,6 +22,7 @@ from .. import selectors
 from ..engine import composition
 from ..engine.rendering import FORMATS
 from ..models import FRAME_SIZE, Analysis, CropDecision, RenditionProfile
+from .metadata_in import TemplateIn
 
 def _unit(**kwargs) -> serializers.FloatField:
     """A normalised coordinate, checked to lie in 0-1."""
@@ -175,7 +176,8 @@ class AssetSerializer(serializers.ModelSerializer):
     error = serializers.CharField(source="error_message", read_only=True, required=False,
                                   allow_null=True, help_text="Viewers only.")
     saliency = SaliencyField(required=False, help_text="Viewers only.")
-    keywords = KeywordsField(help_text="Keywords, from the photo's IPTC/XMP on upload.")
+    keywords = KeywordsField(help_text="Keywords: the photo's own (IPTC/XMP) on upload, then "
+                                       "as editors set them.")
     collection = CollectionRef(read_only=True, required=False, help_text="Viewers only.")
     metadata_problems = serializers.ListField(
         child=serializers.CharField(), read_only=True, required=False,
@@ -205,6 +207,7 @@ class AssetSerializer(serializers.ModelSerializer):
 
 class RootOut(serializers.Serializer):
     assets = serializers.URLField(help_text="The library: list (viewers) and upload (editors).")
+    keywords = serializers.URLField(help_text="Keyword suggestions, for autocomplete.")
     profiles = serializers.URLField(help_text="The rendition profiles.")
     collections = serializers.URLField(help_text="The collections you may view.")
     schema = serializers.URLField(help_text="This API's OpenAPI 3 schema.")
@@ -243,7 +246,8 @@ class AssetListQuery(serializers.Serializer):
 
 # --- Upload -------------------------------------------------------------------
 
-class UploadIn(serializers.Serializer):
+class UploadIn(TemplateIn):
+    """Files, and what every one of them should say (``TemplateIn``)."""
     files = serializers.ListField(
         child=serializers.FileField(allow_empty_file=True, use_url=False), allow_empty=False,
         help_text="One or several photos; each is stored or refused on its own.")

@@ -5,11 +5,12 @@
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
-from . import collections, docs, errors, views
+from . import bulk, collections, docs, errors, views
 
 urlpatterns = [
     path("", views.RootView.as_view(), name="api-root"),
     path("assets/", views.AssetListView.as_view(), name="api-assets"),
+    path("assets/bulk", bulk.BulkView.as_view(), name="api-assets-bulk"),
     path("assets/<uuid:uid>/", views.AssetDetailView.as_view(), name="asset-json"),
     path("assets/<uuid:uid>/regenerate", views.RegenerateView.as_view(),
          name="api-asset-regenerate"),
@@ -22,6 +23,7 @@ urlpatterns = [
     path("assets/<uuid:uid>/history/<int:event_id>/revert", views.RevertView.as_view(),
          name="api-asset-revert"),
     path("assets/<uuid:uid>/frame-url", views.FrameUrlView.as_view(), name="api-asset-frame-url"),
+    path("keywords/", views.KeywordsView.as_view(), name="api-keywords"),
     path("profiles/", views.ProfileListView.as_view(), name="api-profiles"),
     path("collections/", collections.CollectionListView.as_view(), name="api-collections"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -23,10 +23,11 @@ from dam import services as dam_services
 from dam.conf import dam_setting
 from dam.models import Asset, Collection
 
-from .. import delivery, editing
+from .. import delivery, describing, editing
 from .. import selectors as rendition_selectors
 from .. import services
 from ..models import EditEvent, RenditionProfile
+from . import metadata_in as m
 from . import permissions, selectors
 from . import serializers as s
 
@@ -149,7 +150,7 @@ def _create_all(request, body) -> tuple[list[Asset], list[dict]]:
             created.append(dam_services.asset_create(
                 file=file, uploaded_by=request.user, title=body["title"],
                 alt_text=body["alt_text"], collection=body["collection"],
-                allow_duplicate=False))
+                allow_duplicate=False, template=body["template"]))
         except dam_services.DuplicateAsset as exc:
             refused.append(_refusal(file, exc, exc.existing.uid))
         except ValidationError as exc:
@@ -164,7 +165,7 @@ def _refusal(file, exc: ValidationError, existing=None) -> dict:
 class RootView(APIView):
     """Where the endpoints are, as DRF's browsable root has it: anyone may ask."""
     permission_classes = [permissions.PublicRead]
-    LINKS = {"assets": "api-assets", "profiles": "api-profiles",
+    LINKS = {"assets": "api-assets", "keywords": "api-keywords", "profiles": "api-profiles",
              "collections": "api-collections", "schema": "api-schema", "docs": "api-docs"}
 
     @extend_schema(operation_id="root", responses={200: s.RootOut},
@@ -176,8 +177,9 @@ class RootView(APIView):
 
 
 class AssetDetailView(APIView):
-    """The delivery JSON: anyone with the id; logged-in viewers get the private fields."""
-    permission_classes = [permissions.PublicRead]
+    """The delivery JSON: anyone with the id; logged-in viewers get the private fields.
+    Editors change its description with PATCH."""
+    permission_classes = [permissions.allows(GET=None, PATCH="edit_metadata")]
 
     @extend_schema(operation_id="assets_retrieve",
                    responses={200: s.AssetSerializer, **_errors(404)},
@@ -188,6 +190,31 @@ class AssetDetailView(APIView):
         if asset is None:
             raise exceptions.NotFound("No asset with this id.")
         return Response(s.AssetSerializer(asset, context={"request": request}).data)
+
+    @extend_schema(operation_id="assets_update", request=m.MetadataIn,
+                   responses={200: s.AssetSerializer, **_errors(400, 401, 403, 404, 415, 429)},
+                   summary="Change an asset's description and keywords; recorded in its "
+                           "history (editors)")
+    def patch(self, request, uid):
+        asset = _asset(request, uid, "edit_metadata")
+        describing.metadata_set(asset=asset, changes=_valid(m.MetadataIn, request),
+                                user=request.user)
+        return self.get(request, uid)
+
+
+class KeywordsView(APIView):
+    permission_classes = [permissions.allows(GET="view")]
+
+    @extend_schema(operation_id="keywords_list", parameters=[m.KeywordsQuery],
+                   responses={200: m.KeywordsOut, **_errors(400, 401, 403)},
+                   summary="Keywords starting with q, most used first, for autocomplete "
+                           "(viewers)")
+    def get(self, request):
+        query = m.KeywordsQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        found = dam_selectors.keyword_suggestions(prefix=query.validated_data["q"],
+                                                  limit=query.validated_data["limit"])
+        return Response({"results": found})
 
 
 class RegenerateView(APIView):

@@ -12,15 +12,18 @@
   /** An Error carrying a message a person can act on. */
   async function errorOf(response) {
     let message = "";
+    let fields = {};
     try {
       const body = await response.clone().json();
       message = body.error || "";
+      fields = body.fields || {};
     } catch (_) { /* not JSON */ }
     if (!message && response.status === 403) message = "You do not have permission to do this.";
     if (!message && response.status === 404) message = "Not found: it may have been deleted.";
     if (!message) message = `The server answered ${response.status} ${response.statusText}.`;
     const error = new Error(message);
     error.status = response.status;
+    error.fields = fields;  // field name -> [messages], from a 400's {"fields": ...}
     return error;
   }
 
@@ -36,11 +39,11 @@
     return response.json();
   }
 
-  async function postJSON(url, body) {
+  async function sendJSON(method, url, body) {
     let response;
     try {
       response = await fetch(url, {
-        method: "POST", credentials: "same-origin",
+        method, credentials: "same-origin",
         headers: {"Content-Type": "application/json", Accept: "application/json",
                   "X-CSRFToken": csrfToken()},
         body: JSON.stringify(body || {}),
@@ -50,6 +53,20 @@
     }
     if (!response.ok) throw await errorOf(response);
     return response.json();
+  }
+
+  const postJSON = (url, body) => sendJSON("POST", url, body);
+  const patchJSON = (url, body) => sendJSON("PATCH", url, body);
+
+  /** The page at ``url`` as the server renders it now, parsed; null when it cannot be had. */
+  async function fetchDocument(url) {
+    try {
+      const response = await fetch(url, {credentials: "same-origin"});
+      if (!response.ok) return null;
+      return new DOMParser().parseFromString(await response.text(), "text/html");
+    } catch (_) {
+      return null;
+    }
   }
 
   function delay(ms) {
@@ -77,6 +94,8 @@
     el.textContent = STATUS_LABELS[status] || status;
   }
 
-  window.Salient = Object.assign(window.Salient || {},
-                                 {csrfToken, getJSON, postJSON, delay, watchAsset, setStatus, STATUS_LABELS});
+  window.Salient = Object.assign(window.Salient || {}, {
+    csrfToken, getJSON, postJSON, patchJSON, fetchDocument, delay, watchAsset, setStatus,
+    STATUS_LABELS,
+  });
 })();

@@ -1,12 +1,11 @@
 /* Library: tiles of assets still being processed update on their own; each shows the
- * rendition of the library's thumbnail profile (DAM["LIBRARY_THUMBNAIL"]) once it is made. */
+ * rendition of the library's thumbnail profile (DAM["LIBRARY_THUMBNAIL"]) once it is made.
+ * Salient.followTiles(grid) does it again for tiles the page has put in anew (bulk.js). */
 (function () {
   "use strict";
   const S = window.Salient;
   const grid = document.querySelector(".grid[data-thumb-profile]");
   const thumbProfile = grid ? grid.dataset.thumbProfile : "";
-  const busy = [...document.querySelectorAll(".tile[data-api]")]
-    .filter((tile) => ["queued", "processing"].includes(tile.dataset.status));
 
   function update(tile, data) {
     tile.dataset.status = data.status;
@@ -27,8 +26,15 @@
     }
   }
 
-  busy.forEach((tile) => {
-    S.watchAsset(tile.dataset.api, (data) => update(tile, data), {interval: 2000})
-      .catch(() => { /* the next page load shows the state */ });
-  });
+  function followTiles(container) {
+    [...container.querySelectorAll(".tile[data-api]")]
+      .filter((tile) => ["queued", "processing"].includes(tile.dataset.status))
+      .forEach((tile) => {
+        S.watchAsset(tile.dataset.api, (data) => update(tile, data), {interval: 2000})
+          .catch(() => { /* the next page load shows the state */ });
+      });
+  }
+
+  if (grid) followTiles(grid);
+  S.followTiles = followTiles;
 })();

@@ -1,5 +1,7 @@
 /* Upload: drop or choose several photos; each goes up in its own request with its own
- * progress bar, then its row follows processing until the renditions are made.
+ * progress bar, then its row follows processing until the renditions are made. The
+ * "Apply to this batch" template (credit, copyright, keywords...) as it stands when the
+ * files are added goes with each of them.
  */
 (function () {
   "use strict";
@@ -54,9 +56,24 @@
       + (counts.failed ? `, ${counts.failed} refused` : "") + (left ? `, ${left} to go` : "");
   }
 
+  /** The batch template as it stands when files are added: [name, value] pairs to send. */
+  function batchFields() {
+    const box = document.getElementById("batch-template");
+    if (!box) return [];
+    const pairs = [...box.querySelectorAll("input[name], textarea[name]")]
+      .filter((el) => el.type !== "checkbox" && el.value.trim())
+      .map((el) => [el.name, el.value.trim()]);
+    const keywords = box.querySelector("[data-tag-input]").tags;
+    keywords.commit();
+    if (keywords.values.length) pairs.push(["keywords", keywords.values.join(", ")]);
+    if (pairs.length) pairs.push(["overwrite", String(document.getElementById("batch-overwrite").checked)]);
+    return pairs;
+  }
+
   function add(files) {
+    const template = batchFields();
     for (const file of files) {
-      queue.push(addRow(file));
+      queue.push({...addRow(file), template});
       counts.total += 1;
     }
     updateSummary();
@@ -76,6 +93,7 @@
       const data = new FormData();
       data.append("files", row.file, row.file.name);
       data.append("title", form.querySelector("[name=title]").value);
+      row.template.forEach(([name, value]) => data.append(name, value));
       const xhr = new XMLHttpRequest();
       xhr.open("POST", form.action);
       xhr.setRequestHeader("Accept", "application/json");

@@ -69,7 +69,7 @@ EXPECTED: dict[str, dict[str, dict[str, set[int]]]] = {
     "deliver": {"GET": PUBLIC},
     "deliver-frame": {"GET": _roles({403}, {403}, {403}, {403}, {403})},  # unsigned: refused
     "rendition-file": {"GET": PUBLIC},
-    "asset-json": {"GET": PUBLIC},
+    "asset-json": {"GET": PUBLIC, "PATCH": _api("editor", {200})},
     "asset-heatmap": {"GET": VIEWERS, "POST": NOT_ALLOWED},
     "asset-preview": {"GET": VIEWERS},
     "review-queue": {"GET": VIEWERS},
@@ -83,6 +83,8 @@ EXPECTED: dict[str, dict[str, dict[str, set[int]]]] = {
     "api-asset-crop": {"GET": API_NOT_ALLOWED, "POST": _api("editor", {200})},
     "api-asset-review": {"GET": API_NOT_ALLOWED, "POST": _api("reviewer", {200})},
     "api-asset-revert": {"GET": API_NOT_ALLOWED, "POST": _api("editor", {200})},
+    "api-assets-bulk": {"GET": API_NOT_ALLOWED, "POST": _api("editor", {200})},
+    "api-keywords": {"GET": API_VIEWERS, "POST": API_NOT_ALLOWED},
     "api-profiles": {"GET": API_VIEWERS, "POST": _api("nobody", set())},  # admins only
     "api-collections": {"GET": API_VIEWERS, "POST": _api("nobody", set())},  # admins only
     "api-asset-frame-url": {"GET": _roles({401}, {403}, {400}, {400}, {400})},  # no size asked
@@ -99,6 +101,7 @@ POST_BODIES = {
     "api-asset-crop": {"box": [0.1, 0.1, 0.9, 0.9]},
     "api-asset-review": {"review": "needs_work"},  # never "approved": that would lock the crop
     "api-asset-revert": {},
+    "api-assets-bulk": {"query": {}, "set": {"city": "Oslo"}},
     "api-profiles": {"slug": "x", "name": "X", "aspect_width": 1, "aspect_height": 1},
     "api-collections": {"name": "Sport"},
 }
@@ -158,9 +161,16 @@ def _fillers(asset) -> dict:
     }
 
 
+#: The PATCH rows' JSON bodies.
+PATCH_BODIES = {"asset-json": {"credit": "Staff"}}
+
+
 def _send(client, method, name, url, headers=None):
     if method == "GET":
         return client.get(url, headers=headers)
+    if method == "PATCH":
+        return client.patch(url, json.dumps(PATCH_BODIES[name]),
+                            content_type="application/json", headers=headers)
     if name in POST_BODIES:
         return client.post(url, json.dumps(POST_BODIES[name]), content_type="application/json",
                            headers=headers)
@@ -236,19 +246,21 @@ POSTER = {"api-asset-review": "reviewer", "login": "anonymous"}  # the others: "
 def test_every_mutating_view_wants_a_csrf_token(processed, users):
     routes, _ = _routes(_fillers(processed))
     problems = []
-    mutating = (n for n, row in EXPECTED.items()
-                if row.get("POST") not in (None, NOT_ALLOWED, API_NOT_ALLOWED))
-    for name in mutating:
+    mutating = ((n, m) for n, row in EXPECTED.items() for m in ("POST", "PATCH")
+                if row.get(m) not in (None, NOT_ALLOWED, API_NOT_ALLOWED))
+    for name, method in mutating:
         role = POSTER.get(name, "editor")
         client = _client(users[role], enforce_csrf_checks=True)
-        without = _send(client, "POST", name, routes[name])
+        without = _send(client, method, name, routes[name])
         if without.status_code != 403:
-            problems.append(f"{name} as {role} without a token: {without.status_code}")
+            problems.append(f"{method} {name} as {role} without a token: "
+                            f"{without.status_code}")
         client.get(reverse("login"))  # the form sets the CSRF cookie
         token = client.cookies["csrftoken"].value
-        with_token = _send(client, "POST", name, routes[name], {"X-CSRFToken": token})
-        if with_token.status_code not in EXPECTED[name]["POST"][role]:
-            problems.append(f"{name} as {role} with a token: {with_token.status_code}")
+        with_token = _send(client, method, name, routes[name], {"X-CSRFToken": token})
+        if with_token.status_code not in EXPECTED[name][method][role]:
+            problems.append(f"{method} {name} as {role} with a token: "
+                            f"{with_token.status_code}")
     assert not problems, "\n".join(problems)
 
 

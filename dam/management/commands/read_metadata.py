@@ -1,7 +1,8 @@
 """Read the photo metadata (IPTC IIM, XMP, EXIF) of existing assets' originals again.
 
 For assets uploaded before metadata was read, or after the reader improved. Goes
-through ``dam.services.asset_metadata_read`` (the upload's own rules), in chunks of
+through ``dam.services.asset_metadata_read`` (the upload's own rules; the fields and
+keywords an editor changed are kept), in chunks of
 primary keys so memory stays flat, with a progress bar; lists the assets it could
 not read and exits 1 when there were any.
 """

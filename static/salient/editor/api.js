@@ -17,6 +17,8 @@ export const postCrop = (card, body) => S.postJSON(card.el.dataset.cropUrl, body
 export const postReview = (card, review) => S.postJSON(card.el.dataset.reviewUrl, {review});
 export const postRevert = (url) => S.postJSON(url, {});
 export const postRegenerate = () => S.postJSON(cfg.regenerateUrl, {});
+/** Change the asset's metadata: only the fields in ``body``; answers the asset's JSON. */
+export const patchAsset = (body) => S.patchJSON(cfg.api, body);
 
 /** Poll the asset until processing is done; resolves null once isCancelled() says so. */
 export function watchAsset(onTick, isCancelled) {
@@ -24,12 +26,4 @@ export function watchAsset(onTick, isCancelled) {
 }
 
 /** This page as the server renders it now, parsed; null when it cannot be had. */
-export async function fetchPage() {
-  try {
-    const response = await fetch(location.href, {credentials: "same-origin"});
-    if (!response.ok) return null;
-    return new DOMParser().parseFromString(await response.text(), "text/html");
-  } catch (_) {
-    return null;
-  }
-}
+export const fetchPage = () => S.fetchDocument(location.href);

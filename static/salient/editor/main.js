@@ -17,6 +17,7 @@ import {adjustPointerDown, adjustPointerMove, adjustPointerUp, enterAdjust, exit
         resetCrop, saveCrop} from "./adjust.js";
 import {review} from "./review.js";
 import {revert} from "./history.js";
+import {wireMetadata} from "./metadata.js";
 
 // The stage's pointer goes to the crop box while one is being adjusted, else to the focal point.
 function onPointerDown(event) {
@@ -78,6 +79,7 @@ async function init() {
   setupCards();
   wireTools();
   if (cfg.canEdit) wireEditing();
+  wireMetadata();
   document.addEventListener("click", onActionClick);
   if ($("reprocess")) $("reprocess").addEventListener("click", reprocess);
   let data;

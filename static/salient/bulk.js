@@ -1,0 +1,182 @@
+/* Library selection and bulk edit (editors). A tick on a tile selects it, Shift-click (or
+ * Shift+Space) on another selects the ones between; "Select all N matching" takes every
+ * asset of the current search, on every page. Apply sends one POST /api/assets/bulk with
+ * the ids, or with the search itself ({query}) when all matching are selected.
+ */
+(function () {
+  "use strict";
+  const S = window.Salient;
+  const bar = document.getElementById("bulk");
+  if (!bar) return;
+  const $ = (id) => document.getElementById(id);
+  const form = $("bulk-form");
+  const total = Number(bar.dataset.total) || 0;
+  const state = {anchor: null, allMatching: false, shiftSpace: false};
+
+  const grid = () => document.querySelector(".grid");
+  const boxes = () => [...grid().querySelectorAll("input.pick")];
+  const picked = () => boxes().filter((box) => box.checked).map((box) => box.value);
+  const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
+
+  function update() {
+    const count = state.allMatching ? total : picked().length;
+    boxes().forEach((box) => box.closest(".tile").classList.toggle("picked", box.checked));
+    $("bulk-count").textContent = state.allMatching ? `All ${total} matching selected`
+      : count ? `${count} selected` : "Nothing selected";
+    $("bulk-clear").hidden = !count;
+    $("bulk-all").hidden = state.allMatching;
+    form.hidden = !count;
+    $("bulk-apply").textContent = `Apply to ${plural(count, "asset")}`;
+    bar.dataset.selected = String(count);
+  }
+
+  /** A tick (or its tile) was clicked: toggle it, or with Shift the range from the last one. */
+  function onPick(box, range) {
+    const all = boxes();
+    if (range && state.anchor && all.includes(state.anchor)) {
+      const [from, to] = [all.indexOf(state.anchor), all.indexOf(box)].sort((a, b) => a - b);
+      all.slice(from, to + 1).forEach((b) => { b.checked = box.checked; });
+    }
+    state.anchor = box;
+    state.allMatching = false;
+    update();
+  }
+
+  function onGridClick(event) {
+    const box = event.target.closest("input.pick");
+    if (box) {
+      onPick(box, event.shiftKey || state.shiftSpace);
+      state.shiftSpace = false;
+      return;
+    }
+    const tile = event.target.closest(".tile");
+    if (!tile || event.target.closest("a, button, input") || !tile.querySelector("input.pick")) return;
+    const pick = tile.querySelector("input.pick");
+    pick.checked = !pick.checked;
+    onPick(pick, event.shiftKey);
+  }
+
+  function selectAll() {
+    boxes().forEach((box) => { box.checked = true; });
+    state.allMatching = true;
+    update();
+  }
+
+  function clear() {
+    boxes().forEach((box) => { box.checked = false; });
+    state.allMatching = false;
+    state.anchor = null;
+    update();
+  }
+
+  /** The library's current search, as the page's URL says it (q, status, any filter). */
+  function currentQuery() {
+    const params = new URLSearchParams(location.search);
+    const query = {};
+    for (const key of new Set(params.keys())) {
+      if (key === "page") continue;
+      const values = params.getAll(key).filter(Boolean);
+      if (values.length) query[key] = values.length === 1 ? values[0] : values;
+    }
+    return query;
+  }
+
+  /** Each [data-op] row's value for the request, or null when the row asks for nothing. */
+  const READERS = {
+    set(row) {
+      const [field, value] = row.querySelectorAll("select, input");
+      return field.value ? {[field.value]: value.value} : null;
+    },
+    append(row) {
+      const [field, value] = row.querySelectorAll("select, input");
+      return field.value && value.value ? {[field.value]: value.value} : null;
+    },
+    add_keywords: (row) => keywords(row),
+    remove_keywords: (row) => keywords(row),
+  };
+
+  function keywords(row) {
+    const box = row.querySelector("[data-tag-input]").tags;
+    box.commit();
+    return box.values.length ? box.values : null;
+  }
+
+  function operations() {
+    const ops = {};
+    form.querySelectorAll("[data-op]").forEach((row) => {
+      const read = READERS[row.dataset.op];
+      const value = read && read(row);
+      if (value) ops[row.dataset.op] = value;
+    });
+    return ops;
+  }
+
+  function say(text, kind = "") {
+    $("bulk-result").textContent = text;
+    $("bulk-result").className = `form-status ${kind}`.trim();
+  }
+
+  async function apply(event) {
+    event.preventDefault();
+    const ops = operations();
+    if (!Object.keys(ops).length) {
+      say("Choose a change first: a field to set or append to, or keywords.", "error");
+      return;
+    }
+    const target = state.allMatching ? {query: currentQuery()} : {ids: picked()};
+    $("bulk-apply").disabled = true;
+    say("Applying…");
+    bar.dataset.state = "applying";
+    try {
+      const result = await S.postJSON(bar.dataset.url, {...target, ...ops});
+      say(`Updated ${result.updated} of ${plural(result.matched, "asset")}.`, "ok");
+      await refreshGrid();
+      bar.dataset.state = "done";
+    } catch (error) {
+      say(fieldMessages(error.fields) || error.message, "error");
+      bar.dataset.state = "error";
+    } finally {
+      $("bulk-apply").disabled = false;
+    }
+  }
+
+  /** The API's refusals by part and field ({set: {credit: [...]}, append: [...]}), in words:
+   * "Set credit: At most 255 characters." */
+  function fieldMessages(fields) {
+    const lines = [];
+    const walk = (value, path) => {
+      if (Array.isArray(value)) {
+        const where = path.join(" ").replace(/_/g, " ");
+        lines.push(where ? `${where[0].toUpperCase()}${where.slice(1)}: ${value.join(" ")}`
+          : value.join(" "));
+      } else if (value && typeof value === "object") {
+        Object.entries(value).forEach(([k, v]) => walk(v, k === "non_field_errors" ? path : [...path, k]));
+      }
+    };
+    walk(fields || {}, []);
+    return lines.join(" ");
+  }
+
+  /** Read the tiles again (titles, status), keeping the selection. */
+  async function refreshGrid() {
+    const doc = await S.fetchDocument(location.href);
+    const fresh = doc && doc.querySelector(".grid");
+    if (!fresh) return;
+    const keep = new Set(picked());
+    const anchor = state.anchor && state.anchor.value;
+    grid().replaceChildren(...[...fresh.children].map((el) => document.importNode(el, true)));
+    boxes().forEach((box) => { box.checked = state.allMatching || keep.has(box.value); });
+    state.anchor = boxes().find((box) => box.value === anchor) || null;
+    if (S.followTiles) S.followTiles(grid());
+    update();
+  }
+
+  grid().addEventListener("click", onGridClick);
+  grid().addEventListener("keydown", (event) => {
+    if (event.key === " " && event.target.matches("input.pick")) state.shiftSpace = event.shiftKey;
+  });
+  $("bulk-all").addEventListener("click", selectAll);
+  $("bulk-clear").addEventListener("click", clear);
+  form.addEventListener("submit", apply);
+  update();
+})();

@@ -1,0 +1,122 @@
+/* The Metadata form (editors): one PATCH of the fields that changed, each refusal shown
+ * next to its field; when a field the renditions carry changed, the API has queued them
+ * again and the progress bar follows them as after a focal point.
+ */
+import {$, cards} from "./state.js";
+import {patchAsset} from "./api.js";
+import {refreshFragments, regenerate} from "./regenerate.js";
+
+const form = $("metadata-form");
+const keywordsBox = () => $("md-keywords").closest("[data-tag-input]").tags;
+let saved = {};  // field -> its value as last saved, to send only what changed
+
+function fields() {
+  return [...form.elements].filter((el) => el.name);
+}
+
+function values() {
+  const out = Object.fromEntries(fields().map((el) => [el.name, el.value]));
+  out.keywords = keywordsBox().values;
+  return out;
+}
+
+const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+
+function changes() {
+  return Object.fromEntries(Object.entries(values()).filter(([k, v]) => !same(v, saved[k])));
+}
+
+/** Show the asset's values (its API JSON) in the form; they become the saved state. */
+export function fillMetadata(asset) {
+  if (!form) return;
+  fields().forEach((el) => { el.value = asset[el.name] ?? ""; });
+  keywordsBox().set(asset.keywords || []);
+  saved = values();
+  markDirty();
+  const title = $("asset-title");
+  if (title && asset.title) title.textContent = asset.title;
+}
+
+function say(text, kind = "") {
+  const status = $("metadata-status");
+  status.textContent = text;
+  status.className = `form-status ${kind}`.trim();
+}
+
+function showErrors(errors) {
+  form.querySelectorAll("[data-field]").forEach((box) => {
+    const messages = errors[box.dataset.field];
+    const line = box.querySelector(".field-error");
+    const control = box.querySelector("input[id^=md-], textarea");
+    line.textContent = messages ? [].concat(messages).join(" ") : "";
+    line.hidden = !messages;
+    if (messages) control.setAttribute("aria-invalid", "true");
+    else control.removeAttribute("aria-invalid");
+  });
+  const first = form.querySelector("[aria-invalid=true]");
+  if (first) first.focus();
+  return Boolean(first);
+}
+
+function markDirty() {
+  const dirty = Object.keys(changes()).length > 0;
+  form.classList.toggle("dirty", dirty);
+  $("metadata-discard").disabled = !dirty;
+}
+
+const labelOf = (name) => form.querySelector(`label[for=md-${name}]`).textContent.trim();
+
+async function save(event) {
+  event.preventDefault();
+  keywordsBox().commit();
+  const body = changes();
+  showErrors({});
+  if (!Object.keys(body).length) {
+    say("Nothing has changed.");
+    return;
+  }
+  const started = performance.now();
+  $("metadata-save").disabled = true;
+  form.dataset.state = "saving";
+  say("Saving…");
+  let asset;
+  try {
+    asset = await patchAsset(body);
+  } catch (error) {
+    const marked = showErrors(error.fields || {});
+    say(marked ? "Not saved: see the fields marked below." : error.message, "error");
+    form.dataset.state = "error";
+    return;
+  } finally {
+    $("metadata-save").disabled = false;
+  }
+  fillMetadata(asset);
+  followSave(asset, Object.keys(body).map(labelOf), started);
+}
+
+/** Say what was saved; follow the renditions when the metadata they carry changed. */
+async function followSave(asset, labels, started) {
+  const follows = !asset.progress.done;
+  say(`Saved: ${labels.join(", ")}.` + (follows ? " The renditions will follow with it." : ""), "ok");
+  form.dataset.state = "saved";
+  if (follows) await regenerate([...cards.keys()], started, "Metadata saved");
+  else await refreshFragments();
+}
+
+function discard() {
+  fields().forEach((el) => { el.value = saved[el.name]; });
+  keywordsBox().set(saved.keywords);
+  showErrors({});
+  say("");
+  markDirty();
+}
+
+export function wireMetadata() {
+  if (!form) return;
+  saved = values();
+  markDirty();
+  form.addEventListener("submit", save);
+  form.addEventListener("input", markDirty);
+  form.addEventListener("tags-change", markDirty);
+  $("metadata-discard").addEventListener("click", discard);
+}
