@@ -61,13 +61,16 @@ def collection_rows(*, user) -> list[dict]:
     return rows
 
 
-def keyword_suggestions(*, prefix: str = "", limit: int = 20) -> list[dict]:
-    """Keywords of assets starting with ``prefix``, most used first: ``name``, ``count``.
+def keyword_suggestions(*, user, prefix: str = "", limit: int = 20) -> list[dict]:
+    """Keywords of the assets ``user`` may view starting with ``prefix``, most used
+    first: ``name``, ``count`` (of those assets).
 
     Case- and accent-insensitive ("el" finds "Élan"; ``folding``); an empty prefix
     gives the most used keywords.
     """
     used = Q(taggit_taggeditem_items__content_type=ContentType.objects.get_for_model(Asset))
+    if roles.scope(user, "view") is not roles.EVERYWHERE:
+        used &= Q(taggit_taggeditem_items__object_id__in=assets_visible(user=user).values("pk"))
     tags = Tag.objects.annotate(count=Count("taggit_taggeditem_items", filter=used))
     if prefix:
         tags = tags.alias(folded=Folded("name")).filter(

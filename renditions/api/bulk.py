@@ -31,7 +31,8 @@ class BulkIn(Strict):
     ids = serializers.ListField(child=serializers.UUIDField(), required=False,
                                 allow_empty=False, max_length=IDS_MAX,
                                 help_text=f"The assets, at most {IDS_MAX:,}; unknown ids "
-                                          "are left out of `matched`.")
+                                          "and assets in collections where you may not "
+                                          "edit are left out of `matched`.")
     query = BulkQuery(required=False, help_text=(
         f"Every asset this search of the list endpoint matches (at most {QUERY_MAX:,})."))
     set = MetadataSetIn(required=False, help_text="Field -> new value, as in a PATCH.")
@@ -69,8 +70,8 @@ class BulkView(APIView):
                            "history records it (editors)")
     def post(self, request):
         body = _valid(BulkIn, request)
-        pks = selectors.asset_pks_selected(ids=body.get("ids"), query=body.get("query"),
-                                           limit=QUERY_MAX)
+        pks = selectors.asset_pks_selected(user=request.user, ids=body.get("ids"),
+                                           query=body.get("query"), limit=QUERY_MAX)
         if len(pks) > QUERY_MAX:
             raise exceptions.ValidationError({"query": [
                 f"This search matches more than {QUERY_MAX:,} assets; narrow it."]})

@@ -19,10 +19,12 @@ def asset_sync_list(*, q: str = "", status: str = "",
 
 
 
-def asset_pks_selected(*, ids: list | None = None, query: dict | None = None,
+def asset_pks_selected(*, user, ids: list | None = None, query: dict | None = None,
                        limit: int) -> list[int]:
     """Primary keys of the assets with these ``ids`` (uuids), or of every asset the
-    list's ``query`` (``AssetListQuery``) matches: at most ``limit`` + 1, so a caller
-    can tell a selection that is too large."""
+    list's ``query`` (``AssetListQuery``) matches, that ``user`` may describe (the
+    others are left out as if unknown): at most ``limit`` + 1, so a caller can tell a
+    selection that is too large."""
     assets = Asset.objects.filter(uid__in=ids) if ids is not None else asset_sync_list(**query)
+    assets = dam_selectors.assets_visible(user=user, action="edit_metadata", assets=assets)
     return list(assets.values_list("pk", flat=True)[:limit + 1])

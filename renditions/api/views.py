@@ -212,7 +212,8 @@ class KeywordsView(APIView):
     def get(self, request):
         query = m.KeywordsQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
-        found = dam_selectors.keyword_suggestions(prefix=query.validated_data["q"],
+        found = dam_selectors.keyword_suggestions(user=request.user,
+                                                  prefix=query.validated_data["q"],
                                                   limit=query.validated_data["limit"])
         return Response({"results": found})
 

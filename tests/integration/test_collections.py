@@ -183,3 +183,32 @@ def test_the_collections_endpoint_lists_the_tree_and_admins_grow_it(tree, desk, 
     # a grant on Sport now holds in its new sub-collection
     assert _client(desk["sport_editor"]).get(url).json()[-1][
         "label"] == "Sport / Football"
+
+
+def test_describing_follows_the_collection(tree, desk):
+    _, assets = tree
+    editor = _client(desk["sport_editor"])
+    patch = lambda client, name: client.patch(  # noqa: E731
+        reverse("asset-json", args=[assets[name].uid]), {"credit": "Desk"}, format="json")
+    assert patch(editor, "sport").status_code == 200
+    _error(patch(editor, "news"), 404)
+    _error(patch(_client(desk["news_viewer"]), "news"), 403)
+    every = [str(a.uid) for a in assets.values()]
+    bulk = reverse("api-assets-bulk")
+    by_ids = editor.post(bulk, {"ids": every, "add_keywords": ["goal"]}, format="json").json()
+    assert (by_ids["matched"], by_ids["ids"]) == (1, [str(assets["sport"].uid)])
+    by_query = editor.post(bulk, {"query": {"q": ""}, "set": {"city": "Rome"}},
+                           format="json").json()
+    assert by_query["matched"] == 1
+    assert set(Asset.objects.filter(city="Rome")) == {assets["sport"]}
+
+
+def test_keyword_suggestions_count_only_what_the_user_may_view(tree, desk):
+    _, assets = tree
+    assets["sport"].tags.add("Goal", "Press")
+    assets["news"].tags.add("Press")
+    suggest = lambda who: {k["name"]: k["count"] for k in _client(desk[who]).get(  # noqa: E731
+        reverse("api-keywords")).json()["results"]}
+    assert suggest("news_viewer") == {"Press": 1}
+    assert suggest("sport_editor") == {"Goal": 1, "Press": 1}
+    assert suggest("viewer") == {"Goal": 1, "Press": 2}
