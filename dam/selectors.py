@@ -43,10 +43,11 @@ def _within(rows: QuerySet, paths: list[str] | None, field: str) -> QuerySet:
     return rows.filter(where)
 
 
-def collection_rows(*, user) -> list[dict]:
-    """The collections ``user`` may view, in tree order, each with its label
-    ("Sport / Football"), parent id and how many assets it holds itself; three queries."""
-    collections = list(collections_visible(user=user))
+def collection_rows(*, user, action: str = "view") -> list[dict]:
+    """The collections where ``user`` may do ``action``, in tree order, each with its
+    label ("Sport / Football"), parent id and how many assets it holds itself (that
+    the user may view); three queries."""
+    collections = list(collections_visible(user=user, action=action))
     counts = dict(assets_visible(user=user).filter(collection__in=collections)
                   .values_list("collection").annotate(n=Count("id")).order_by())
     every = {c.path: c for c in Collection.objects.get_tree()} if collections else {}

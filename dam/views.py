@@ -9,7 +9,7 @@ from django.views.decorators.http import require_safe
 
 from .middleware import wants_json
 from .roles import role_required
-from .selectors import assets_visible, collections_visible
+from .selectors import assets_visible, collection_rows
 
 
 @require_safe
@@ -17,7 +17,7 @@ from .selectors import assets_visible, collections_visible
 def upload(request):
     """The upload page; its script sends each file to the API (``POST /api/assets/``)."""
     return render(request, "dam/upload.html", {
-        "collections": collections_visible(user=request.user, action="upload")})
+        "collections": collection_rows(user=request.user, action="upload")})
 
 
 @require_safe

@@ -93,6 +93,8 @@
       const data = new FormData();
       data.append("files", row.file, row.file.name);
       data.append("title", form.querySelector("[name=title]").value);
+      const collection = form.querySelector("[name=collection]");
+      if (collection) data.append("collection", collection.value);
       row.template.forEach(([name, value]) => data.append(name, value));
       const xhr = new XMLHttpRequest();
       xhr.open("POST", form.action);
