@@ -29,7 +29,7 @@ from django.utils import timezone
 from taggit.models import Tag, TaggedItem
 
 from dam import services as dam_services
-from dam.models import Asset
+from dam.models import Asset, Collection
 
 from . import signals
 from .engine.metadata import LONG
@@ -44,7 +44,7 @@ MULTILINE = frozenset({"caption", "usage_terms", "instructions", "copyright"})
 #: Fields every rendition carries: changing one makes new files.
 CARRIED = frozenset(f.name for f in dataclasses.fields(PublicMetadata))
 #: Fields the public JSON leaves out: changing only these announces nothing.
-PRIVATE = frozenset({"instructions"})
+PRIVATE = frozenset({"instructions", "collection"})
 KEYWORDS_MAX, KEYWORD_LENGTH = 200, 100
 
 _REFUSED = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
@@ -60,13 +60,16 @@ class Edit:
     value (after a newline in ``MULTILINE`` fields, else a space; nothing when the
     value already ends with it, so a retried request changes nothing twice).
     ``keywords`` replaces the asset's keywords; ``add_keywords`` and
-    ``remove_keywords`` (ignoring case) change them.
+    ``remove_keywords`` (ignoring case) change them. ``collection``: the pk of the
+    collection to move to (whether the user may is the caller's to check); the
+    history records it as ``collection`` (pks).
     """
     set: dict[str, str] = dataclasses.field(default_factory=dict)
     append: dict[str, str] = dataclasses.field(default_factory=dict)
     keywords: tuple[str, ...] | None = None
     add_keywords: tuple[str, ...] = ()
     remove_keywords: tuple[str, ...] = ()
+    collection: int | None = None
 
 
 # --- Validation ---------------------------------------------------------------------
@@ -157,11 +160,11 @@ def edited_fields(asset: Asset) -> set[str]:
 
 # --- Writes -----------------------------------------------------------------------
 
-def metadata_set(*, asset: Asset, changes: dict, user) -> Asset:
-    """Change one asset's fields and keywords (``keywords``: the new set); only what
-    differs is written and recorded. Returns the asset as stored now (``asset``
-    itself if it was deleted meanwhile)."""
-    edit = _replacing(changes_clean(changes))
+def metadata_set(*, asset: Asset, changes: dict, user, collection: int | None = None) -> Asset:
+    """Change one asset's fields and keywords (``keywords``: the new set), and move it
+    to ``collection`` (a pk) if given; only what differs is written and recorded.
+    Returns the asset as stored now (``asset`` itself if it was deleted meanwhile)."""
+    edit = dataclasses.replace(_replacing(changes_clean(changes)), collection=collection)
     with transaction.atomic():
         _edit([asset.pk], edit, user)
     return Asset.objects.filter(pk=asset.pk).first() or asset
@@ -177,19 +180,25 @@ def metadata_bulk(*, asset_ids: list[int], edit: Edit, user) -> list[Asset]:
 def metadata_revert(*, event: EditEvent, user) -> None:
     """Put back the fields of one recorded change as they were (itself recorded).
     The values are the asset's stored state of then, so they are not checked again."""
+    edit = _replacing(event.before)
+    if edit.collection is not None and not Collection.objects.filter(
+            pk=edit.collection).exists():
+        raise ValidationError("The collection this asset was in no longer exists.")
     with transaction.atomic():
-        _edit([event.asset_id], _replacing(event.before), user)
+        _edit([event.asset_id], edit, user)
 
 
 def _replacing(values: dict) -> Edit:
-    """An Edit setting ``values``; their ``keywords``, if any, replace the asset's."""
-    fields = {k: v for k, v in values.items() if k != "keywords"}
+    """An Edit setting ``values``; their ``keywords``, if any, replace the asset's, and
+    their ``collection`` (a pk) is where the asset goes."""
+    fields = {k: v for k, v in values.items() if k not in ("keywords", "collection")}
     keywords = values.get("keywords")
-    return Edit(set=fields, keywords=None if keywords is None else tuple(keywords))
+    return Edit(set=fields, keywords=None if keywords is None else tuple(keywords),
+                collection=values.get("collection"))
 
 
 def bulk_edit_clean(*, set: dict, append: dict, add_keywords: list,
-                    remove_keywords: list) -> Edit:
+                    remove_keywords: list, collection: int | None = None) -> Edit:
     """A bulk edit's parts checked as one; raises ValidationError by part and field."""
     errors = {}
     parts = {"set": set, "append": append}
@@ -206,13 +215,13 @@ def bulk_edit_clean(*, set: dict, append: dict, add_keywords: list,
             errors[part] = exc.messages
     if errors:
         raise ValidationError(errors)
-    _conflicts_check(parts, words)
+    _conflicts_check(parts, words, moving=collection is not None)
     return Edit(set=parts["set"], append=parts["append"],
                 add_keywords=tuple(words["add_keywords"]),
-                remove_keywords=tuple(words["remove_keywords"]))
+                remove_keywords=tuple(words["remove_keywords"]), collection=collection)
 
 
-def _conflicts_check(parts: dict, words: dict) -> None:
+def _conflicts_check(parts: dict, words: dict, *, moving: bool) -> None:
     errors = {}
     if both := sorted(parts["set"].keys() & parts["append"].keys()):
         errors["append"] = [f"Set or append {', '.join(both)}, not both."]
@@ -221,9 +230,9 @@ def _conflicts_check(parts: dict, words: dict) -> None:
     added = {w.casefold() for w in words["add_keywords"]}
     if both := [w for w in words["remove_keywords"] if w.casefold() in added]:
         errors["remove_keywords"] = [f"Add or remove {', '.join(both)}, not both."]
-    if not any([*parts.values(), *words.values()]):
-        errors["non_field_errors"] = ["Give at least one change: set, append, add_keywords "
-                                      "or remove_keywords."]
+    if not (moving or any([*parts.values(), *words.values()])):
+        errors["non_field_errors"] = ["Give at least one change: set, append, add_keywords, "
+                                      "remove_keywords or collection."]
     if errors:
         raise ValidationError(errors)
 
@@ -262,8 +271,10 @@ def _plan(asset: Asset, edit: Edit, tags: dict[str, Tag]) -> _Plan:
         current = getattr(asset, name)
         if not current.endswith(text):
             after[name] = f"{current}{_separator(name) if current else ''}{text}"
-    after = {k: v for k, v in after.items() if getattr(asset, k) != v}
-    before = {k: getattr(asset, k) for k in after}
+    if edit.collection is not None:
+        after["collection"] = edit.collection
+    after = {k: v for k, v in after.items() if _value(asset, k) != v}
+    before = {k: _value(asset, k) for k in after}
     current = list(asset.tags.all())
     added, removed = _keyword_changes(current, edit, tags)
     if added or removed:
@@ -285,13 +296,21 @@ def _keyword_changes(current: list[Tag], edit: Edit, tags: dict[str, Tag]):
     return added, [t for t in current if t.name.casefold() in removing]
 
 
+def _value(asset: Asset, name: str):
+    """A field's value as the history records it (a collection by its pk)."""
+    return getattr(asset, _ATTRIBUTES.get(name, name))
+
+
+_ATTRIBUTES = {"collection": "collection_id"}
+
+
 def _separator(name: str) -> str:
     return "\n" if name in MULTILINE else " "
 
 
 def _too_long(after: dict):
     for name, value in after.items():
-        if name != "keywords" and len(value) > max_length(name):
+        if isinstance(value, str) and len(value) > max_length(name):
             yield name, f"appending makes it longer than {max_length(name):,} characters"
 
 
@@ -320,7 +339,8 @@ def _write(plans: list[_Plan], user) -> None:
     fields = sorted({name for plan in plans for name in plan.after} - {"keywords"})
     for plan in plans:
         for name in fields:
-            setattr(plan.asset, name, plan.after.get(name, getattr(plan.asset, name)))
+            setattr(plan.asset, _ATTRIBUTES.get(name, name), plan.after.get(
+                name, _value(plan.asset, name)))
         plan.asset.updated_at = now
     Asset.objects.bulk_update([plan.asset for plan in plans], [*fields, "updated_at"],
                               batch_size=500)

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_safe
 from dam import roles
 from dam import selectors as dam_selectors
 from dam.conf import dam_setting
-from dam.models import Asset
+from dam.models import Asset, Collection
 from dam.roles import role_required
 
 from . import selectors
@@ -40,6 +40,7 @@ def library(request):
         "page": page, "query": query, "status": status, "statuses": Asset.Status.choices,
         "tiles": selectors.library_tiles(page.object_list, profile_slug=thumb),
         "thumb_profile": thumb, "bulk_fields": EDITABLE_FIELDS,
+        "move_to": dam_selectors.collection_rows(user=request.user, action="edit_metadata"),
     })
 
 
@@ -97,6 +98,7 @@ def asset_detail(request, uid):
         "low_confidence": confidence.LOW_CONFIDENCE,
         "metadata": _metadata_rows(asset),
         "metadata_form": _metadata_form(asset),
+        "move_to": _move_to(request.user, asset),
         "keywords": sorted((t.name for t in asset.tags.all()), key=str.casefold),
     })
 
@@ -111,12 +113,22 @@ METADATA_ROWS = (("Headline", "headline"), ("Caption", "caption"), ("Alt text", 
 LONG_FIELDS = {"caption", "copyright", "usage_terms", "instructions"}
 #: What editors change (the asset page's form, the library's bulk bar): (field, label).
 EDITABLE_FIELDS = [(name, label) for label, name in (("Title", "title"), *METADATA_ROWS)]
-LABELS = {name: label for name, label in EDITABLE_FIELDS} | {"keywords": "Keywords"}
+LABELS = {name: label for name, label in EDITABLE_FIELDS} | {"keywords": "Keywords",
+                                                              "collection": "Collection"}
 
 
 def _metadata_rows(asset) -> list[tuple[str, str]]:
     return [(label, getattr(asset, name)) for label, name in METADATA_ROWS
-            if getattr(asset, name)]
+            if getattr(asset, name)] + [("Collection", asset.collection.label)]
+
+
+def _move_to(user, asset) -> list[dict]:
+    """Where the user may move the asset: the collections they may edit in, and the
+    one it is in (so the form never moves it by itself)."""
+    rows = dam_selectors.collection_rows(user=user, action="edit_metadata")
+    if not any(row["id"] == asset.collection_id for row in rows):
+        rows.insert(0, {"id": asset.collection_id, "label": asset.collection.label})
+    return rows
 
 
 def _metadata_form(asset) -> list[dict]:
@@ -129,15 +141,19 @@ def _metadata_form(asset) -> list[dict]:
 def _history(asset) -> list:
     """The asset's last 50 edits; a metadata edit carries ``changes``, field by field."""
     edits = list(asset.edits.select_related("user", "profile")[:50])
+    moves = {pk for e in edits if e.kind == "metadata"
+             for pk in ((e.before or {}).get("collection"), (e.after or {}).get("collection"))}
+    names = dict(Collection.objects.filter(pk__in=moves - {None}).values_list("pk", "name"))
     for event in edits:
         if event.kind == "metadata":
-            event.changes = metadata_changes(event.before or {}, event.after or {})
+            event.changes = metadata_changes(event.before or {}, event.after or {}, names)
     return edits
 
 
-def metadata_changes(before: dict, after: dict) -> list[dict]:
-    """A metadata event, readable: {label, before, after} per field, and for the
-    keywords {label, added, removed} (each sorted)."""
+def metadata_changes(before: dict, after: dict, collections: dict | None = None) -> list[dict]:
+    """A metadata event, readable: {label, before, after} per field (a collection by
+    its name in ``collections``, pk -> name), and for the keywords {label, added,
+    removed} (each sorted)."""
     rank = {name: i for i, name in enumerate(LABELS)}
     changes = []
     for name in sorted(set(before) | set(after), key=lambda n: (rank.get(n, len(rank)), n)):
@@ -148,6 +164,8 @@ def metadata_changes(before: dict, after: dict) -> list[dict]:
                             "added": sorted(new - old, key=str.casefold),
                             "removed": sorted(old - new, key=str.casefold)})
         else:
+            if name == "collection":
+                old, new = ((collections or {}).get(pk, "(deleted)") for pk in (old, new))
             changes.append({"label": LABELS.get(name, name), "before": old or "",
                             "after": new or ""})
     return changes

@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 
 from .. import describing
 from . import permissions, selectors
-from .metadata_in import MetadataSetIn, Strict, _keywords
+from .metadata_in import CollectionField, MetadataSetIn, Strict, _keywords, move_check
 from .serializers import AssetListQuery
 from .views import _errors, _valid
 
@@ -42,6 +42,8 @@ class BulkIn(Strict):
         "value already ends with it. Not date_created."))
     add_keywords = _keywords("Keywords each asset gets.", default=list)
     remove_keywords = _keywords("Keywords each asset loses (any case).", default=list)
+    collection = CollectionField(help_text="Move each asset into this collection (its id); "
+                                           "you need the right to edit there.")
 
     def validate(self, attrs):
         if ("ids" in attrs) == ("query" in attrs):
@@ -49,7 +51,8 @@ class BulkIn(Strict):
                                               "(one of them).")
         attrs["edit"] = describing.bulk_edit_clean(
             set=attrs.get("set", {}), append=attrs.get("append", {}),
-            add_keywords=attrs["add_keywords"], remove_keywords=attrs["remove_keywords"])
+            add_keywords=attrs["add_keywords"], remove_keywords=attrs["remove_keywords"],
+            collection=attrs["collection"].pk if attrs.get("collection") else None)
         return attrs
 
 
@@ -70,6 +73,7 @@ class BulkView(APIView):
                            "history records it (editors)")
     def post(self, request):
         body = _valid(BulkIn, request)
+        move_check(request.user, body.get("collection"))
         pks = selectors.asset_pks_selected(user=request.user, ids=body.get("ids"),
                                            query=body.get("query"), limit=QUERY_MAX)
         if len(pks) > QUERY_MAX:

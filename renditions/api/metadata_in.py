@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from dam import roles
+from dam.models import Collection
 from dam.services import TEMPLATE_FIELDS, MetadataTemplate
 
 from .. import describing
@@ -77,11 +79,33 @@ MetadataSetIn = type(Strict)("MetadataSetIn", (_Described,), {
     **{name: _text(name) for name in describing.FIELDS}})
 
 
+def CollectionField(help_text: str) -> serializers.PrimaryKeyRelatedField:  # noqa: N802
+    return serializers.PrimaryKeyRelatedField(queryset=Collection.objects.all(),
+                                              required=False, help_text=help_text)
+
+
+def move_check(user, collection: Collection | None) -> None:
+    """A move needs the right to edit in the collection moved to."""
+    if collection is not None and not roles.can(user, "edit_metadata", collection=collection):
+        raise serializers.ValidationError({"collection": [
+            f"You may not move assets into “{collection.label}”."]})
+
+
 class MetadataIn(MetadataSetIn):
-    """A PATCH of one asset: any subset of its fields; ``keywords`` replaces its set."""
+    """A PATCH of one asset: any subset of its fields; ``keywords`` replaces its set;
+    ``collection`` moves it."""
     keywords = _keywords(f"Replaces the asset's keywords: each 1-{describing.KEYWORD_LENGTH} "
                          f"characters, at most {describing.KEYWORDS_MAX}; duplicates that "
                          "differ only in case are dropped.")
+    collection = CollectionField(help_text="Move the asset into this collection (its id); "
+                                           "you need the right to edit there.")
+
+    def validate(self, attrs):
+        collection = attrs.pop("collection", None)
+        attrs = super().validate(attrs)
+        if collection is not None:
+            attrs["collection"] = collection
+        return attrs
 
 
 class CommaListField(serializers.ListField):

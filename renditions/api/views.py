@@ -197,8 +197,11 @@ class AssetDetailView(APIView):
                            "history (editors)")
     def patch(self, request, uid):
         asset = _asset(request, uid, "edit_metadata")
-        describing.metadata_set(asset=asset, changes=_valid(m.MetadataIn, request),
-                                user=request.user)
+        changes = _valid(m.MetadataIn, request)
+        collection = changes.pop("collection", None)
+        m.move_check(request.user, collection)
+        describing.metadata_set(asset=asset, changes=changes, user=request.user,
+                                collection=collection and collection.pk)
         return self.get(request, uid)
 
 
@@ -305,6 +308,9 @@ class RevertView(APIView):
         if event is None:
             raise exceptions.NotFound("No such change in this asset's history.")
         _check(request, asset, editing.revert_action(event))
+        if event.kind == EditEvent.Kind.METADATA and "collection" in event.before:
+            m.move_check(request.user, Collection.objects.filter(
+                pk=event.before["collection"]).first())
         editing.edit_revert(event=event, user=request.user)
         return Response({"reverted": event.pk})
 

@@ -91,6 +91,10 @@
       const [field, value] = row.querySelectorAll("select, input");
       return field.value && value.value ? {[field.value]: value.value} : null;
     },
+    collection(row) {
+      const value = row.querySelector("select").value;
+      return value ? Number(value) : null;
+    },
     add_keywords: (row) => keywords(row),
     remove_keywords: (row) => keywords(row),
   };

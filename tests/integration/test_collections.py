@@ -212,3 +212,44 @@ def test_keyword_suggestions_count_only_what_the_user_may_view(tree, desk):
     assert suggest("news_viewer") == {"Press": 1}
     assert suggest("sport_editor") == {"Goal": 1, "Press": 1}
     assert suggest("viewer") == {"Goal": 1, "Press": 2}
+
+
+def test_moving_assets_between_collections_is_recorded_and_revertible(tree, desk, editor):
+    places, assets = tree
+    client = _client(editor)
+    bulk = reverse("api-assets-bulk")
+    moved = client.post(bulk, {"ids": [str(assets["news"].uid), str(assets["root"].uid)],
+                               "collection": places["sport"].pk}, format="json").json()
+    assert moved["updated"] == 2
+    assert set(Asset.objects.filter(collection=places["sport"])) == {
+        assets["news"], assets["root"], assets["sport"]}
+    event = assets["news"].edits.get()
+    assert (event.before, event.after) == ({"collection": places["news"].pk},
+                                           {"collection": places["sport"].pk})
+    # the sport desk sees it now; the news desk no longer does
+    assert _client(desk["sport_editor"]).get(reverse("asset", args=[assets["news"].uid])
+                                             ).status_code == 200
+    assert _client(desk["news_viewer"]).get(reverse("asset", args=[assets["news"].uid])
+                                            ).status_code == 404
+    revert = reverse("api-asset-revert", args=[assets["news"].uid, event.pk])
+    # the sport desk may edit it where it is, not put it back where it may not edit
+    refused = _error(_client(desk["sport_editor"]).post(revert), 400)
+    assert "collection" in refused["fields"]
+    assert client.post(revert).status_code == 200
+    assert Asset.objects.get(pk=assets["news"].pk).collection == places["news"]
+
+
+def test_a_move_needs_the_right_to_edit_where_it_goes(tree, desk):
+    places, assets = tree
+    editor = _client(desk["sport_editor"])
+    url = reverse("asset-json", args=[assets["sport"].uid])
+    refused = _error(editor.patch(url, {"collection": places["news"].pk}, format="json"), 400)
+    assert "collection" in refused["fields"]
+    refused = _error(editor.post(reverse("api-assets-bulk"), {
+        "ids": [str(assets["sport"].uid)], "collection": places["root"].pk}, format="json"), 400)
+    assert "collection" in refused["fields"]
+    football = dam_services.collection_create(name="Football", parent=places["sport"])
+    moved = editor.patch(url, {"collection": football.pk, "credit": "Desk"}, format="json")
+    assert moved.status_code == 200, moved.content
+    assert moved.json()["collection"] == {"id": football.pk, "name": "Football"}
+    assert Asset.objects.get(pk=assets["sport"].pk).credit == "Desk"

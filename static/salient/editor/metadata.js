@@ -29,7 +29,11 @@ function changes() {
 /** Show the asset's values (its API JSON) in the form; they become the saved state. */
 export function fillMetadata(asset) {
   if (!form) return;
-  fields().forEach((el) => { el.value = asset[el.name] ?? ""; });
+  // the collection comes as {id, name}; the form's select holds its id
+  fields().forEach((el) => {
+    const value = asset[el.name];
+    el.value = el.name === "collection" ? String(value?.id ?? "") : value ?? "";
+  });
   keywordsBox().set(asset.keywords || []);
   saved = values();
   markDirty();
