@@ -5,15 +5,17 @@ from datetime import datetime
 
 from django.db.models import QuerySet
 
-from dam import selectors as dam_selectors
 from dam.models import Asset
 
+from .. import selectors as rendition_selectors
 
-def asset_sync_list(*, q: str = "", status: str = "",
-                    updated_since: datetime | None = None) -> QuerySet[Asset]:
-    """The library's list (newest first), and for sync jobs only what changed since then."""
-    assets = dam_selectors.asset_list(query=q, status=status)
+
+def asset_sync_list(*, q: str = "", updated_since: datetime | None = None,
+                    **filters) -> QuerySet[Asset]:
+    """The library's list (newest first, or best match first with ``q``), narrowed by
+    the facet ``filters`` (``renditions.selectors.library_search``), and for sync jobs
+    only what changed since ``updated_since``."""
+    assets = Asset.objects.all()
     if updated_since is not None:
         assets = assets.filter(updated_at__gte=updated_since)
-    return assets
-
+    return rendition_selectors.library_search(assets, q=q, **filters)
