@@ -4,6 +4,7 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from taggit.managers import TaggableManager
 
@@ -69,8 +70,9 @@ class Asset(models.Model):
     # being redelivered for ever (acks_late).
     attempts = models.PositiveSmallIntegerField(default=0)
     # Search: normalised tokens by weight (dam.search.index; written by
-    # dam.services.asset_search_refresh). PostgreSQL indexes them with GIN, SQLite
-    # with the FTS5 table ``dam_asset_fts`` (SearchEntry).
+    # dam.services.asset_search_refresh). PostgreSQL keeps them as a weighted tsvector
+    # with a GIN index (search_vector; always NULL on SQLite), SQLite in the FTS5
+    # table ``dam_asset_fts`` (SearchEntry).
     search_a = models.TextField(blank=True, default="", editable=False,
                                 help_text="Search tokens: title, headline.")
     search_b = models.TextField(blank=True, default="", editable=False,
@@ -78,6 +80,7 @@ class Asset(models.Model):
     search_c = models.TextField(blank=True, default="", editable=False,
                                 help_text="Search tokens: creator, credit, city, country, "
                                           "file name.")
+    search_vector = SearchVectorField(null=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -1,6 +1,7 @@
 """Reads for assets: the library's list, search, filters and facets."""
 from __future__ import annotations
 
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import Case, CharField, Count, F, Min, QuerySet, Value, When
 from django.db.models.functions import Substr
 
@@ -76,7 +77,7 @@ def keyword_facet(assets: QuerySet[Asset]) -> list[dict]:
     """Counted over the tagged items of ``assets`` (a subquery), so that a keyword
     filter's joins do not narrow the counts to the filtered keyword."""
     items = Asset.tags.through.objects.filter(
-        content_type__app_label="dam", content_type__model="asset",
+        content_type=ContentType.objects.get_for_model(Asset),  # cached: no join to misjudge
         object_id__in=assets.order_by().values("pk"))
     rows = (items.values("tag__name").annotate(count=Count("object_id"), first=Min("object_id"))
             .order_by("-count", "first", "tag__name")[:FACET_TOP])

@@ -182,7 +182,8 @@ def assets_search_refresh(*, assets) -> int:
     """:func:`asset_search_refresh` for many (a queryset or a list); returns how many.
 
     Keywords are read in one query per batch of 500, the columns written with
-    ``bulk_update``; the instances passed get the new values too.
+    ``bulk_update`` (and on PostgreSQL the tsvector from them, one UPDATE); the
+    instances passed get the new columns too.
     """
     assets = list(assets)
     for start in range(0, len(assets), 500):
@@ -192,6 +193,7 @@ def assets_search_refresh(*, assets) -> int:
             for column, value in search_index.columns(asset, keywords.get(asset.pk, [])).items():
                 setattr(asset, column, value)
         Asset.objects.bulk_update(batch, list(search_index.COLUMNS))
+        search_index.vectors_refresh(Asset.objects.filter(pk__in=[a.pk for a in batch]))
     return len(assets)
 
 

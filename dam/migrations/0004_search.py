@@ -1,6 +1,8 @@
 """Search: the weighted token columns, filled for existing assets, and their index
-(PostgreSQL: GIN over the weighted tsvector; SQLite: an FTS5 table kept by triggers).
+(PostgreSQL: their weighted tsvector, GIN-indexed; SQLite: an FTS5 table kept by
+triggers).
 See dam/search/."""
+import django.contrib.postgres.search
 import django.db.models.deletion
 from django.db import migrations, models
 
@@ -20,6 +22,7 @@ def fill(apps, schema_editor):
         for column, value in index.columns(asset, keywords.get(asset.pk, [])).items():
             setattr(asset, column, value)
     Asset.objects.bulk_update(assets, list(index.COLUMNS), batch_size=500)
+    index.vectors_refresh(Asset.objects.all())
 
 
 def install(apps, schema_editor):
@@ -53,6 +56,10 @@ class Migration(migrations.Migration):
             field=models.TextField(blank=True, default="", editable=False,
                                    help_text="Search tokens: creator, credit, city, country, "
                                              "file name."),
+        ),
+        migrations.AddField(
+            model_name="asset", name="search_vector",
+            field=django.contrib.postgres.search.SearchVectorField(editable=False, null=True),
         ),
         migrations.CreateModel(
             name="SearchEntry",

@@ -4,8 +4,9 @@ Each asset stores its normalised tokens (``dam.search.text``) in three columns,
 weighted for the rank: ``search_a`` (title, headline), ``search_b`` (caption,
 keywords, alt text) and ``search_c`` (creator, credit, city, country, file name).
 
-PostgreSQL indexes :func:`vector` with GIN and queries that same expression, so the
-index is used; SQLite keeps an FTS5 table (``dam_asset_fts``, external content on
+PostgreSQL stores :func:`vector` of them in ``search_vector`` (GIN-indexed): ranking
+reads it instead of recomputing it per match, which an expression index would
+(160 ms for 6,500 matches of 10,000 assets, and a facet's nested loop 4 s); SQLite keeps an FTS5 table (``dam_asset_fts``, external content on
 ``dam_asset``, rowid = asset id) in step with SQL triggers. Neither needs stemming
 or accent folding of its own: the columns hold tokens already.
 """
@@ -42,7 +43,7 @@ def columns(asset, keywords) -> dict[str, str]:
 
 
 def vector():
-    """PostgreSQL: the weighted tsvector, the GIN index's expression and the query's."""
+    """PostgreSQL: the weighted tsvector of the search columns (``search_vector``)."""
     from django.contrib.postgres.search import SearchVector
 
     combined = None
@@ -55,7 +56,14 @@ def vector():
 def pg_index():
     from django.contrib.postgres.indexes import GinIndex
 
-    return GinIndex(vector(), name=PG_INDEX)
+    return GinIndex(fields=["search_vector"], name=PG_INDEX)
+
+
+def vectors_refresh(assets: QuerySet) -> None:
+    """PostgreSQL: recompute ``search_vector`` of ``assets`` from their columns, in the
+    database (one UPDATE); elsewhere nothing."""
+    if connections[assets.db].vendor == "postgresql":
+        assets.update(search_vector=vector())
 
 
 def matching(assets: QuerySet, query: str) -> QuerySet:
@@ -76,5 +84,5 @@ def _pg_matching(assets: QuerySet, terms: list[str]) -> QuerySet:
 
     tsquery = SearchQuery(text.tsquery(terms), config="simple", search_type="raw")
     weights = [0.1] + [RANK_WEIGHTS[c] for c in ("search_c", "search_b", "search_a")]  # D-A
-    return assets.alias(search_vector=vector()).filter(search_vector=tsquery).annotate(
-        search_rank=SearchRank(vector(), tsquery, weights=weights))
+    return assets.filter(search_vector=tsquery).annotate(
+        search_rank=SearchRank(F("search_vector"), tsquery, weights=weights))
