@@ -41,7 +41,7 @@ class Asset(models.Model):
     # What the photo says about itself (IPTC/XMP/EXIF, read on upload; dam.services).
     headline = models.CharField(max_length=255, blank=True)
     caption = models.TextField(blank=True)
-    creator = models.CharField(max_length=255, blank=True)
+    creator = models.CharField(max_length=255, blank=True, db_index=True)  # a search filter
     credit = models.CharField(max_length=255, blank=True)
     copyright = models.TextField(blank=True)
     usage_terms = models.TextField(blank=True)

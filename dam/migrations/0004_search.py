@@ -61,6 +61,10 @@ class Migration(migrations.Migration):
             model_name="asset", name="search_vector",
             field=django.contrib.postgres.search.SearchVectorField(editable=False, null=True),
         ),
+        migrations.AlterField(
+            model_name="asset", name="creator",
+            field=models.CharField(blank=True, db_index=True, max_length=255),
+        ),
         migrations.CreateModel(
             name="SearchEntry",
             fields=[

@@ -268,7 +268,8 @@ def test_the_api_searches_filters_and_counts_facets(small_library, users):
     assert viewer.get(url, {"q": 'NEAR("x" *'}).status_code == 200
 
 
-def test_the_library_page_searches_and_links_facets(small_library, users):
+def test_the_library_page_searches_and_links_facets(small_library, users, settings):
+    settings.DAM = {"PAGE_SIZE": 1}
     client = _client(users["viewer"])
     page = client.get(reverse("library"), {"q": "harbour", "creator": "Ana"})
     assert page.status_code == 200
@@ -276,4 +277,20 @@ def test_the_library_page_searches_and_links_facets(small_library, users):
     assert "a.jpg" in html or small_library["a"].title in html
     assert 'class="facets"' in html
     assert "keyword=boat" in html  # a link adding the filter
+    assert 'href="?q=harbour&amp;creator=Ana&amp;page=2"' in html  # the next page keeps them
     assert page.context["page"].paginator.count == 2
+    filtered = client.get(reverse("library"), {"q": "harbour", "creator": "Ana",
+                                               "keyword": "wall", "review": "bogus"})
+    assert [a.pk for a in filtered.context["page"]] == [small_library["c"].pk]
+
+
+def test_an_edit_in_the_admin_is_found(django_user_model, client):
+    asset = make(headline="Old pier")
+    client.force_login(django_user_model.objects.create_superuser("root", password="pw"))
+    url = reverse("admin:dam_asset_change", args=[asset.pk])
+    form = client.get(url).context["adminform"].form
+    data = {name: form[name].value() or "" for name in form.fields}
+    data.update(headline="New jetty", tags="breakwater, Seawall")
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert found("jetty") == found("seawalls") == [asset.pk] and found("pier") == []
