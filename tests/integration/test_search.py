@@ -2,7 +2,10 @@
 (GIN full-text), which CI runs when DATABASE_URL is set."""
 from __future__ import annotations
 
+import io
+
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
 
@@ -294,3 +297,11 @@ def test_an_edit_in_the_admin_is_found(django_user_model, client):
     response = client.post(url, data)
     assert response.status_code == 302, response.context["adminform"].form.errors
     assert found("jetty") == found("seawalls") == [asset.pk] and found("pier") == []
+
+
+def test_search_refresh_follows_a_new_language(settings):
+    houses = make(caption="Häuser am Hafen")
+    assert found("Haus Hafen") == []  # English stems leave "hauser"
+    settings.DAM = {"SEARCH_LANGUAGE": "german"}
+    call_command("search_refresh", stdout=io.StringIO())
+    assert found("Haus Hafen") == found("Häusern Hafen") == [houses.pk]
