@@ -14,6 +14,7 @@ from ..selectors import LIBRARY_FACETS
 _OFFSET_WITHOUT_PLUS = re.compile(r" (\d\d:?\d\d)$")
 _ISO_PREFIX = r"^\d{4}(-\d{2}(-\d{2})?)?$"
 ORIENTATIONS = ("landscape", "portrait", "square")
+MAX_KEYWORDS = 10
 
 
 class SinceField(serializers.DateTimeField):
@@ -45,7 +46,9 @@ class AssetListQuery(serializers.Serializer):
                                      allow_blank=True)
     keyword = serializers.ListField(
         child=serializers.CharField(max_length=255), required=False, default=list,
-        help_text="Repeatable; assets with every keyword given, exactly as named.")
+        max_length=MAX_KEYWORDS,  # a join each; SQLite joins at most 64 tables
+        help_text=f"Repeatable, up to {MAX_KEYWORDS}; assets with every keyword given, "
+                  "exactly as named.")
     creator = serializers.CharField(required=False, default="", allow_blank=True,
                                     max_length=255, help_text="Exactly as named.")
     orientation = serializers.ChoiceField(ORIENTATIONS, required=False, default="",

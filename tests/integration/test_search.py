@@ -266,7 +266,8 @@ def test_the_api_searches_filters_and_counts_facets(small_library, users):
     assert "facets" not in viewer.get(url, {"q": "harbour"}).json()
     ranked = viewer.get(url, {"q": "harbour wall"}).json()["results"]
     assert [r["id"] for r in ranked] == [str(small_library["c"].uid)]
-    for bad in ({"date_from": "20-10"}, {"orientation": "round"}, {"review": "maybe"}):
+    for bad in ({"date_from": "20-10"}, {"orientation": "round"}, {"review": "maybe"},
+                {"keyword": [f"k{i}" for i in range(70)]}):
         assert viewer.get(url, bad).status_code == 400, bad
     assert viewer.get(url, {"q": 'NEAR("x" *'}).status_code == 200
 
