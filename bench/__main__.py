@@ -15,6 +15,11 @@ nginx with wrk (Debian's wrk and nginx; .ci/run does not need them).
 the load benchmark instead (bench/load.py: the app under a burst of uploads; about
 15 minutes for the default 200 uploads, so a plain ``make bench`` leaves it out).
 
+``python -m bench search [--assets N --queries N --setups sqlite,postgres]``
+(``make bench BENCH_ARGS=search``) times search, filters and facets over 100,000
+generated assets on SQLite and, with a PostgreSQL ``DATABASE_URL``, on PostgreSQL,
+against a plain icontains scan (bench/search.py; about 10 minutes).
+
 Options: ``--only quality|speed``, ``--limit N`` (quality: first N photos;
 speed: a quick run with fewer repeats and no memory children), ``--all`` (all
 700 OSIE photos), ``--repeats N`` (speed, default 7), ``--synthetic`` (use
@@ -35,6 +40,11 @@ def main(argv=None) -> None:
         from . import load
 
         load.main(argv[1:])
+        return
+    if argv[:1] == ["search"]:
+        from . import search
+
+        search.main(argv[1:])
         return
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--only", choices=("quality", "calibration", "faces", "speed",

@@ -45,6 +45,11 @@ class AssetAdmin(admin.ModelAdmin):
                                         collection=obj.collection)
         obj.pk, obj.uid, obj.file = created.pk, created.uid, created.file
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if change:  # the fields and keywords are saved now; the search follows them
+            services.asset_search_refresh(asset=form.instance)
+
     def get_form(self, request, obj=None, **kwargs):
         if obj is None:
             kwargs["form"] = AssetAddForm

@@ -21,9 +21,19 @@ class DamConfig(AppConfig):
         ensure_broker_folders()
         # Roles need the permissions of both apps; renditions migrates last.
         post_migrate.connect(_create_roles, sender=apps.get_app_config("renditions"))
+        post_migrate.connect(_search_repair, sender=self)
 
 
 def _create_roles(sender, **kwargs):
     from .roles import ensure_roles
 
     ensure_roles()
+
+
+def _search_repair(sender, using="default", **kwargs):
+    """SQLite: a later migration that rebuilds dam_asset drops the FTS5 triggers."""
+    from django.db import connections
+
+    from .search import schema
+
+    schema.sqlite_repair(connections[using])

@@ -1,6 +1,7 @@
 """System checks: misconfiguration is caught at start, not on the first upload."""
 from __future__ import annotations
 
+import snowballstemmer
 from django.conf import settings
 from django.core.checks import Error, register
 
@@ -31,6 +32,11 @@ def check_dam_settings(app_configs, **kwargs):
     if pixels is not None and (not isinstance(pixels, int) or pixels <= 0):
         errors.append(Error("DAM['MAX_PIXELS'] must be a positive integer or None.",
                             id="dam.E002"))
+    if configured["SEARCH_LANGUAGE"] not in snowballstemmer.algorithms():
+        errors.append(Error(f"DAM['SEARCH_LANGUAGE'] {configured['SEARCH_LANGUAGE']!r} has no "
+                            "Snowball stemmer.",
+                            hint="One of: " + ", ".join(snowballstemmer.algorithms()) + ".",
+                            id="dam.E006"))
     if services.image_probe is None:
         errors.append(Error("No image probe is registered: uploads cannot be read.",
                             hint="renditions registers the engine's in its ready().",

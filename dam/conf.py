@@ -19,6 +19,9 @@ DEFAULTS = {
     "ORIGINALS_PREFIX": "originals",
     # Assets per page in the library grid.
     "PAGE_SIZE": 24,
+    # The Snowball stemmer of search (dam.search.text): "english", "german", "french"...
+    # (snowballstemmer.algorithms()). After a change, `manage.py search_refresh`.
+    "SEARCH_LANGUAGE": "english",
 }
 
 

@@ -5,6 +5,7 @@ import uuid
 
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.contrib.postgres.search import SearchVectorField
 from django.db import IntegrityError, models, transaction
 from taggit.managers import TaggableManager
 from treebeard.mp_tree import MP_Node
@@ -102,7 +103,7 @@ class Asset(models.Model):
     # What the photo says about itself (IPTC/XMP/EXIF, read on upload; dam.services).
     headline = models.CharField(max_length=255, blank=True)
     caption = models.TextField(blank=True)
-    creator = models.CharField(max_length=255, blank=True)
+    creator = models.CharField(max_length=255, blank=True, db_index=True)  # a search filter
     credit = models.CharField(max_length=255, blank=True)
     copyright = models.TextField(blank=True)
     usage_terms = models.TextField(blank=True)
@@ -132,6 +133,18 @@ class Asset(models.Model):
     # How often processing started; guards against a file that kills workers
     # being redelivered for ever (acks_late).
     attempts = models.PositiveSmallIntegerField(default=0)
+    # Search: normalised tokens by weight (dam.search.index; written by
+    # dam.services.asset_search_refresh). PostgreSQL keeps them as a weighted tsvector
+    # with a GIN index (search_vector; always NULL on SQLite), SQLite in the FTS5
+    # table ``dam_asset_fts`` (SearchEntry).
+    search_a = models.TextField(blank=True, default="", editable=False,
+                                help_text="Search tokens: title, headline.")
+    search_b = models.TextField(blank=True, default="", editable=False,
+                                help_text="Search tokens: caption, keywords, alt text.")
+    search_c = models.TextField(blank=True, default="", editable=False,
+                                help_text="Search tokens: creator, credit, city, country, "
+                                          "file name.")
+    search_vector = SearchVectorField(null=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -142,3 +155,21 @@ class Asset(models.Model):
     @property
     def megapixels(self) -> float:
         return self.width * self.height / 1e6
+
+
+class SearchEntry(models.Model):
+    """SQLite only: a row of the FTS5 table over the assets' search columns, so the
+    ORM can join it (``Asset.objects.filter(search_entry__match=...)``). PostgreSQL
+    has no such table and never queries it (dam.search.index)."""
+
+    asset = models.OneToOneField(Asset, primary_key=True, db_column="rowid",
+                                 db_constraint=False, on_delete=models.DO_NOTHING,
+                                 related_name="search_entry")
+    # FTS5's hidden columns: the table's own name takes a MATCH ("=" is MATCH there),
+    # ``rank`` is bm25 with the column weights (lower is better).
+    match = models.TextField(db_column="dam_asset_fts")
+    rank = models.FloatField(db_column="rank")
+
+    class Meta:
+        managed = False
+        db_table = "dam_asset_fts"

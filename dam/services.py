@@ -1,4 +1,4 @@
-"""Writes to assets: upload, reprocess."""
+"""Writes to assets: upload, reprocess, search refresh."""
 from __future__ import annotations
 
 import hashlib
@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from .conf import dam_setting
 from .models import Asset, Collection, original_upload_to
+from .search import index as search_index
 from .signals import processing_requested
 from .storage import store_content_addressed
 
@@ -151,6 +152,7 @@ def asset_create(*, file: File, uploaded_by=None, title: str = "", alt_text: str
         with transaction.atomic():
             asset.save()
             asset.tags.set(keywords)
+            asset_search_refresh(asset=asset)
             asset_enqueue(asset=asset)
     except Exception:
         if wrote:
@@ -216,7 +218,48 @@ def asset_metadata_read(*, asset: Asset) -> Asset:
                                   "metadata_problems", "updated_at"])
         if "keywords" not in edited:
             asset.tags.set(keywords, clear=True)
+        asset_search_refresh(asset=asset)
     return asset
+
+
+def asset_search_refresh(*, asset: Asset) -> None:
+    """Recompute ``asset``'s search columns from its saved fields and keywords.
+
+    Call it after any change to the title, headline, caption, alt text, creator,
+    credit, city, country, file name or keywords (the index follows the columns:
+    GIN on PostgreSQL, FTS5 triggers on SQLite). Two queries.
+    """
+    assets_search_refresh(assets=[asset])
+
+
+def assets_search_refresh(*, assets) -> int:
+    """:func:`asset_search_refresh` for many (a queryset or a list); returns how many.
+
+    Keywords are read in one query per batch of 500, the columns written with
+    ``bulk_update`` (and on PostgreSQL the tsvector from them, one UPDATE); the
+    instances passed get the new columns too.
+    """
+    assets = list(assets)
+    for start in range(0, len(assets), 500):
+        batch = assets[start:start + 500]
+        keywords = _keywords([a.pk for a in batch])
+        for asset in batch:
+            for column, value in search_index.columns(asset, keywords.get(asset.pk, [])).items():
+                setattr(asset, column, value)
+        Asset.objects.bulk_update(batch, list(search_index.COLUMNS))
+        search_index.vectors_refresh(Asset.objects.filter(pk__in=[a.pk for a in batch]))
+    return len(assets)
+
+
+def _keywords(asset_ids: list[int]) -> dict[int, list[str]]:
+    """Keyword names per asset id, in one query."""
+    found: dict[int, list[str]] = {}
+    rows = Asset.tags.through.objects.filter(
+        content_type__app_label="dam", content_type__model="asset", object_id__in=asset_ids,
+    ).values_list("object_id", "tag__name")
+    for object_id, name in rows:
+        found.setdefault(object_id, []).append(name)
+    return found
 
 
 def _store_original(asset: Asset, file: File) -> bool:

@@ -351,7 +351,7 @@ def _write(plans: list[_Plan], user) -> None:
     for plan in plans:
         if plan.after.keys() & CARRIED:
             dam_services.asset_enqueue(asset=plan.asset)
-        _search_refresh(plan.asset)
+    dam_services.assets_search_refresh(assets=[plan.asset for plan in plans])
     _announce({plan.asset.pk: sorted(plan.after.keys() - PRIVATE) for plan in plans})
 
 
@@ -369,14 +369,6 @@ def _tags_write(plans: list[_Plan]) -> None:
             tag__in={tag for plan in removed for tag in plan.removed}).delete()
     for plan in plans:
         getattr(plan.asset, "_prefetched_objects_cache", {}).pop("tags", None)
-
-
-def _search_refresh(asset: Asset) -> None:
-    # dam.services.asset_search_refresh comes with the search work on another branch;
-    # until it is merged there is nothing to refresh. The lead makes this a plain call.
-    refresh = getattr(dam_services, "asset_search_refresh", None)
-    if refresh is not None:
-        refresh(asset=asset)
 
 
 def _announce(changes: dict[int, list[str]]) -> None:

@@ -19,6 +19,7 @@ from dam.models import Asset, Collection
 from dam.roles import role_required
 
 from . import selectors
+from .api.search import AssetListQuery
 from .conf import setting
 from .derive import load_map
 from .engine import confidence, heatmap, loading
@@ -28,20 +29,72 @@ from .models import CropDecision, RenditionProfile
 @require_safe
 @role_required("view")
 def library(request):
-    """Every asset, newest first, searchable; each tile shows the library's thumbnail
-    profile (``DAM["LIBRARY_THUMBNAIL"]``) where the asset has that rendition."""
-    query = request.GET.get("q", "").strip()
-    status = request.GET.get("status", "")
-    assets = dam_selectors.assets_visible(
-        user=request.user, assets=dam_selectors.asset_list(query=query, status=status))
+    """Every asset, newest first, or searched (best match first) and narrowed by the
+    facets beside it, with the API's query and search (``?q=&keyword=&creator=...``);
+    each tile shows the library's thumbnail profile (``DAM["LIBRARY_THUMBNAIL"]``)
+    where the asset has that rendition."""
+    filters = _library_query(request.GET)
+    query = filters.pop("q")
+    assets = selectors.library_search(dam_selectors.assets_visible(user=request.user),
+                                      q=query, **filters)
     page = Paginator(assets, dam_setting("PAGE_SIZE")).get_page(request.GET.get("page"))
     thumb = setting("LIBRARY_THUMBNAIL")
     return render(request, "dam/library.html", {
-        "page": page, "query": query, "status": status, "statuses": Asset.Status.choices,
+        "page": page, "query": query, "status": filters["status"],
+        "statuses": Asset.Status.choices,
         "tiles": selectors.library_tiles(page.object_list, profile_slug=thumb),
         "thumb_profile": thumb, "bulk_fields": EDITABLE_FIELDS,
         "move_to": dam_selectors.collection_rows(user=request.user, action="edit_metadata"),
+        "facets": facet_links(selectors.library_facets(assets), request.GET),
     })
+
+
+def _library_query(params) -> dict:
+    """The API's list query from the page's GET; a bad value is left out, not an error."""
+    query = AssetListQuery(data=params)
+    if not query.is_valid():
+        valid = params.copy()
+        for name in query.errors:
+            valid.pop(name, None)
+        query = AssetListQuery(data=valid)
+        query.is_valid()
+    data = dict(query.validated_data)
+    for name in ("updated_since", "facets"):
+        data.pop(name, None)
+    return data
+
+
+#: Facet -> (heading, the query parameter it sets). Years set date_from and date_to.
+FACET_PARAMS = {"keyword": ("Keywords", "keyword"), "creator": ("Creators", "creator"),
+                "status": ("Status", "status"), "orientation": ("Orientation", "orientation"),
+                "review": ("Review", "review"), "year": ("Year taken", "date_from"),
+                "collection": ("Collections", "collection")}
+
+
+def facet_links(facets: dict[str, list[dict]], params) -> list[dict]:
+    """Each facet's heading and values with counts, each value with the query string
+    that adds it to the current filters, or takes it away when it is on."""
+    groups = []
+    for name, values in facets.items():
+        heading, param = FACET_PARAMS.get(name, (name.title(), name))
+        groups.append({"name": name, "heading": heading, "values": [
+            {**v, **_toggle(params, param, v["value"])} for v in values]})
+    return groups
+
+
+def _toggle(params, param: str, value: str) -> dict:
+    updated = params.copy()
+    updated.pop("page", None)
+    current = updated.getlist(param)
+    active = value in current
+    if param == "keyword":
+        updated.setlist(param, [v for v in current if v != value] if active else
+                        [*current, value])
+    else:
+        updated.setlist(param, [] if active else [value])
+        if param == "date_from":
+            updated.setlist("date_to", [] if active else [value])
+    return {"active": active, "query": updated.urlencode()}
 
 
 @require_safe

@@ -1,8 +1,10 @@
 """Reads for renditions."""
 from __future__ import annotations
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (Case, CharField, Count, Exists, OuterRef, Prefetch, Q, QuerySet,
+                              Subquery, Value, When)
 
+from dam import selectors as dam_selectors
 from dam.models import Asset
 
 from . import delivery
@@ -148,3 +150,42 @@ def profile_cards(*, asset: Asset) -> list[dict]:
         cards.append({"profile": profile, "aspect": a / b,
                       "decision": decisions.get(profile.pk)})
     return cards
+
+
+# --- The library's search: dam's filters and facets, plus the review state --------
+
+def _review_state() -> Case:
+    """An asset's review state over its crop decisions (one per profile): "needs_work"
+    if any needs work, "approved" if it has some and all are approved, else "pending"."""
+    decisions = CropDecision.objects.filter(asset=OuterRef("pk"))
+    return Case(
+        When(Exists(decisions.filter(review=CropDecision.Review.NEEDS_WORK)),
+             then=Value(CropDecision.Review.NEEDS_WORK)),
+        When(Exists(decisions) & ~Exists(decisions.exclude(review=CropDecision.Review.APPROVED)),
+             then=Value(CropDecision.Review.APPROVED)),
+        default=Value(CropDecision.Review.PENDING), output_field=CharField())
+
+
+def review_facet(assets: QuerySet[Asset]) -> list[dict]:
+    return dam_selectors.facet_counts(assets, _review_state())
+
+
+#: The library's facets: dam's and the review state.
+LIBRARY_FACETS = {**dam_selectors.ASSET_FACETS, "review": review_facet}
+
+
+def library_search(assets: QuerySet[Asset] | None = None, *, q: str = "", review: str = "",
+                   **filters) -> QuerySet[Asset]:
+    """The library's (and the API's) search: ``assets`` (default all) searched with
+    ``q``, best match first (``dam.selectors.asset_search``), narrowed by
+    ``dam.selectors.asset_filter``'s ``filters`` and by ``review`` (a review state)."""
+    assets = dam_selectors.asset_filter(Asset.objects.all() if assets is None else assets,
+                                        **filters)
+    if review:
+        assets = assets.alias(review_state=_review_state()).filter(review_state=review)
+    return dam_selectors.asset_search(assets, q)
+
+
+def library_facets(assets: QuerySet[Asset]) -> dict[str, list[dict]]:
+    """:data:`LIBRARY_FACETS` counted over ``assets`` (searched and filtered)."""
+    return dam_selectors.asset_facets(assets, LIBRARY_FACETS)

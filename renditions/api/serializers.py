@@ -6,7 +6,6 @@ the webhooks and this API share, and the schema documents it as it is. Points an
 """
 from __future__ import annotations
 
-import re
 
 from functools import cached_property
 
@@ -23,6 +22,7 @@ from ..engine import composition
 from ..engine.rendering import FORMATS
 from ..models import FRAME_SIZE, Analysis, CropDecision, RenditionProfile
 from .metadata_in import TemplateIn
+from .search import AssetListQuery  # noqa: F401  (the list's query, s.AssetListQuery)
 
 def _unit(**kwargs) -> serializers.FloatField:
     """A normalised coordinate, checked to lie in 0-1."""
@@ -218,30 +218,6 @@ class ErrorOut(serializers.Serializer):
     error = serializers.CharField(help_text="What went wrong, in words a person can act on.")
     fields = serializers.DictField(required=False, child=serializers.JSONField(),
                                    help_text="Bad input: each field's messages.")
-
-
-# --- The asset list -----------------------------------------------------------
-
-_OFFSET_WITHOUT_PLUS = re.compile(r" (\d\d:?\d\d)$")
-
-
-class SinceField(serializers.DateTimeField):
-    """ISO 8601; an unescaped '+' of the offset arrives as a space and is put back."""
-
-    def to_internal_value(self, value):
-        if isinstance(value, str):
-            value = _OFFSET_WITHOUT_PLUS.sub(r"+\1", value.strip())
-        return super().to_internal_value(value)
-
-
-class AssetListQuery(serializers.Serializer):
-    q = serializers.CharField(required=False, default="", allow_blank=True, trim_whitespace=True,
-                              help_text="Search in titles and file names.")
-    status = serializers.ChoiceField(Asset.Status.choices, required=False, default="",
-                                     allow_blank=True)
-    updated_since = SinceField(required=False, default=None, allow_null=True,
-                               help_text="ISO 8601; only assets changed at or after it "
-                                         "(naive times are UTC). For sync jobs.")
 
 
 # --- Upload -------------------------------------------------------------------

@@ -28,7 +28,7 @@ from .. import selectors as rendition_selectors
 from .. import services
 from ..models import EditEvent, RenditionProfile
 from . import metadata_in as m
-from . import permissions, selectors
+from . import permissions, search, selectors
 from . import serializers as s
 
 ERRORS = {
@@ -102,6 +102,11 @@ class AssetPagination(PageNumberPagination):
     def page_size(self) -> int:
         return dam_setting("PAGE_SIZE")
 
+    def get_paginated_response_schema(self, schema):
+        paginated = super().get_paginated_response_schema(schema)
+        paginated["properties"]["facets"] = search.facets_schema()
+        return paginated
+
 
 class AssetListView(GenericAPIView):
     permission_classes = [permissions.allows(GET="view", POST="upload")]
@@ -112,14 +117,18 @@ class AssetListView(GenericAPIView):
     @extend_schema(operation_id="assets_list", parameters=[s.AssetListQuery],
                    responses={200: s.AssetSerializer(many=True),
                               **_errors(400, 401, 403, 404, e404="No such page.")},
-                   summary="List assets, newest first (viewers)")
+                   summary="List assets, newest first or best match first (viewers)")
     def get(self, request):
         query = s.AssetListQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
-        assets = rendition_selectors.assets_described(dam_selectors.assets_visible(
-            user=request.user, assets=selectors.asset_sync_list(**query.validated_data)))
-        page = self.paginate_queryset(assets)
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        with_facets = query.validated_data.pop("facets")
+        found = dam_selectors.assets_visible(
+            user=request.user, assets=selectors.asset_sync_list(**query.validated_data))
+        page = self.paginate_queryset(rendition_selectors.assets_described(found))
+        response = self.get_paginated_response(self.get_serializer(page, many=True).data)
+        if with_facets:
+            response.data["facets"] = rendition_selectors.library_facets(found)
+        return response
 
     @extend_schema(operation_id="assets_upload", request={"multipart/form-data": s.UploadIn},
                    responses={201: s.UploadOut,

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dam.models import Asset
+from dam.services import asset_search_refresh
 from renditions import enqueue
 from renditions.models import CropDecision, RenditionProfile
 from tests.integration._api import (  # noqa: F401  (fixtures: no_queue, asset)
@@ -40,6 +41,7 @@ def test_the_list_pages_by_the_dam_page_size(editor, users, settings):
 def test_the_list_searches_title_and_file_name_and_filters_status(editor, users):
     pier, dune = _asset(editor, "pier.jpg"), _asset(editor, "dune.jpg", subject=(0.3, 0.3))
     Asset.objects.filter(pk=dune.pk).update(title="Desert", status=Asset.Status.READY)
+    asset_search_refresh(asset=Asset.objects.get(pk=dune.pk))  # .update() bypasses services
     viewer, url = _client(users["viewer"]), reverse("api-assets")
 
     def ids(**query):

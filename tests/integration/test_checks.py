@@ -43,3 +43,8 @@ def test_the_library_thumbnail_profile_is_checked_against_the_database(default_p
     assert warnings() == ["renditions.W001"]
     with override_settings(DAM={"LIBRARY_THUMBNAIL": "square"}):
         assert warnings() == []
+
+
+@override_settings(DAM={"SEARCH_LANGUAGE": "klingon"})
+def test_a_search_language_without_a_stemmer_is_reported():
+    assert _ids() == ["dam.E006"]

@@ -253,3 +253,26 @@ def test_a_move_needs_the_right_to_edit_where_it_goes(tree, desk):
     assert moved.status_code == 200, moved.content
     assert moved.json()["collection"] == {"id": football.pk, "name": "Football"}
     assert Asset.objects.get(pk=assets["sport"].pk).credit == "Desk"
+
+
+def test_search_and_its_facets_see_only_what_the_user_may_view(tree, desk):
+    places, assets = tree
+    for name, asset in assets.items():
+        asset.caption = f"Harbour at dawn ({name})"
+        asset.save()
+    dam_services.assets_search_refresh(assets=list(assets.values()))
+    url = reverse("api-assets")
+    found = _client(desk["news_viewer"]).get(url, {"q": "harbours", "facets": "true"}).json()
+    assert {a["id"] for a in found["results"]} == {str(assets["news"].uid),
+                                                   str(assets["politics"].uid)}
+    assert {(f["label"], f["count"]) for f in found["facets"]["collection"]} == {
+        ("News", 1), ("News / Politics", 1)}
+    viewer = _client(desk["viewer"])
+    news = viewer.get(url, {"q": "harbour", "collection": places["news"].pk}).json()
+    assert news["count"] == 2  # News and its sub-collection
+    sport = viewer.get(url, {"collection": places["sport"].pk}).json()
+    assert [a["id"] for a in sport["results"]] == [str(assets["sport"].uid)]
+    page = viewer.get(reverse("library"), {"q": "dawn", "collection": places["news"].pk})
+    assert {a.uid for a, _, _ in page.context["tiles"]} == {assets["news"].uid,
+                                                           assets["politics"].uid}
+    assert b"News / Politics" in page.content
