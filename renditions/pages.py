@@ -46,6 +46,9 @@ def library(request):
         "thumb_profile": thumb, "bulk_fields": EDITABLE_FIELDS,
         "move_to": dam_selectors.collection_rows(user=request.user, action="edit_metadata"),
         "facets": facet_links(selectors.library_facets(assets), request.GET),
+        # a new search keeps the facet filters that are on
+        "kept_filters": [(name, value) for name, values in request.GET.lists()
+                         if name not in ("q", "status", "page") for value in values],
     })
 
 
