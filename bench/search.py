@@ -6,7 +6,9 @@ Each setup runs in its own process on a throwaway database (SQLite: a file in a
 temp folder; PostgreSQL: DATABASE_URL's name + ``_bench``, created and dropped as
 Django's test database) and times, over ``--queries`` distinct queries each, what the library page
 and the API do per request (count, then the first page of 24 assets) for: one word;
-three words + a keyword filter; a keyword or creator filter alone; and the facet
+three words + a keyword filter; a keyword or creator filter alone; one word as a user
+whose only right is a view grant on one of four desks (the collections they may view
+narrow the search, as in the product); and the facet
 counts. The word queries are timed again as a plain ``icontains`` scan over the same
 fields (OR of fields, AND of words, keywords by subquery) in the same run; the
 ratio is search / icontains. Options: ``--assets N`` (default 100,000; small for a
@@ -26,7 +28,8 @@ from pathlib import Path
 
 from . import ROOT, machine_line, markdown_table, write_report
 
-KINDS = ("one word", "three words + keyword", "filter alone", "facets (one-word results)")
+KINDS = ("one word", "three words + keyword", "filter alone", "one word, a desk's view",
+         "facets (one-word results)")
 
 
 def main(argv=None) -> str:

@@ -76,11 +76,13 @@ def load(corpus, n: int) -> list:
     Tag.objects.bulk_create([Tag(name=k, slug=f"k{i}") for i, k in enumerate(corpus.keywords)])
     tag_ids = dict(Tag.objects.values_list("name", "pk"))
     content_type = ContentType.objects.get_for_model(Asset)
+    places = [c.pk for c in _collections()]
     sample = []
     for start in range(0, n, BATCH):
         generated = [corpus.asset(i) for i in range(start, min(n, start + BATCH))]
         rows = [Asset(file=f"originals/bench/{start + i}.jpg", sha256="0" * 64, size_bytes=1,
-                      format="jpg", **g.fields) for i, g in enumerate(generated)]
+                      format="jpg", collection_id=places[(start + i) % len(places)],
+                      **g.fields) for i, g in enumerate(generated)]
         for row, g in zip(rows, generated):
             for column, value in index.columns(row, g.keywords).items():
                 setattr(row, column, value)
@@ -97,6 +99,32 @@ def load(corpus, n: int) -> list:
     return sample
 
 
+def _collections() -> list:
+    """The root, four desks and three sections in each: where the assets go, in turn."""
+    from dam import services
+    from dam.models import Collection
+
+    root = Collection.root()
+    desks = [services.collection_create(name=f"Desk {d}", parent=root) for d in range(4)]
+    return [root, *(services.collection_create(name=f"Section {s}", parent=desk)
+                    for desk in desks for s in range(3))]
+
+
+def _desk_reader():
+    """A user whose only right is a view grant on the first desk (a quarter of the
+    sections): what they search is narrowed by ``dam.selectors.assets_visible``."""
+    from django.contrib.auth.models import Group, User
+
+    from dam.models import Collection, CollectionGrant
+
+    group = Group.objects.create(name="Desk 0 readers")
+    CollectionGrant.objects.create(group=group, level="view",
+                                   collection=Collection.objects.get(name="Desk 0"))
+    user = User.objects.create_user("desk-reader")
+    user.groups.add(group)
+    return user
+
+
 def query_sets(corpus, sample, n: int) -> dict[str, list[dict]]:
     """``n`` distinct queries of each kind, as ``library_search`` keyword arguments."""
     rng = random.Random(5)
@@ -109,25 +137,30 @@ def query_sets(corpus, sample, n: int) -> dict[str, list[dict]]:
     alone = [{"keyword": [k]} if i % 2 else {"creator": c} for i, (k, c) in enumerate(
         zip(rng.sample(corpus.keywords[:300], n), rng.sample(corpus.creators[:200], n)))]
     return {"one word": [{"q": w} for w in words], "three words + keyword": three,
-            "filter alone": alone}
+            "filter alone": alone, "one word, a desk's view": [{"q": w} for w in words]}
 
 
 def measure(corpus, sample, n: int) -> dict:
+    from dam.models import Asset
+    from dam.selectors import assets_visible
     from renditions.selectors import library_facets, library_search
 
+    desk = _desk_reader()
     timings = {}
     sets = query_sets(corpus, sample, n)
     for warm in sets["one word"][-3:]:  # the first query of a process opens files, caches
         _page(library_search(**warm))
-        _page(_icontains(**warm))
+        _page(_icontains(Asset.objects.all(), **warm))
     for kind, queries in sets.items():
         timed = {"search": [], "icontains": [], "found": []}
         for query in queries:
-            seconds, found = _timed(lambda: _page(library_search(**query)))
+            # what the list endpoint runs: the user's view, then the search
+            base = assets_visible(user=desk) if "desk" in kind else Asset.objects.all()
+            seconds, found = _timed(lambda: _page(library_search(base, **query)))
             timed["search"].append(seconds)
             timed["found"].append(found)
             if "q" in query:
-                timed["icontains"].append(_timed(lambda: _page(_icontains(**query)))[0])
+                timed["icontains"].append(_timed(lambda: _page(_icontains(base, **query)))[0])
         timings[kind] = timed
     facets = {"search": [], "found": []}
     for query in sets["one word"]:
@@ -155,13 +188,12 @@ FIELDS = ("headline", "caption", "title", "alt_text", "creator", "credit", "city
           "original_filename")
 
 
-def _icontains(*, q: str, keyword=()):
+def _icontains(assets, *, q: str, keyword=()):
     """The baseline: every word in some field (``icontains``), keyword filter alike."""
     from django.db.models import Exists, OuterRef, Q
 
     from dam.models import Asset
 
-    assets = Asset.objects.all()
     items = Asset.tags.through.objects.filter(object_id=OuterRef("pk"))
     for word in q.split():
         anywhere = Q(Exists(items.filter(tag__name__icontains=word)))
