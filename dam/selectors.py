@@ -7,9 +7,9 @@ from django.db.models import Case, CharField, Count, F, Min, Q, QuerySet, Value,
 from django.db.models.functions import Substr
 from taggit.models import Tag
 
-from . import roles
+from . import hamming, roles
 from .folding import Folded
-from .models import Asset, Collection
+from .models import Asset, Collection, Resemblance
 from .search import index as search_index
 
 
@@ -202,3 +202,28 @@ def asset_facets(assets: QuerySet[Asset], facets: dict | None = None) -> dict[st
     one query per facet: ``{"keyword": [{"value": "harbour", "count": 12}, ...], ...}``.
     Keyword and creator give the top :data:`FACET_TOP`."""
     return {name: facet(assets) for name, facet in (facets or ASSET_FACETS).items()}
+
+
+def assets_similar(*, image_hash: int, max_distance: int,
+                   assets: QuerySet[Asset] | None = None) -> list[tuple[Asset, int]]:
+    """Assets of ``assets`` (default: all) whose perceptual hash is at most
+    ``max_distance`` bits from ``image_hash`` (unsigned 64 bits), nearest first, as
+    (asset, distance). One query: exact matches on the four indexed bands, each within
+    the radius that cannot miss (``dam.hamming``), then the distance checked here."""
+    assets = Asset.objects.all() if assets is None else assets
+    where = Q()
+    for i, values in enumerate(hamming.band_probes(image_hash, max_distance)):
+        where |= Q(**{f"hash_band{i}__in": values})
+    found = []
+    for asset in assets.filter(where).order_by():
+        bits = hamming.distance(image_hash, hamming.to_unsigned(asset.image_hash))
+        if bits <= max_distance:
+            found.append((asset, bits))
+    return sorted(found, key=lambda pair: (pair[1], pair[0].pk))
+
+
+def resemblances_visible(*, asset: Asset, user) -> QuerySet[Resemblance]:
+    """What ``asset`` looks like (near-duplicates), nearest first, among the assets
+    ``user`` may view, with the other asset fetched."""
+    return Resemblance.objects.filter(
+        asset=asset, other__in=assets_visible(user=user)).select_related("other")
