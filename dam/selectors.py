@@ -208,18 +208,32 @@ def assets_similar(*, image_hash: int, max_distance: int,
                    assets: QuerySet[Asset] | None = None) -> list[tuple[Asset, int]]:
     """Assets of ``assets`` (default: all) whose perceptual hash is at most
     ``max_distance`` bits from ``image_hash`` (unsigned 64 bits), nearest first, as
-    (asset, distance). One query: exact matches on the four indexed bands, each within
-    the radius that cannot miss (``dam.hamming``), then the distance checked here."""
+    (asset, distance). The candidates' ids and hashes in one query
+    (``assets_similar_candidates``), the distance checked here, then the near ones
+    fetched (a second query, only when there are some)."""
+    assets = Asset.objects.all() if assets is None else assets
+    near = {}
+    for pk, stored in assets_similar_candidates(
+            image_hash=image_hash, max_distance=max_distance,
+            assets=assets).values_list("pk", "image_hash"):
+        bits = hamming.distance(image_hash, hamming.to_unsigned(stored))
+        if bits <= max_distance:
+            near[pk] = bits
+    found = assets.filter(pk__in=near) if near else []
+    return sorted(((asset, near[asset.pk]) for asset in found),
+                  key=lambda pair: (pair[1], pair[0].pk))
+
+
+def assets_similar_candidates(*, image_hash: int, max_distance: int,
+                              assets: QuerySet[Asset] | None = None) -> QuerySet[Asset]:
+    """Every asset that may lie within ``max_distance`` bits of ``image_hash`` (and a
+    few more): exact matches on the four indexed bands, each within the radius that
+    cannot miss (``dam.hamming``)."""
     assets = Asset.objects.all() if assets is None else assets
     where = Q()
     for i, values in enumerate(hamming.band_probes(image_hash, max_distance)):
         where |= Q(**{f"hash_band{i}__in": values})
-    found = []
-    for asset in assets.filter(where).order_by():
-        bits = hamming.distance(image_hash, hamming.to_unsigned(asset.image_hash))
-        if bits <= max_distance:
-            found.append((asset, bits))
-    return sorted(found, key=lambda pair: (pair[1], pair[0].pk))
+    return assets.filter(where).order_by()
 
 
 def resemblances_visible(*, asset: Asset, user) -> QuerySet[Resemblance]:
