@@ -142,7 +142,8 @@ def asset_create(*, file: File, uploaded_by=None, title: str = "", alt_text: str
     if the commit fails. The asset goes into ``collection`` (default: the root);
     whether the uploader may put it there is the caller's to check. A ``template``
     is applied before the first save: it is the asset's initial state, so no
-    history records it.
+    history records it. Near-duplicates (the same photo resized, recompressed,
+    retouched) are kept and recorded as ``Resemblance`` rows, both ways.
     """
     name = Path(file.name or "upload").name[:255]
     info = asset_check(file=file)
