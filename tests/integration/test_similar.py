@@ -124,3 +124,9 @@ def test_the_backfill_hashes_old_assets_and_links_them(original, editor):
     stored = Asset.objects.get(pk=original.pk)
     assert hamming.bands(hamming.to_unsigned(stored.image_hash)) == (
         stored.hash_band0, stored.hash_band1, stored.hash_band2, stored.hash_band3)
+
+
+def test_a_distance_of_zero_turns_the_search_off(original, users, settings):
+    settings.DAM = {**getattr(settings, "DAM", {}), "SIMILAR_DISTANCE": 0}
+    body = _post(users["editor"], _upload("grey.jpg", _copy(COPIES["grey"])))
+    assert body["created"][0]["similar"] == [] and not Resemblance.objects.exists()
