@@ -20,6 +20,11 @@ the load benchmark instead (bench/load.py: the app under a burst of uploads; abo
 generated assets on SQLite and, with a PostgreSQL ``DATABASE_URL``, on PostgreSQL,
 against a plain icontains scan (bench/search.py; about 10 minutes).
 
+``python -m bench similar [--photos N --assets N --setups sqlite,postgres]``
+(``make bench BENCH_ARGS=similar``) measures near-duplicates: recall and false
+matches per transform of photos from ../shared, then lookup time at 100,000 stored
+hashes, banded index against a full scan (bench/similar.py).
+
 Options: ``--only quality|speed``, ``--limit N`` (quality: first N photos;
 speed: a quick run with fewer repeats and no memory children), ``--all`` (all
 700 OSIE photos), ``--repeats N`` (speed, default 7), ``--synthetic`` (use
@@ -40,6 +45,11 @@ def main(argv=None) -> None:
         from . import load
 
         load.main(argv[1:])
+        return
+    if argv[:1] == ["similar"]:
+        from . import similar
+
+        similar.main(argv[1:])
         return
     if argv[:1] == ["search"]:
         from . import search

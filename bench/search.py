@@ -46,17 +46,24 @@ def main(argv=None) -> str:
 
         args.result.write_text(json.dumps(search_run.run(args.assets, args.queries)))
         return ""
-    results, notes = {}, []
-    for setup in args.setups.split(","):
-        env = _env(setup)
-        if env is None:
-            notes.append(f"{setup}: skipped, DATABASE_URL names no PostgreSQL database.")
-            continue
-        results[setup] = _child(setup, env, args)
+    results, notes = setups_run(args.setups, lambda setup, env: _child(setup, env, args))
     text = report(results, assets=args.assets, notes=notes)
     print(text)
     write_report("search.md", text, args.out_dir)
     return text
+
+
+def setups_run(setups: str, measure) -> tuple[dict, list[str]]:
+    """``measure(setup, env)`` for each of ``setups`` ("sqlite,postgres") that can run
+    here: the results by setup, and a note for each one skipped."""
+    results, notes = {}, []
+    for setup in setups.split(","):
+        env = _env(setup)
+        if env is None:
+            notes.append(f"{setup}: skipped, DATABASE_URL names no PostgreSQL database.")
+            continue
+        results[setup] = measure(setup, env)
+    return results, notes
 
 
 def _env(setup: str) -> dict | None:

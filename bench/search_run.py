@@ -7,6 +7,7 @@ function ``asset_search_refresh`` uses).
 """
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import random
@@ -19,6 +20,24 @@ PAGE = 24
 
 def run(assets: int, queries: int) -> dict:
     """Create the database, load ``assets``, time ``queries`` of each kind, drop it."""
+    with throwaway_database() as connection:
+        from .search_data import Corpus
+
+        corpus = Corpus()
+        started = time.perf_counter()
+        _say(f"{connection.vendor}: loading {assets:,} assets")
+        sample = load(corpus, assets)
+        load_s = time.perf_counter() - started
+        _say(f"{connection.vendor}: loaded in {load_s:.0f} s; timing {queries} queries a kind")
+        return {"load_s": load_s, "database": _describe(connection), "plan": _plan(corpus),
+                "timings": measure(corpus, sample, queries)}
+
+
+@contextlib.contextmanager
+def throwaway_database():
+    """Django set up on a database of its own (SQLite: a file in ``SALIENT_VAR_DIR``;
+    PostgreSQL: DATABASE_URL's name + ``_bench``), created and dropped as Django's test
+    database; yields the connection."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dam.settings")
     from dam import instance
 
@@ -34,16 +53,7 @@ def run(assets: int, queries: int) -> dict:
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True,
                                                   serialize=False)
     try:
-        from .search_data import Corpus
-
-        corpus = Corpus()
-        started = time.perf_counter()
-        _say(f"{connection.vendor}: loading {assets:,} assets")
-        sample = load(corpus, assets)
-        load_s = time.perf_counter() - started
-        _say(f"{connection.vendor}: loaded in {load_s:.0f} s; timing {queries} queries a kind")
-        return {"load_s": load_s, "database": _describe(connection), "plan": _plan(corpus),
-                "timings": measure(corpus, sample, queries)}
+        yield connection
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
 

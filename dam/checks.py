@@ -37,6 +37,10 @@ def check_dam_settings(app_configs, **kwargs):
                             "Snowball stemmer.",
                             hint="One of: " + ", ".join(snowballstemmer.algorithms()) + ".",
                             id="dam.E006"))
+    distance = configured["SIMILAR_DISTANCE"]
+    if not isinstance(distance, int) or isinstance(distance, bool) or not 0 <= distance <= 15:
+        errors.append(Error("DAM['SIMILAR_DISTANCE'] must be an integer from 0 to 15 (bits "
+                            "of 64; 0 turns near-duplicates off).", id="dam.E007"))
     if services.image_probe is None:
         errors.append(Error("No image probe is registered: uploads cannot be read.",
                             hint="renditions registers the engine's in its ready().",

@@ -22,6 +22,10 @@ DEFAULTS = {
     # The Snowball stemmer of search (dam.search.text): "english", "german", "french"...
     # (snowballstemmer.algorithms()). After a change, `manage.py search_refresh`.
     "SEARCH_LANGUAGE": "english",
+    # Near-duplicates: two photos whose perceptual hashes (64 bits) are at most this
+    # many bits apart "look like" each other (dam.hamming; bench/similar.py measures
+    # recall and false matches per threshold). 0 turns the search off.
+    "SIMILAR_DISTANCE": 10,
 }
 
 

@@ -145,6 +145,15 @@ class Asset(models.Model):
                                 help_text="Search tokens: creator, credit, city, country, "
                                           "file name.")
     search_vector = SearchVectorField(null=True, editable=False)
+    # Near-duplicates: the photo's perceptual hash (pHash, 64 bits, stored signed:
+    # dam.hamming.to_signed) and its four 16-bit bands, each indexed, through which
+    # dam.selectors.assets_similar finds hashes a few bits away. NULL: not hashed yet
+    # (``manage.py similar_backfill``) or not decodable.
+    image_hash = models.BigIntegerField(null=True, blank=True, editable=False, db_index=True)
+    hash_band0 = models.PositiveIntegerField(null=True, editable=False, db_index=True)
+    hash_band1 = models.PositiveIntegerField(null=True, editable=False, db_index=True)
+    hash_band2 = models.PositiveIntegerField(null=True, editable=False, db_index=True)
+    hash_band3 = models.PositiveIntegerField(null=True, editable=False, db_index=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -155,6 +164,24 @@ class Asset(models.Model):
     @property
     def megapixels(self) -> float:
         return self.width * self.height / 1e6
+
+
+class Resemblance(models.Model):
+    """``asset`` looks like ``other``: their perceptual hashes are ``distance`` bits
+    apart (dam.hamming). Written both ways when the later one is uploaded or hashed
+    (dam.services.asset_resemblances_link); removed with either asset."""
+
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="resemblances")
+    other = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="+")
+    distance = models.PositiveSmallIntegerField(help_text="Bits apart, of 64.")
+
+    class Meta:
+        ordering = ["distance", "other_id"]
+        constraints = [models.UniqueConstraint(fields=["asset", "other"],
+                                               name="unique_resemblance")]
+
+    def __str__(self) -> str:
+        return f"{self.asset} looks like {self.other} ({self.distance} bits)"
 
 
 class SearchEntry(models.Model):

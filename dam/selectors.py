@@ -7,9 +7,9 @@ from django.db.models import Case, CharField, Count, F, Min, Q, QuerySet, Value,
 from django.db.models.functions import Substr
 from taggit.models import Tag
 
-from . import roles
+from . import hamming, roles
 from .folding import Folded
-from .models import Asset, Collection
+from .models import Asset, Collection, Resemblance
 from .search import index as search_index
 
 
@@ -202,3 +202,42 @@ def asset_facets(assets: QuerySet[Asset], facets: dict | None = None) -> dict[st
     one query per facet: ``{"keyword": [{"value": "harbour", "count": 12}, ...], ...}``.
     Keyword and creator give the top :data:`FACET_TOP`."""
     return {name: facet(assets) for name, facet in (facets or ASSET_FACETS).items()}
+
+
+def assets_similar(*, image_hash: int, max_distance: int,
+                   assets: QuerySet[Asset] | None = None) -> list[tuple[Asset, int]]:
+    """Assets of ``assets`` (default: all) whose perceptual hash is at most
+    ``max_distance`` bits from ``image_hash`` (unsigned 64 bits), nearest first, as
+    (asset, distance). The candidates' ids and hashes in one query
+    (``assets_similar_candidates``), the distance checked here, then the near ones
+    fetched (a second query, only when there are some)."""
+    assets = Asset.objects.all() if assets is None else assets
+    near = {}
+    for pk, stored in assets_similar_candidates(
+            image_hash=image_hash, max_distance=max_distance,
+            assets=assets).values_list("pk", "image_hash"):
+        bits = hamming.distance(image_hash, hamming.to_unsigned(stored))
+        if bits <= max_distance:
+            near[pk] = bits
+    found = assets.filter(pk__in=near) if near else []
+    return sorted(((asset, near[asset.pk]) for asset in found),
+                  key=lambda pair: (pair[1], pair[0].pk))
+
+
+def assets_similar_candidates(*, image_hash: int, max_distance: int,
+                              assets: QuerySet[Asset] | None = None) -> QuerySet[Asset]:
+    """Every asset that may lie within ``max_distance`` bits of ``image_hash`` (and a
+    few more): exact matches on the four indexed bands, each within the radius that
+    cannot miss (``dam.hamming``)."""
+    assets = Asset.objects.all() if assets is None else assets
+    where = Q()
+    for i, values in enumerate(hamming.band_probes(image_hash, max_distance)):
+        where |= Q(**{f"hash_band{i}__in": values})
+    return assets.filter(where).order_by()
+
+
+def resemblances_visible(*, asset: Asset, user) -> QuerySet[Resemblance]:
+    """What ``asset`` looks like (near-duplicates), nearest first, among the assets
+    ``user`` may view, with the other asset fetched."""
+    return Resemblance.objects.filter(
+        asset=asset, other__in=assets_visible(user=user)).select_related("other")

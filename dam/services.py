@@ -10,9 +10,11 @@ from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 
+from . import hamming
 from .conf import dam_setting
-from .models import Asset, Collection, original_upload_to
+from .models import Asset, Collection, Resemblance, original_upload_to
 from .search import index as search_index
+from .selectors import assets_similar
 from .signals import processing_requested
 from .storage import store_content_addressed
 
@@ -39,6 +41,18 @@ metadata_reader = None
 #: The asset's fields that the photo's metadata fills, named as the reader names them.
 METADATA_FIELDS = ("headline", "caption", "creator", "credit", "copyright", "usage_terms",
                    "source", "instructions", "date_created", "city", "country")
+
+
+#: What hashes a photo for near-duplicates: ``hasher(file, *, max_pixels)`` returning
+#: its 64-bit perceptual hash (unsigned int), raising ValueError when it cannot decode.
+#: The rendition app registers the engine's (``image_hasher_set``); without one,
+#: uploads are not compared.
+image_hasher = None
+
+
+def image_hasher_set(hasher) -> None:
+    global image_hasher
+    image_hasher = hasher
 
 
 def metadata_reader_set(reader) -> None:
@@ -128,7 +142,8 @@ def asset_create(*, file: File, uploaded_by=None, title: str = "", alt_text: str
     if the commit fails. The asset goes into ``collection`` (default: the root);
     whether the uploader may put it there is the caller's to check. A ``template``
     is applied before the first save: it is the asset's initial state, so no
-    history records it.
+    history records it. Near-duplicates (the same photo resized, recompressed,
+    retouched) are kept and recorded as ``Resemblance`` rows, both ways.
     """
     name = Path(file.name or "upload").name[:255]
     info = asset_check(file=file)
@@ -147,12 +162,14 @@ def asset_create(*, file: File, uploaded_by=None, title: str = "", alt_text: str
     keywords = _metadata_fill(asset, file, keep_title=bool(title))
     if template is not None:
         keywords = _template_apply(asset, keywords, template)
+    _hash_fill(asset, file)
     wrote = _store_original(asset, file)
     try:
         with transaction.atomic():
             asset.save()
             asset.tags.set(keywords)
             asset_search_refresh(asset=asset)
+            asset_resemblances_link(asset=asset)
             asset_enqueue(asset=asset)
     except Exception:
         if wrote:
@@ -186,6 +203,58 @@ def _metadata_fill(asset: Asset, file: File, *, keep_title: bool) -> list[str]:
     asset.metadata_raw = {**found.raw, "private": found.private}
     asset.metadata_problems = list(found.problems)
     return list(found.keywords)
+
+
+#: The asset's columns of ``dam.hamming.bands``, in order.
+HASH_BANDS = ("hash_band0", "hash_band1", "hash_band2", "hash_band3")
+
+
+def _hash_fill(asset: Asset, file: File) -> None:
+    """Set ``asset``'s perceptual hash and bands from ``file`` (a reduced decode: a few
+    ms). A photo that cannot be decoded keeps none: the worker reports the damage."""
+    if image_hasher is None:
+        return
+    try:
+        value = image_hasher(file, max_pixels=dam_setting("MAX_PIXELS"))
+    except ValueError:
+        return
+    finally:
+        file.seek(0)
+    asset_hash_set(asset=asset, value=value)
+
+
+def asset_hash_set(*, asset: Asset, value: int | None) -> None:
+    """Put the unsigned 64-bit perceptual hash ``value`` (None: unknown) and its bands
+    on ``asset``; the caller saves."""
+    asset.image_hash = None if value is None else hamming.to_signed(value)
+    for name, band in zip(HASH_BANDS, hamming.bands(value) if value is not None else [None] * 4):
+        setattr(asset, name, band)
+
+
+def asset_hash_refresh(*, asset: Asset) -> bool:
+    """Hash ``asset``'s stored original again and record what it looks like (the
+    backfill, ``manage.py similar_backfill``); False when it cannot be decoded. Raises
+    OSError when the original cannot be opened."""
+    with asset.file.open("rb") as file:
+        _hash_fill(asset, file)
+    with transaction.atomic():
+        asset.save(update_fields=["image_hash", *HASH_BANDS])
+        asset_resemblances_link(asset=asset)
+    return asset.image_hash is not None
+
+
+def asset_resemblances_link(*, asset: Asset) -> list[Resemblance]:
+    """Record which assets ``asset`` (saved, hashed) looks like, both ways, within
+    ``DAM["SIMILAR_DISTANCE"]`` bits; returns the rows made from ``asset``. Idempotent."""
+    limit = dam_setting("SIMILAR_DISTANCE")
+    if asset.image_hash is None or not limit:
+        return []
+    near = assets_similar(image_hash=hamming.to_unsigned(asset.image_hash), max_distance=limit,
+                          assets=Asset.objects.exclude(pk=asset.pk))
+    rows = [Resemblance(asset=asset, other=other, distance=bits) for other, bits in near]
+    back = [Resemblance(asset=other, other=asset, distance=bits) for other, bits in near]
+    Resemblance.objects.bulk_create(rows + back, ignore_conflicts=True)
+    return rows
 
 
 def _template_apply(asset: Asset, keywords: list[str], template: MetadataTemplate) -> list[str]:

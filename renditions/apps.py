@@ -12,10 +12,12 @@ class RenditionsConfig(AppConfig):
         from .conf import DEFAULTS
         from .engine import metadata
         from .engine.loading import probe
+        from .engine.similarity import image_hash
 
         conf.extend(DEFAULTS)
         services.image_probe_set(probe)
         services.metadata_reader_set(metadata.read)
+        services.image_hasher_set(image_hash)
         services.edited_fields_set(describing.edited_fields)
 
         signals.processing_requested.connect(enqueue.on_processing_requested,

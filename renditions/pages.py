@@ -156,6 +156,7 @@ def asset_detail(request, uid):
         "metadata_form": _metadata_form(asset),
         "move_to": _move_to(request.user, asset),
         "keywords": sorted((t.name for t in asset.tags.all()), key=str.casefold),
+        "similar": dam_selectors.resemblances_visible(asset=asset, user=request.user),
     })
 
 

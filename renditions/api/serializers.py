@@ -134,6 +134,23 @@ class SaliencyField(_OfAsset):
                 "compute_ms": a.compute_ms}
 
 
+class SimilarOut(serializers.Serializer):
+    id = serializers.UUIDField()
+    title = serializers.CharField()
+    distance = serializers.IntegerField(help_text="Perceptual hashes' bits apart, of 64.")
+
+
+@extend_schema_field(SimilarOut(many=True))
+class SimilarField(_OfAsset):
+    """The assets this one looks like (near-duplicates), nearest first: only those the
+    caller may view; no query after ``assets_described``."""
+
+    def to_representation(self, asset):
+        described = _described(self.context)
+        return [{"id": r.other.uid, "title": str(r.other), "distance": r.distance}
+                for r in asset.resemblances.all() if described.private(r.other)]
+
+
 @extend_schema_field(serializers.ListField(child=serializers.CharField()))
 class KeywordsField(_OfAsset):
     """The asset's keywords (tags), sorted; no query after ``assets_described``."""
@@ -149,7 +166,7 @@ METADATA = ("headline", "caption", "creator", "credit", "copyright", "usage_term
 
 #: The asset's fields for callers who may view it (its collection) only.
 PRIVATE = ("filename", "format", "sha256", "error", "saliency", "instructions",
-           "metadata_problems", "collection")
+           "metadata_problems", "collection", "similar")
 
 
 class CollectionRef(serializers.Serializer):
@@ -182,6 +199,9 @@ class AssetSerializer(serializers.ModelSerializer):
     metadata_problems = serializers.ListField(
         child=serializers.CharField(), read_only=True, required=False,
         help_text="What was wrong with the photo's metadata (trimmed, refused). Viewers only.")
+    similar = SimilarField(required=False, help_text="Near-duplicates: the assets this photo "
+                           "looks like (resized, recompressed, colour-adjusted), nearest "
+                           "first, of those the caller may view. Viewers only.")
 
     class Meta:
         model = Asset

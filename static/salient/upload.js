@@ -144,7 +144,21 @@
     status.className = "status status-queued";
     status.textContent = "Queued";
     row.state.append("Uploaded: ", link, " ", status);
+    similar(row, asset.similar || []);
     follow(row, `${form.action}${asset.id}/`, status);
+  }
+
+  /** Kept but flagged: "looks like <asset>" for each near-duplicate the answer names. */
+  function similar(row, found) {
+    found.forEach((s, i) => {
+      const link = document.createElement("a");
+      link.href = assetPage(s.id);
+      link.textContent = s.title;
+      const note = document.createElement("span");
+      note.className = "similar";
+      note.append(i ? ", " : " · looks like ", link);
+      row.state.append(note);
+    });
   }
 
   function fail(row, message) {

@@ -17,7 +17,7 @@ METADATA_FIELDS = {"headline", "caption", "creator", "credit", "copyright", "usa
 PUBLIC_FIELDS = {"id", "title", "alt_text", "width", "height", "status", "created_at",
                  "progress", "renditions", *METADATA_FIELDS}
 PRIVATE_FIELDS = {"filename", "format", "sha256", "error", "saliency", "instructions",
-                  "metadata_problems", "collection"}
+                  "metadata_problems", "collection", "similar"}
 
 
 @pytest.fixture(autouse=True)

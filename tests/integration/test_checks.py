@@ -1,4 +1,5 @@
 """System checks catch a misconfigured DAM dict at start."""
+import pytest
 from django.core.checks import run_checks
 from django.test import override_settings
 
@@ -48,3 +49,15 @@ def test_the_library_thumbnail_profile_is_checked_against_the_database(default_p
 @override_settings(DAM={"SEARCH_LANGUAGE": "klingon"})
 def test_a_search_language_without_a_stemmer_is_reported():
     assert _ids() == ["dam.E006"]
+
+
+@pytest.mark.parametrize("distance", [-1, 16, "10", True])
+def test_a_near_duplicate_distance_out_of_range_is_reported(distance):
+    with override_settings(DAM={"SIMILAR_DISTANCE": distance}):
+        assert _ids() == ["dam.E007"]
+
+
+@pytest.mark.parametrize("distance", [0, 3, 15])
+def test_near_duplicate_distances_in_range_pass(distance):
+    with override_settings(DAM={"SIMILAR_DISTANCE": distance}):
+        assert _ids() == []
