@@ -12,10 +12,10 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
-from dam import roles
+from dam import rights, roles
 from dam import selectors as dam_selectors
 from dam.conf import dam_setting
-from dam.models import Asset, Collection
+from dam.models import Asset, Collection, Licence
 from dam.roles import role_required
 
 from . import selectors
@@ -71,7 +71,7 @@ def _library_query(params) -> dict:
 FACET_PARAMS = {"keyword": ("Keywords", "keyword"), "creator": ("Creators", "creator"),
                 "status": ("Status", "status"), "orientation": ("Orientation", "orientation"),
                 "review": ("Review", "review"), "year": ("Year taken", "date_from"),
-                "collection": ("Collections", "collection")}
+                "collection": ("Collections", "collection"), "rights": ("Rights", "rights")}
 
 
 def facet_links(facets: dict[str, list[dict]], params) -> list[dict]:
@@ -81,7 +81,9 @@ def facet_links(facets: dict[str, list[dict]], params) -> list[dict]:
     for name, values in facets.items():
         heading, param = FACET_PARAMS.get(name, (name.title(), name))
         groups.append({"name": name, "heading": heading, "values": [
-            {**v, **_toggle(params, param, v["value"])} for v in values]})
+            {**v, **_toggle(params, param, v["value"]),
+             **({"label": rights.LABELS[v["value"]]} if name == "rights" else {})}
+            for v in values]})
     return groups
 
 
@@ -145,7 +147,7 @@ def _png(image) -> HttpResponse:
 def asset_detail(request, uid):
     """The editor's workspace for one asset: renditions, crops, heat map, history."""
     asset = _visible(request, uid, Asset.objects.select_related("analysis", "uploaded_by",
-                                                                "collection"))
+                                                                "collection", "licence"))
     renditions = selectors.current_renditions(asset.renditions.select_related("profile"))
     return render(request, "dam/asset_detail.html", {
         "asset": asset, "can": roles.Can(request.user, asset.collection), "renditions": renditions.order_by("profile__slug"),
@@ -155,6 +157,9 @@ def asset_detail(request, uid):
         "metadata": _metadata_rows(asset),
         "metadata_form": _metadata_form(asset),
         "move_to": _move_to(request.user, asset),
+        "licences": Licence.objects.all(),
+        "rights_dates": [(name, label, (getattr(asset, name) or "") and getattr(
+            asset, name).isoformat()) for name, label in RIGHTS_DATES],
         "keywords": sorted((t.name for t in asset.tags.all()), key=str.casefold),
     })
 
@@ -165,6 +170,8 @@ METADATA_ROWS = (("Headline", "headline"), ("Caption", "caption"), ("Alt text", 
                  ("Usage terms", "usage_terms"), ("Source", "source"),
                  ("Instructions", "instructions"), ("Date created", "date_created"),
                  ("City", "city"), ("Country", "country"))
+#: The rights dates of the form and the page: (field, label).
+RIGHTS_DATES = (("embargo_until", "Embargo until"), ("expires_at", "Expires at"))
 #: Fields edited in a textarea: those that keep newlines (renditions.describing.MULTILINE).
 LONG_FIELDS = {"caption", "copyright", "usage_terms", "instructions"}
 #: What editors change (the asset page's form, the library's bulk bar): (field, label).

@@ -14,7 +14,9 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from dam import roles
+from django.utils import timezone
+
+from dam import rights, roles
 from dam.models import Asset, Collection
 
 from .. import selectors
@@ -142,14 +144,26 @@ class KeywordsField(_OfAsset):
         return sorted((t.name for t in asset.tags.all()), key=str.casefold)
 
 
+@extend_schema_field(serializers.ChoiceField([*rights.STATES, rights.EXPIRING]))
+class RightsField(_OfAsset):
+    """The rights state now (``dam.rights``): "embargoed" and "expired" are not
+    delivered; "expiring" is delivered but ends within 7 days."""
+
+    def to_representation(self, asset):
+        now = timezone.now()
+        return rights.EXPIRING if rights.expiring(asset, now) else rights.rights_state(asset, now)
+
+
 #: The photo's own metadata (IPTC/XMP/EXIF, read on upload), public. Its instructions
 #: are for the desk (viewers only); the raw record, GPS and serials are never served.
 METADATA = ("headline", "caption", "creator", "credit", "copyright", "usage_terms",
             "source", "date_created", "city", "country", "keywords")
+#: Rights: public, so that sites know when to take an image down (``rights``: the state now).
+RIGHTS = ("licence", "embargo_until", "expires_at", "rights")
 
 #: The asset's fields for callers who may view it (its collection) only.
 PRIVATE = ("filename", "format", "sha256", "error", "saliency", "instructions",
-           "metadata_problems", "collection")
+           "metadata_problems", "collection", "licence_note")
 
 
 class CollectionRef(serializers.Serializer):
@@ -182,16 +196,25 @@ class AssetSerializer(serializers.ModelSerializer):
     metadata_problems = serializers.ListField(
         child=serializers.CharField(), read_only=True, required=False,
         help_text="What was wrong with the photo's metadata (trimmed, refused). Viewers only.")
+    licence = serializers.SlugRelatedField(
+        slug_field="name", read_only=True, allow_null=True,
+        help_text="The licence's name (the admins' list); null: none said.")
+    rights = RightsField()
 
     class Meta:
         model = Asset
         fields = ["id", "title", "alt_text", "width", "height", "status", "created_at",
-                  "progress", "renditions", *METADATA, *PRIVATE]
+                  "progress", "renditions", *METADATA, *RIGHTS, *PRIVATE]
         read_only_fields = fields
         extra_kwargs = {"width": {"help_text": "Pixels, after EXIF orientation."},
                         "height": {"help_text": "Pixels, after EXIF orientation."},
                         "instructions": {"help_text": "For the desk. Viewers only.",
                                          "required": False},
+                        "licence_note": {"help_text": "The licence's particulars (fees, "
+                                         "contract): private, viewers only.",
+                                         "required": False},
+                        "embargo_until": {"help_text": "UTC; not delivered before it."},
+                        "expires_at": {"help_text": "UTC; not delivered from it on."},
                         "date_created": {"help_text": "ISO 8601 as the photo says it, "
                                          "possibly partial (2021, 2021-10, 2021-10-20T21:01:01"
                                          "+00:00)."}}
