@@ -71,6 +71,13 @@ def _apply_one(asset: Asset, after: str) -> bool:
     return True
 
 
+def on_renditions_updated(sender, *, asset_id: int, **kwargs) -> None:
+    """New renditions of an asset whose files are withheld are withheld too (a focal
+    point moved during an embargo): a remade file never waits in public for the beat."""
+    if Asset.objects.filter(pk=asset_id).exclude(rights_applied=rights.OK).exists():
+        files_withhold(asset_id=asset_id)
+
+
 def public_files(*, asset_id: int) -> list:
     """The FieldFiles of every rendition and frame of the asset (public storage)."""
     return ([r.file for r in Rendition.objects.filter(asset_id=asset_id)]

@@ -292,3 +292,22 @@ def test_webhooks_are_sent_once_when_an_embargo_lifts_and_a_licence_ends(
 def test_the_beat_runs_the_rights_task_every_minute(settings):
     beat = settings.CELERY_BEAT_SCHEDULE["apply-rights"]
     assert beat["task"] == "renditions.tasks.apply_rights" and beat["schedule"] <= 60
+
+
+def test_files_remade_while_withheld_are_withheld_and_tags_give_nothing(
+        processed, editor, clock, sent, monkeypatch):
+    from django.core.files.storage import default_storage
+    from django.template import Context, Template
+
+    from renditions import editing, services
+    monkeypatch.setattr(editing, "asset_enqueue", lambda asset: None)
+    tag = Template('{% load salient %}{% salient_img asset "hero" %}')
+    assert "<img" in tag.render(Context({"asset": processed}))
+    processed.embargo_until = T0 + H
+    processed.save(update_fields=["embargo_until"])
+    rights_service.rights_apply()
+    assert tag.render(Context({"asset": processed})) == ""
+    editing.focal_set(asset=processed, point=(0.1, 0.5), user=editor)
+    services.asset_process(asset_id=processed.pk)
+    names = [f.name for f in rights_service.public_files(asset_id=processed.pk)]
+    assert names and not any(default_storage.exists(n) for n in names)
