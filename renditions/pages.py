@@ -43,7 +43,7 @@ def library(request):
         "page": page, "query": query, "status": filters["status"],
         "statuses": Asset.Status.choices,
         "tiles": selectors.library_tiles(page.object_list, profile_slug=thumb),
-        "thumb_profile": thumb, "bulk_fields": EDITABLE_FIELDS,
+        "thumb_profile": thumb, "bulk_fields": EDITABLE_FIELDS, "licences": Licence.objects.all(),
         "move_to": dam_selectors.collection_rows(user=request.user, action="edit_metadata"),
         "facets": facet_links(selectors.library_facets(assets), request.GET),
         # a new search keeps the facet filters that are on
@@ -176,8 +176,10 @@ RIGHTS_DATES = (("embargo_until", "Embargo until"), ("expires_at", "Expires at")
 LONG_FIELDS = {"caption", "copyright", "usage_terms", "instructions"}
 #: What editors change (the asset page's form, the library's bulk bar): (field, label).
 EDITABLE_FIELDS = [(name, label) for label, name in (("Title", "title"), *METADATA_ROWS)]
-LABELS = {name: label for name, label in EDITABLE_FIELDS} | {"keywords": "Keywords",
-                                                              "collection": "Collection"}
+LABELS = {name: label for name, label in EDITABLE_FIELDS} | {
+    "keywords": "Keywords", "collection": "Collection", "licence": "Licence",
+    "licence_note": "Licence note", "embargo_until": "Embargo until (UTC)",
+    "expires_at": "Expires at (UTC)"}
 
 
 def _metadata_rows(asset) -> list[tuple[str, str]]:
@@ -207,16 +209,19 @@ def _history(asset) -> list:
     moves = {pk for e in edits if e.kind == "metadata"
              for pk in ((e.before or {}).get("collection"), (e.after or {}).get("collection"))}
     names = dict(Collection.objects.filter(pk__in=moves - {None}).values_list("pk", "name"))
+    licences = dict(Licence.objects.values_list("pk", "name"))
     for event in edits:
         if event.kind == "metadata":
-            event.changes = metadata_changes(event.before or {}, event.after or {}, names)
+            event.changes = metadata_changes(event.before or {}, event.after or {}, names,
+                                             licences)
     return edits
 
 
-def metadata_changes(before: dict, after: dict, collections: dict | None = None) -> list[dict]:
-    """A metadata event, readable: {label, before, after} per field (a collection by
-    its name in ``collections``, pk -> name), and for the keywords {label, added,
-    removed} (each sorted)."""
+def metadata_changes(before: dict, after: dict, collections: dict | None = None,
+                     licences: dict | None = None) -> list[dict]:
+    """A metadata event, readable: {label, before, after} per field (a collection or a
+    licence by its name in ``collections`` / ``licences``, pk -> name), and for the
+    keywords {label, added, removed} (each sorted)."""
     rank = {name: i for i, name in enumerate(LABELS)}
     changes = []
     for name in sorted(set(before) | set(after), key=lambda n: (rank.get(n, len(rank)), n)):
@@ -227,8 +232,9 @@ def metadata_changes(before: dict, after: dict, collections: dict | None = None)
                             "added": sorted(new - old, key=str.casefold),
                             "removed": sorted(old - new, key=str.casefold)})
         else:
-            if name == "collection":
-                old, new = ((collections or {}).get(pk, "(deleted)") for pk in (old, new))
+            if name in ("collection", "licence"):
+                known = (collections if name == "collection" else licences) or {}
+                old, new = (known.get(pk, "(deleted)") if pk else None for pk in (old, new))
             changes.append({"label": LABELS.get(name, name), "before": old or "",
                             "after": new or ""})
     return changes

@@ -112,6 +112,9 @@ def test_rights_are_patched_recorded_and_reverted(users, asset, clock, sent):
     public = _client(None).get(reverse("asset-json", args=[asset.uid]))
     if public.status_code == 200:  # the note is private wherever the JSON is public
         assert "licence_note" not in public.json()
+    page = _client(editor).get(reverse("asset", args=[asset.uid])).content.decode()
+    assert "Embargo until (UTC)" in page and "‘Agency’" in page  # the history, readable
+    assert 'data-utc="2026-12-02T08:00:00+00:00"' in page  # the form's local time, from UTC
     revert = reverse("api-asset-revert", args=[asset.uid, event.pk])
     assert _client(editor).post(revert).status_code == 200
     asset.refresh_from_db()
