@@ -314,3 +314,19 @@ def test_files_remade_while_withheld_are_withheld_and_tags_give_nothing(
     services.asset_process(asset_id=processed.pk)
     names = [f.name for f in rights_service.public_files(asset_id=processed.pk)]
     assert names and not any(default_storage.exists(n) for n in names)
+
+
+def test_an_edit_of_the_dates_has_a_live_worker_withhold_the_files(
+        processed, editor, clock, live_worker):
+    """The edit queues the rights task after commit; a real worker runs it (no beat wait)."""
+    from django.core.files.storage import default_storage
+
+    from renditions import describing
+    from tests.integration.conftest import wait_for
+    Endpoint.objects.create(url="https://site.test/hook", events=["asset.expired"])
+    names = [f.name for f in rights_service.public_files(asset_id=processed.pk)]
+    describing.metadata_set(asset=processed, changes={"expires_at": _iso(T0 - H)}, user=editor)
+    wait_for(lambda: Delivery.objects.filter(event="asset.expired").exists(), timeout=60)
+    processed.refresh_from_db()
+    assert processed.rights_applied == "expired"
+    assert not any(default_storage.exists(n) for n in names)
