@@ -233,6 +233,7 @@ class RootOut(serializers.Serializer):
     keywords = serializers.URLField(help_text="Keyword suggestions, for autocomplete.")
     profiles = serializers.URLField(help_text="The rendition profiles.")
     collections = serializers.URLField(help_text="The collections you may view.")
+    licences = serializers.URLField(help_text="The licences an asset can be under.")
     schema = serializers.URLField(help_text="This API's OpenAPI 3 schema.")
     docs = serializers.URLField(help_text="The schema in Swagger UI.")
 

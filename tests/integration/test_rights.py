@@ -94,6 +94,8 @@ def test_cache_seconds_are_capped_at_the_expiry():
 def test_rights_are_patched_recorded_and_reverted(users, asset, clock, sent):
     editor = users["editor"]
     agency = Licence.objects.create(name="Agency", description="Until the contract ends")
+    assert _client(users["viewer"]).get(reverse("api-licences")).json() == [
+        {"id": agency.pk, "name": "Agency", "description": "Until the contract ends"}]
     body = {"licence": "agency", "licence_note": "Fee paid for web",
             "embargo_until": "2026-12-02T09:00:00+01:00", "expires_at": "2026-12-20T00:00:00Z"}
     response = _patch(editor, asset.uid, body)

@@ -87,6 +87,7 @@ EXPECTED: dict[str, dict[str, dict[str, set[int]]]] = {
     "api-keywords": {"GET": API_VIEWERS, "POST": API_NOT_ALLOWED},
     "api-profiles": {"GET": API_VIEWERS, "POST": _api("nobody", set())},  # admins only
     "api-collections": {"GET": API_VIEWERS, "POST": _api("nobody", set())},  # admins only
+    "api-licences": {"GET": API_VIEWERS, "POST": API_NOT_ALLOWED},
     "api-asset-frame-url": {"GET": _roles({401}, {403}, {400}, {400}, {400})},  # no size asked
     "api-root": {"GET": PUBLIC},  # links only
     "api-schema": {"GET": PUBLIC},
