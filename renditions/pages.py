@@ -18,11 +18,13 @@ from dam.conf import dam_setting
 from dam.models import Asset, Collection, Licence
 from dam.roles import role_required
 
+from . import rights as rights_files
 from . import selectors
 from .api.search import AssetListQuery
 from .conf import setting
 from .derive import load_map
 from .engine import confidence, heatmap, loading
+from .engine.rendering import MEDIA_TYPES
 from .models import CropDecision, RenditionProfile
 
 
@@ -126,6 +128,22 @@ def preview_jpg(request, uid):
     image.save(buf, "JPEG", quality=85)
     response = HttpResponse(buf.getvalue(), content_type="image/jpeg")
     response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@require_safe
+@role_required("view")
+def rendition_preview(request, uid, profile):
+    """A profile's current rendition for those who may view the asset, also while its
+    rights withhold it from the public (then from the private storage); no shared cache
+    keeps it."""
+    asset = _visible(request, uid)
+    rendition = selectors.rendition_current(asset=asset, profile_slug=profile)
+    if rendition is None:
+        raise Http404("This profile has no rendition yet.")
+    response = HttpResponse(rights_files.file_read(rendition.file),
+                            content_type=MEDIA_TYPES[rendition.format])
+    response["Cache-Control"] = "private, no-store"
     return response
 
 

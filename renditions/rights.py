@@ -101,6 +101,15 @@ def files_restore(*, asset_id: int) -> int:
     return moved
 
 
+def file_read(file) -> bytes:
+    """A rendition's or frame's bytes, where it is now: public, or withheld."""
+    if file.storage.exists(file.name):
+        with file.storage.open(file.name, "rb") as fp:
+            return fp.read()
+    with private_storage.open(withheld_name(file.name), "rb") as fp:
+        return fp.read()
+
+
 def withheld_name(name: str) -> str:
     return f"{WITHHELD_PREFIX}/{name}"
 

@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from dam.models import Asset, Licence
 from tests.browser.conftest import log_in
+from tests.integration.conftest import wait_for
 from tests.browser.test_metadata_editing import _asset, _open_asset, quiet  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -35,6 +36,11 @@ def test_rights_are_set_in_the_browsers_zone_and_marked_in_the_library(
     _open_asset(page, base, asset)  # shown again in the browser's zone
     expect(page.get_by_label("Embargo until")).to_have_value("2099-12-24T18:00")
     expect(page.locator("#asset-rights")).to_contain_text("Under embargo")
+    # Withheld from the public (410), the cards show the renditions from the DAM's own view.
+    wait_for(lambda: page.evaluate(
+        "[...document.querySelectorAll('.profile-card .thumb img')].every("
+        "(i) => i.complete && i.naturalWidth > 0 && i.src.includes('/renditions/'))"),
+        timeout=10)
 
     page.goto(f"{base}/")
     tile = page.locator(f".tile[data-uid='{asset.uid}']")

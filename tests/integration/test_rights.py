@@ -258,14 +258,22 @@ def test_withheld_files_leave_the_public_storage_and_come_back(processed, clock,
     assert not any(private_storage.exists(rights_service.withheld_name(n)) for n in names)
 
 
-def test_editors_still_see_a_withheld_asset_marked(users, processed, clock):
+def test_editors_still_see_a_withheld_asset_marked(users, processed, clock, sent):
     processed.embargo_until = T0 + H
     processed.save(update_fields=["embargo_until"])
+    rights_service.rights_apply()  # its files moved out of the public storage
+    rendition = reverse("asset-rendition", args=[processed.uid, "hero"])
+    seen = _client(users["reviewer"]).get(rendition)
+    assert seen.status_code == 200 and seen["Cache-Control"] == "private, no-store"
+    assert seen.content == rights_service.file_read(processed.renditions.get(
+        profile__slug="hero").file) and seen.content[:2] == b"\xff\xd8"
+    assert _client(None).get(rendition).status_code in (302, 403)  # sign-in first
     page = _client(users["reviewer"]).get(reverse("asset", args=[processed.uid]))
     assert page.status_code == 200 and b"Under embargo" in page.content
     library = _client(users["viewer"]).get(reverse("library"))
     assert library.status_code == 200 and b"Under embargo" in library.content
     assert reverse("asset-preview", args=[processed.uid]).encode() in library.content
+    assert rendition.encode() in page.content  # the page's rendition table
     assert _client(users["viewer"]).get(
         reverse("asset-preview", args=[processed.uid])).status_code == 200
 
