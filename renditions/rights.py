@@ -101,6 +101,14 @@ def files_restore(*, asset_id: int) -> int:
     return moved
 
 
+def files_delete(storage, names: list[str]) -> None:
+    """Delete superseded files: from ``storage`` (public), and their withheld copies, so
+    that a rendition replaced while its asset was withheld leaves nothing behind."""
+    for name in names:
+        storage.delete(name)
+        private_storage.delete(withheld_name(name))
+
+
 def file_read(file) -> bytes:
     """A rendition's or frame's bytes, where it is now: public, or withheld."""
     if file.storage.exists(file.name):

@@ -312,6 +312,7 @@ def test_files_remade_while_withheld_are_withheld_and_tags_give_nothing(
     from django.core.files.storage import default_storage
     from django.template import Context, Template
 
+    from dam.storage import private_storage
     from renditions import editing, services
     monkeypatch.setattr(editing, "asset_enqueue", lambda asset: None)
     tag = Template('{% load salient %}{% salient_img asset "hero" %}')
@@ -320,10 +321,15 @@ def test_files_remade_while_withheld_are_withheld_and_tags_give_nothing(
     processed.save(update_fields=["embargo_until"])
     rights_service.rights_apply()
     assert tag.render(Context({"asset": processed})) == ""
+    old = {f.name for f in rights_service.public_files(asset_id=processed.pk)}
     editing.focal_set(asset=processed, point=(0.1, 0.5), user=editor)
     services.asset_process(asset_id=processed.pk)
-    names = [f.name for f in rights_service.public_files(asset_id=processed.pk)]
-    assert names and not any(default_storage.exists(n) for n in names)
+    names = {f.name for f in rights_service.public_files(asset_id=processed.pk)}
+    assert names - old and not any(default_storage.exists(n) for n in names)
+    assert all(private_storage.exists(rights_service.withheld_name(n)) for n in names)
+    gone = old - names  # superseded while withheld: no copy left anywhere
+    assert gone and not any(private_storage.exists(rights_service.withheld_name(n))
+                            or default_storage.exists(n) for n in gone)
 
 
 def test_an_edit_of_the_dates_has_a_live_worker_withhold_the_files(
