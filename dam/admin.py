@@ -5,7 +5,7 @@ from treebeard.admin import TreeAdmin
 from treebeard.forms import movenodeform_factory
 
 from . import services
-from .models import Asset, Collection, CollectionGrant
+from .models import Asset, Collection, CollectionGrant, Licence
 
 
 class AssetAddForm(forms.ModelForm):
@@ -77,3 +77,10 @@ class CollectionAdmin(TreeAdmin):
     form = movenodeform_factory(Collection, fields=["name"])
     inlines = [CollectionGrantInline]
     list_display = ("name", "created_at")
+
+
+@admin.register(Licence)
+class LicenceAdmin(admin.ModelAdmin):
+    """The licences editors choose from (dam.rights)."""
+    list_display = ("name", "description")
+    search_fields = ("name",)

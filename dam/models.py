@@ -81,6 +81,20 @@ class CollectionGrant(models.Model):
         return f"{self.group} may {self.level} {self.collection}"
 
 
+class Licence(models.Model):
+    """A licence an asset can be under (staff, agency, editorial use only, CC BY...),
+    a list the admins maintain; the asset's ``licence_note`` says the rest."""
+
+    name = models.CharField(max_length=100, unique=True)
+    description = models.TextField(blank=True, help_text="What it allows; public.")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Asset(models.Model):
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
@@ -118,6 +132,18 @@ class Asset(models.Model):
     tags = TaggableManager(blank=True, help_text="Keywords.")
     collection = models.ForeignKey(Collection, on_delete=models.PROTECT, related_name="assets",
                                    default=root_collection_id)
+    # Rights (dam.rights): delivered only between embargo_until and expires_at (UTC).
+    licence = models.ForeignKey(Licence, null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="assets")
+    licence_note = models.TextField(blank=True, help_text="The licence's particulars. "
+                                    "Private: viewers only.")
+    embargo_until = models.DateTimeField(null=True, blank=True, db_index=True,
+                                         help_text="Not delivered before this moment.")
+    expires_at = models.DateTimeField(null=True, blank=True, db_index=True,
+                                      help_text="Not delivered from this moment on.")
+    # The rights state (dam.rights) the files were last put in and announced for:
+    # the beat task acts once per change of state (renditions.rights).
+    rights_applied = models.CharField(max_length=12, default="ok", editable=False)
     # Private, never in public JSON: every value read by source, GPS and serials included.
     metadata_raw = models.JSONField(default=dict, blank=True)
     metadata_problems = models.JSONField(default=list, blank=True)

@@ -5,9 +5,11 @@ from __future__ import annotations
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Case, CharField, Count, F, Min, Q, QuerySet, Value, When
 from django.db.models.functions import Substr
+from django.utils import timezone
 from taggit.models import Tag
 
 from . import hamming, roles
+from . import rights as rules
 from .folding import Folded
 from .models import Asset, Collection, Resemblance
 from .search import index as search_index
@@ -106,11 +108,14 @@ def asset_search(assets: QuerySet[Asset], q: str) -> QuerySet[Asset]:
 
 def asset_filter(assets: QuerySet[Asset], *, keyword=(), creator: str = "", status: str = "",
                  orientation: str = "", date_from: str = "", date_to: str = "",
-                 collection: int | None = None) -> QuerySet[Asset]:
+                 collection: int | None = None, rights: str = "") -> QuerySet[Asset]:
     """``assets`` narrowed by facet values, each exactly as :func:`asset_facets` names
     it; ``keyword`` is a list, all required. ``date_from``/``date_to``: ISO prefixes
     (2021, 2021-10, 2021-10-20), both ends included; an asset without a date is out.
-    ``collection``: a collection's pk, its sub-collections included."""
+    ``collection``: a collection's pk, its sub-collections included. ``rights``:
+    "embargoed", "expired", "expiring" (expires within 7 days) or "ok", now."""
+    if rights:
+        assets = assets.filter(rules.rights_q(rights, timezone.now()))
     if collection is not None:
         path = Collection.objects.filter(pk=collection).values_list("path", flat=True).first()
         assets = assets.filter(collection__path__startswith=path) if path else assets.none()
@@ -190,10 +195,21 @@ def collection_facet(assets: QuerySet[Asset]) -> list[dict]:
 
 
 #: name -> function(assets) -> [{"value", "count"}]: one query each. Other apps add
+def rights_facet(assets: QuerySet[Asset]) -> list[dict]:
+    """How many are embargoed, expired, expiring within 7 days now (those not 0), one query."""
+    now = timezone.now()
+    states = (rules.EMBARGOED, rules.EXPIRED, rules.EXPIRING)
+    counts = assets.order_by().aggregate(**{
+        state: Count("pk", filter=rules.rights_q(state, now), distinct=True)
+        for state in states})
+    return [{"value": state, "count": counts[state]} for state in states if counts[state]]
+
+
 #: theirs by passing ``{**ASSET_FACETS, ...}`` to :func:`asset_facets`.
 ASSET_FACETS = {
     "keyword": keyword_facet, "creator": creator_facet, "status": status_facet,
     "orientation": orientation_facet, "year": year_facet, "collection": collection_facet,
+    "rights": rights_facet,
 }
 
 

@@ -9,6 +9,8 @@ class RenditionsConfig(AppConfig):
         from dam import conf, services, signals
 
         from . import checks, describing, enqueue  # noqa: F401  (checks: the system checks)
+        from . import rights
+        from . import signals as rendition_signals
         from .conf import DEFAULTS
         from .engine import metadata
         from .engine.loading import probe
@@ -24,3 +26,5 @@ class RenditionsConfig(AppConfig):
                                              dispatch_uid="renditions.processing")
         signals.sweep_requested.connect(enqueue.on_sweep_requested,
                                         dispatch_uid="renditions.sweep")
+        rendition_signals.renditions_updated.connect(rights.on_renditions_updated,
+                                                     dispatch_uid="renditions.rights")

@@ -31,20 +31,23 @@ from taggit.models import Tag, TaggedItem
 from dam import services as dam_services
 from dam.models import Asset, Collection
 
-from . import signals
+from . import enqueue, signals
 from .engine.metadata import LONG
 from .engine.metadata_out import PublicMetadata
 from .models import EditEvent
+from .rights_fields import DATES, RIGHTS, order_check, recorded, rights_clean, stored
 
 #: The asset's text fields an editor may change (besides ``keywords``).
 FIELDS = ("title", "alt_text", "headline", "caption", "creator", "credit", "copyright",
-          "usage_terms", "source", "instructions", "date_created", "city", "country")
+          "usage_terms", "source", "instructions", "date_created", "city", "country",
+          "licence_note")
 #: Fields that keep newlines.
-MULTILINE = frozenset({"caption", "usage_terms", "instructions", "copyright"})
+MULTILINE = frozenset({"caption", "usage_terms", "instructions", "copyright",
+                       "licence_note"})
 #: Fields every rendition carries: changing one makes new files.
 CARRIED = frozenset(f.name for f in dataclasses.fields(PublicMetadata))
 #: Fields the public JSON leaves out: changing only these announces nothing.
-PRIVATE = frozenset({"instructions", "collection"})
+PRIVATE = frozenset({"instructions", "collection", "licence_note"})
 KEYWORDS_MAX, KEYWORD_LENGTH = 200, 100
 
 _REFUSED = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
@@ -86,12 +89,15 @@ def changes_clean(changes: dict, *, keywords: bool = True) -> dict:
                 cleaned[name] = keywords_clean(value)
             elif name in FIELDS:
                 cleaned[name] = text_clean(name, value)
+            elif name in RIGHTS:
+                cleaned[name] = rights_clean(name, value)
             else:
                 raise ValidationError("Not a field an editor can change.")
         except ValidationError as exc:
             errors[name] = exc.messages
     if errors:
         raise ValidationError(errors)
+    order_check(cleaned)
     return cleaned
 
 
@@ -227,6 +233,8 @@ def _conflicts_check(parts: dict, words: dict, *, moving: bool) -> None:
         errors["append"] = [f"Set or append {', '.join(both)}, not both."]
     if "date_created" in parts["append"]:
         errors["append"] = ["A date cannot be appended to; set it."]
+    if rights := sorted(parts["append"].keys() & set(RIGHTS)):
+        errors["append"] = [f"{', '.join(rights)}: set, not appended."]
     added = {w.casefold() for w in words["add_keywords"]}
     if both := [w for w in words["remove_keywords"] if w.casefold() in added]:
         errors["remove_keywords"] = [f"Add or remove {', '.join(both)}, not both."]
@@ -297,11 +305,13 @@ def _keyword_changes(current: list[Tag], edit: Edit, tags: dict[str, Tag]):
 
 
 def _value(asset: Asset, name: str):
-    """A field's value as the history records it (a collection by its pk)."""
-    return getattr(asset, _ATTRIBUTES.get(name, name))
+    """A field's value as the history records it (a collection or licence by its pk,
+    a time as a UTC ISO string)."""
+    value = getattr(asset, _ATTRIBUTES.get(name, name))
+    return recorded(value) if name in DATES else value
 
 
-_ATTRIBUTES = {"collection": "collection_id"}
+_ATTRIBUTES = {"collection": "collection_id", "licence": "licence_id"}
 
 
 def _separator(name: str) -> str:
@@ -339,8 +349,8 @@ def _write(plans: list[_Plan], user) -> None:
     fields = sorted({name for plan in plans for name in plan.after} - {"keywords"})
     for plan in plans:
         for name in fields:
-            setattr(plan.asset, _ATTRIBUTES.get(name, name), plan.after.get(
-                name, _value(plan.asset, name)))
+            setattr(plan.asset, _ATTRIBUTES.get(name, name), stored(name, plan.after.get(
+                name, _value(plan.asset, name))))
         plan.asset.updated_at = now
     Asset.objects.bulk_update([plan.asset for plan in plans], [*fields, "updated_at"],
                               batch_size=500)
@@ -352,6 +362,9 @@ def _write(plans: list[_Plan], user) -> None:
         if plan.after.keys() & CARRIED:
             dam_services.asset_enqueue(asset=plan.asset)
     dam_services.assets_search_refresh(assets=[plan.asset for plan in plans])
+    dated = [plan.asset.pk for plan in plans if plan.after.keys() & set(DATES)]
+    if dated:  # withhold or restore the files now, not at the next beat
+        enqueue.rights(dated)
     _announce({plan.asset.pk: sorted(plan.after.keys() - PRIVATE) for plan in plans})
 
 

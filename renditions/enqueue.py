@@ -18,6 +18,7 @@ log = logging.getLogger(__name__)
 PROCESS_ASSET = "renditions.tasks.process_asset"
 SWEEP_STUCK_ASSETS = "renditions.tasks.sweep_stuck_assets"
 WEBHOOK_DELIVER = "webhooks.tasks.deliver"
+RIGHTS_APPLY = "renditions.tasks.apply_rights"
 
 
 def processing(asset_id: int, profile_ids: list[int] | None = None) -> None:
@@ -41,6 +42,18 @@ def webhook(delivery_id: str) -> None:
         except Exception as exc:  # noqa: BLE001 - kombu raises many kinds
             log.warning("Webhook delivery %s: could not reach the broker (%s); it stays "
                         "pending", delivery_id, exc)
+    transaction.on_commit(send)
+
+
+def rights(asset_ids: list[int]) -> None:
+    """Put these assets' files as their rights say, once the transaction commits; with
+    the broker down the beat task does it within a minute."""
+    def send():
+        try:
+            send_task(RIGHTS_APPLY, list(asset_ids))
+        except Exception as exc:  # noqa: BLE001 - kombu raises many kinds
+            log.warning("Assets %s: could not reach the broker (%s); the rights beat will "
+                        "apply their rights", asset_ids[:10], exc)
     transaction.on_commit(send)
 
 

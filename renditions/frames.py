@@ -24,7 +24,7 @@ from dam.conf import dam_setting
 from dam.models import Asset
 from dam.storage import store_content_addressed
 
-from . import delivery, derive
+from . import delivery, derive, rights
 from .conf import setting
 from .engine import pipeline, rendering
 from .models import CropDecision, Frame, Rendition
@@ -124,7 +124,7 @@ def _delete_older(frame: Frame) -> None:
     names = list(older.values_list("file", flat=True))
     older.delete()
     storage = Frame._meta.get_field("file").storage
-    transaction.on_commit(lambda: [storage.delete(name) for name in names])
+    transaction.on_commit(lambda: rights.files_delete(storage, names))
 
 
 def _hash(value) -> str:

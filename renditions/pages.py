@@ -12,17 +12,19 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
-from dam import roles
+from dam import rights, roles
 from dam import selectors as dam_selectors
 from dam.conf import dam_setting
-from dam.models import Asset, Collection
+from dam.models import Asset, Collection, Licence
 from dam.roles import role_required
 
+from . import rights as rights_files
 from . import selectors
 from .api.search import AssetListQuery
 from .conf import setting
 from .derive import load_map
 from .engine import confidence, heatmap, loading
+from .engine.rendering import MEDIA_TYPES
 from .models import CropDecision, RenditionProfile
 
 
@@ -43,7 +45,7 @@ def library(request):
         "page": page, "query": query, "status": filters["status"],
         "statuses": Asset.Status.choices,
         "tiles": selectors.library_tiles(page.object_list, profile_slug=thumb),
-        "thumb_profile": thumb, "bulk_fields": EDITABLE_FIELDS,
+        "thumb_profile": thumb, "bulk_fields": EDITABLE_FIELDS, "licences": Licence.objects.all(),
         "move_to": dam_selectors.collection_rows(user=request.user, action="edit_metadata"),
         "facets": facet_links(selectors.library_facets(assets), request.GET),
         # a new search keeps the facet filters that are on
@@ -71,7 +73,7 @@ def _library_query(params) -> dict:
 FACET_PARAMS = {"keyword": ("Keywords", "keyword"), "creator": ("Creators", "creator"),
                 "status": ("Status", "status"), "orientation": ("Orientation", "orientation"),
                 "review": ("Review", "review"), "year": ("Year taken", "date_from"),
-                "collection": ("Collections", "collection")}
+                "collection": ("Collections", "collection"), "rights": ("Rights", "rights")}
 
 
 def facet_links(facets: dict[str, list[dict]], params) -> list[dict]:
@@ -81,7 +83,9 @@ def facet_links(facets: dict[str, list[dict]], params) -> list[dict]:
     for name, values in facets.items():
         heading, param = FACET_PARAMS.get(name, (name.title(), name))
         groups.append({"name": name, "heading": heading, "values": [
-            {**v, **_toggle(params, param, v["value"])} for v in values]})
+            {**v, **_toggle(params, param, v["value"]),
+             **({"label": rights.LABELS[v["value"]]} if name == "rights" else {})}
+            for v in values]})
     return groups
 
 
@@ -127,6 +131,22 @@ def preview_jpg(request, uid):
     return response
 
 
+@require_safe
+@role_required("view")
+def rendition_preview(request, uid, profile):
+    """A profile's current rendition for those who may view the asset, also while its
+    rights withhold it from the public (then from the private storage); no shared cache
+    keeps it."""
+    asset = _visible(request, uid)
+    rendition = selectors.rendition_current(asset=asset, profile_slug=profile)
+    if rendition is None:
+        raise Http404("This profile has no rendition yet.")
+    response = HttpResponse(rights_files.file_read(rendition.file),
+                            content_type=MEDIA_TYPES[rendition.format])
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
 def _visible(request, uid, assets=None) -> Asset:
     """The asset ``uid`` if the user may view its collection; 404 otherwise, as if
     it did not exist (its existence is not theirs to know)."""
@@ -145,7 +165,7 @@ def _png(image) -> HttpResponse:
 def asset_detail(request, uid):
     """The editor's workspace for one asset: renditions, crops, heat map, history."""
     asset = _visible(request, uid, Asset.objects.select_related("analysis", "uploaded_by",
-                                                                "collection"))
+                                                                "collection", "licence"))
     renditions = selectors.current_renditions(asset.renditions.select_related("profile"))
     return render(request, "dam/asset_detail.html", {
         "asset": asset, "can": roles.Can(request.user, asset.collection), "renditions": renditions.order_by("profile__slug"),
@@ -155,6 +175,9 @@ def asset_detail(request, uid):
         "metadata": _metadata_rows(asset),
         "metadata_form": _metadata_form(asset),
         "move_to": _move_to(request.user, asset),
+        "licences": Licence.objects.all(),
+        "rights_dates": [(name, label, (getattr(asset, name) or "") and getattr(
+            asset, name).isoformat()) for name, label in RIGHTS_DATES],
         "keywords": sorted((t.name for t in asset.tags.all()), key=str.casefold),
         "similar": dam_selectors.resemblances_visible(asset=asset, user=request.user),
     })
@@ -166,12 +189,16 @@ METADATA_ROWS = (("Headline", "headline"), ("Caption", "caption"), ("Alt text", 
                  ("Usage terms", "usage_terms"), ("Source", "source"),
                  ("Instructions", "instructions"), ("Date created", "date_created"),
                  ("City", "city"), ("Country", "country"))
+#: The rights dates of the form and the page: (field, label).
+RIGHTS_DATES = (("embargo_until", "Embargo until"), ("expires_at", "Expires at"))
 #: Fields edited in a textarea: those that keep newlines (renditions.describing.MULTILINE).
 LONG_FIELDS = {"caption", "copyright", "usage_terms", "instructions"}
 #: What editors change (the asset page's form, the library's bulk bar): (field, label).
 EDITABLE_FIELDS = [(name, label) for label, name in (("Title", "title"), *METADATA_ROWS)]
-LABELS = {name: label for name, label in EDITABLE_FIELDS} | {"keywords": "Keywords",
-                                                              "collection": "Collection"}
+LABELS = {name: label for name, label in EDITABLE_FIELDS} | {
+    "keywords": "Keywords", "collection": "Collection", "licence": "Licence",
+    "licence_note": "Licence note", "embargo_until": "Embargo until (UTC)",
+    "expires_at": "Expires at (UTC)"}
 
 
 def _metadata_rows(asset) -> list[tuple[str, str]]:
@@ -201,16 +228,19 @@ def _history(asset) -> list:
     moves = {pk for e in edits if e.kind == "metadata"
              for pk in ((e.before or {}).get("collection"), (e.after or {}).get("collection"))}
     names = dict(Collection.objects.filter(pk__in=moves - {None}).values_list("pk", "name"))
+    licences = dict(Licence.objects.values_list("pk", "name"))
     for event in edits:
         if event.kind == "metadata":
-            event.changes = metadata_changes(event.before or {}, event.after or {}, names)
+            event.changes = metadata_changes(event.before or {}, event.after or {}, names,
+                                             licences)
     return edits
 
 
-def metadata_changes(before: dict, after: dict, collections: dict | None = None) -> list[dict]:
-    """A metadata event, readable: {label, before, after} per field (a collection by
-    its name in ``collections``, pk -> name), and for the keywords {label, added,
-    removed} (each sorted)."""
+def metadata_changes(before: dict, after: dict, collections: dict | None = None,
+                     licences: dict | None = None) -> list[dict]:
+    """A metadata event, readable: {label, before, after} per field (a collection or a
+    licence by its name in ``collections`` / ``licences``, pk -> name), and for the
+    keywords {label, added, removed} (each sorted)."""
     rank = {name: i for i, name in enumerate(LABELS)}
     changes = []
     for name in sorted(set(before) | set(after), key=lambda n: (rank.get(n, len(rank)), n)):
@@ -221,8 +251,9 @@ def metadata_changes(before: dict, after: dict, collections: dict | None = None)
                             "added": sorted(new - old, key=str.casefold),
                             "removed": sorted(old - new, key=str.casefold)})
         else:
-            if name == "collection":
-                old, new = ((collections or {}).get(pk, "(deleted)") for pk in (old, new))
+            if name in ("collection", "licence"):
+                known = (collections if name == "collection" else licences) or {}
+                old, new = (known.get(pk, "(deleted)") if pk else None for pk in (old, new))
             changes.append({"label": LABELS.get(name, name), "before": old or "",
                             "after": new or ""})
     return changes

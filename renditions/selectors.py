@@ -42,7 +42,7 @@ def assets_described(assets: QuerySet[Asset]) -> QuerySet[Asset]:
     """``assets`` with what their description needs (analysis, renditions with their
     profiles, resemblances with the other asset and its collection, decisions,
     keywords) fetched in a fixed number of queries, whatever their number."""
-    return assets.select_related("analysis", "collection").prefetch_related(
+    return assets.select_related("analysis", "collection", "licence").prefetch_related(
         Prefetch("renditions", Rendition.objects.select_related("profile").order_by()),
         Prefetch("resemblances", Resemblance.objects.select_related("other__collection")),
         "decisions", "tags")

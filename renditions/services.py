@@ -22,7 +22,7 @@ from dam.conf import dam_setting
 from dam.models import Asset
 from dam.storage import store_content_addressed
 
-from . import enqueue, signals
+from . import enqueue, rights, signals
 from . import derive
 from .conf import setting
 from .derive import decided_boxes, rendition_key
@@ -304,7 +304,7 @@ def _delete_rendition(rendition: Rendition) -> None:
     storage = rendition.file.storage
     names = [rendition.file.name, *rendition.frames.values_list("file", flat=True)]
     rendition.delete()
-    transaction.on_commit(lambda: [storage.delete(name) for name in names])
+    transaction.on_commit(lambda: rights.files_delete(storage, names))
 
 
 def profile_backfill(*, profile: RenditionProfile) -> int:

@@ -21,3 +21,8 @@ crop_reviewed = Signal()
 #: keywords...). A change of a field the renditions carry is also followed by
 #: ``renditions_updated`` once the new files are made.
 asset_described = Signal()
+
+#: An asset's rights state changed and its files were withheld or restored
+#: (``renditions.rights``): ``asset_id``, ``before`` and ``after`` ("ok",
+#: "embargoed", "expired"; see ``dam.rights``).
+rights_changed = Signal()

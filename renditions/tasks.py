@@ -4,7 +4,7 @@ from datetime import datetime
 
 from celery import shared_task
 
-from . import services
+from . import rights, services
 from .conf import setting
 
 
@@ -36,3 +36,10 @@ def sweep_stuck_assets(before: str | None = None) -> int:
     """
     cutoff = datetime.fromisoformat(before) if before else None
     return len(services.assets_sweep(before=cutoff))
+
+
+@shared_task
+def apply_rights(asset_ids: list[int] | None = None) -> int:
+    """Periodic (Celery beat, every minute), and after an edit of rights dates: withhold
+    or restore the files of assets whose embargo lifted or licence ended, and announce it."""
+    return len(rights.rights_apply(asset_ids=asset_ids))

@@ -4,17 +4,23 @@ stored files' own content-addressed URLs.
 
 The JSON description of an asset is the API's (``renditions.api``, ``asset-json``).
 Only renditions and frames are public here; originals and saliency maps never are.
+
+Rights (``dam.rights``): every URL here answers 410 Gone with one plain line while
+the asset is under embargo or after its licence ended, and no answer lets a cache
+keep a file past the asset's expiry (``_cached``).
 """
 from __future__ import annotations
 
 from django.http import (FileResponse, Http404, HttpResponse, HttpResponseBadRequest,
                          HttpResponseForbidden, HttpResponseRedirect)
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 from rest_framework.exceptions import Throttled
 
+from dam import rights
 from dam.models import Asset
 
 from . import delivery, frames, selectors
@@ -24,8 +30,8 @@ from .models import Frame, Rendition
 
 # The stable and frame URLs revalidate (their content changes with the focal
 # point); a file's own URL names its bytes, so it never changes.
-STABLE_CACHE = "public, max-age=60"
-FILE_CACHE = "public, max-age=31536000, immutable"
+STABLE_CACHE = 60
+FILE_CACHE = 31536000
 
 
 @require_safe
@@ -35,6 +41,8 @@ def deliver(request, uid, profile):
     rendition = selectors.rendition_current(asset_uid=uid, profile_slug=profile)
     if rendition is None:
         raise Http404("No such asset, or its rendition does not exist yet.")
+    if gone := _withheld(rendition.asset):
+        return gone
     fmt, negotiated = _format(request, rendition.profile.format,
                               may_negotiate=delivery.negotiates(rendition.profile))
     if fmt is None:
@@ -47,7 +55,7 @@ def deliver(request, uid, profile):
     served = rendition
     if int(width) != rendition.width or fmt != rendition.format:
         served = frames.variant_ensure(rendition=rendition, width=int(width), fmt=fmt)
-    return _serve(request, served, STABLE_CACHE, negotiated)
+    return _serve(request, served, rendition.asset, STABLE_CACHE, negotiated)
 
 
 @require_safe
@@ -63,6 +71,8 @@ def deliver_frame(request, uid, width, height):
     if fmt is None:
         return _bad_format()
     asset = get_object_or_404(Asset.objects.select_related("analysis"), uid=uid)
+    if gone := _withheld(asset):
+        return gone
     try:
         frame = frames.frame_ensure(asset=asset, width=width, height=height, fmt=fmt,
                                     compose=wanted, admit=new_frame_gate(request))
@@ -70,17 +80,19 @@ def deliver_frame(request, uid, width, height):
         raise Http404(str(exc)) from None
     except Throttled as exc:
         return _too_many(exc.wait)
-    return _serve(request, frame, STABLE_CACHE, negotiated)
+    return _serve(request, frame, asset, STABLE_CACHE, negotiated)
 
 
 @require_safe
 def rendition_file(request, name):
     """A rendition's or frame's own file by its content-addressed name (``file_url``)."""
-    stored = (Rendition.objects.select_related("profile").filter(file=name).first()
-              or Frame.objects.filter(file=name).first())
+    stored = (Rendition.objects.select_related("profile", "asset").filter(file=name).first()
+              or Frame.objects.select_related("asset").filter(file=name).first())
     if stored is None:
         raise Http404("No such rendition.")
-    return _file_response(request, stored, FILE_CACHE)
+    if gone := _withheld(stored.asset):
+        return gone
+    return _file_response(request, stored, stored.asset, FILE_CACHE)
 
 
 def _format(request, default: str, *, may_negotiate: bool) -> tuple[str | None, bool]:
@@ -95,20 +107,46 @@ def _format(request, default: str, *, may_negotiate: bool) -> tuple[str | None, 
     return delivery.negotiate(request.headers.get("Accept", ""), default=default), True
 
 
-def _serve(request, stored, cache_control: str, negotiated: bool) -> HttpResponse:
+def _withheld(asset: Asset) -> HttpResponse | None:
+    """410 Gone with the one-line reason while the asset's rights forbid delivery,
+    stored by no cache (a lifted embargo is seen at once); None when it may be served."""
+    state = rights.rights_state(asset, timezone.now())
+    if state == rights.OK:
+        return None
+    response = HttpResponse(rights.REASONS[state] + "\n", status=410,
+                            content_type="text/plain; charset=utf-8")
+    response["Cache-Control"] = "no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _cached(response: HttpResponse, asset: Asset, max_age: int) -> HttpResponse:
+    """``Cache-Control`` public for ``max_age`` seconds, capped at the seconds left until
+    the asset's expiry, with ``Expires`` at the same moment; ``immutable`` only for the
+    long-lived file URLs of an asset without rights dates."""
+    now = timezone.now()
+    seconds = rights.cache_seconds(asset, now, default=max_age)
+    immutable = max_age == FILE_CACHE and rights.may_be_immutable(asset)
+    response["Cache-Control"] = f"public, max-age={seconds}" + (", immutable" * immutable)
+    if asset.expires_at is not None:
+        response["Expires"] = http_date(now.timestamp() + seconds)
+    return response
+
+
+def _serve(request, stored, asset: Asset, max_age: int, negotiated: bool) -> HttpResponse:
     """The file itself, or a redirect to it where a remote storage serves files."""
     url = stored.file.url
     if url.startswith(("http://", "https://")):
-        response = HttpResponseRedirect(url)
-        response["Cache-Control"] = cache_control
+        response = _cached(HttpResponseRedirect(url), asset, max_age)
     else:
-        response = _file_response(request, stored, cache_control)
+        response = _file_response(request, stored, asset, max_age)
     if negotiated:
         patch_vary_headers(response, ["Accept"])
     return response
 
 
-def _file_response(request, stored: Rendition | Frame, cache_control: str) -> HttpResponse:
+def _file_response(request, stored: Rendition | Frame, asset: Asset,
+                   max_age: int) -> HttpResponse:
     """The file with validators; ConditionalGetMiddleware answers 304 from them."""
     content_type = MEDIA_TYPES[stored.format]
     if request.method == "HEAD":
@@ -118,7 +156,7 @@ def _file_response(request, stored: Rendition | Frame, cache_control: str) -> Ht
         response = FileResponse(stored.file.open("rb"), content_type=content_type)
     response["ETag"] = f'"{stored.key}"'
     response["Last-Modified"] = http_date(stored.created_at.timestamp())
-    response["Cache-Control"] = cache_control
+    _cached(response, asset, max_age)
     response["X-Content-Type-Options"] = "nosniff"
     return response
 

@@ -19,3 +19,5 @@ class WebhooksConfig(AppConfig):
                                       dispatch_uid="webhooks.crop_reviewed")
         signals.asset_described.connect(receivers.on_asset_described,
                                         dispatch_uid="webhooks.asset_described")
+        signals.rights_changed.connect(receivers.on_rights_changed,
+                                       dispatch_uid="webhooks.rights_changed")

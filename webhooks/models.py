@@ -17,6 +17,8 @@ class Event(models.TextChoices):
     RENDITION_REVIEWED = "rendition.reviewed", "Crop reviewed (approved, needs work, reopened)"
     ASSET_FAILED = "asset.failed", "Processing failed"
     ASSET_UPDATED = "asset.updated", "Description changed (title, caption, credit, keywords...)"
+    ASSET_EMBARGO_LIFTED = "asset.embargo_lifted", "Embargo lifted: the asset may be published"
+    ASSET_EXPIRED = "asset.expired", "Licence ended: take the asset down, purge CDNs"
 
 
 #: The admin's test delivery; sent to the chosen endpoint whatever it subscribes to.

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 
+from dam import rights
+
 from . import services
 from .models import Event
 
@@ -39,6 +41,19 @@ def on_asset_described(sender, *, changes: dict[int, list[str]], **kwargs) -> No
     except Exception:  # noqa: BLE001 - see the module docstring
         log.exception("Assets %s: could not create the asset.updated webhook deliveries",
                       sorted(changes)[:10])
+
+
+def on_rights_changed(sender, *, asset_id: int, before: str, after: str, **kwargs) -> None:
+    """``asset.embargo_lifted`` when an embargoed asset may be delivered, ``asset.expired``
+    when its licence ended; each with ``usages``, where the asset is used (always empty
+    until usages are recorded: issue 24, must-have 3), and the states."""
+    if after == rights.EXPIRED:
+        event = Event.ASSET_EXPIRED
+    elif before == rights.EMBARGOED and after == rights.OK:
+        event = Event.ASSET_EMBARGO_LIFTED
+    else:  # an embargo set, an expiry moved later: nothing for sites to do
+        return
+    _create(event, asset_id, {"usages": [], "rights": {"before": before, "after": after}})
 
 
 def _create(event: str, asset_id: int, extra: dict) -> None:

@@ -7,6 +7,7 @@ change is refused with that field named (read-only fields said so).
 """
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from dam import roles
@@ -24,6 +25,7 @@ _HELP = {
     "title": "Shown in the library.", "alt_text": "For people who cannot see the photo.",
     "caption": "Newlines kept.", "copyright": "Newlines kept.",
     "usage_terms": "Newlines kept.", "instructions": "For the desk; private. Newlines kept.",
+    "licence_note": "The licence's particulars; private. Newlines kept.",
     "date_created": "ISO 8601, possibly partial: 2021, 2021-10, 2021-10-20, "
                     "2021-10-20T21:01[:01][+02:00]; empty clears it.",
 }
@@ -45,6 +47,39 @@ def _text(name: str) -> serializers.CharField:
         max_length=describing.max_length(name),
         help_text=f"{_HELP.get(name, '')}{carried} No control characters; leading and "
                   "trailing whitespace is stripped.".strip())
+
+
+class _Passed(serializers.Field):
+    """A value handed to ``describing`` as it came (its rules check it)."""
+
+    def to_internal_value(self, data):
+        return data
+
+    def to_representation(self, value):
+        return value
+
+
+@extend_schema_field({"oneOf": [{"type": "string"}, {"type": "integer"}], "nullable": True})
+class LicenceIn(_Passed):
+    pass
+
+
+@extend_schema_field(serializers.DateTimeField(allow_null=True))
+class MomentIn(_Passed):
+    pass
+
+
+_RIGHTS = {
+    "licence": LicenceIn(required=False, allow_null=True,
+                         help_text="A licence's name (any case) or id, of the list the "
+                                   "admins keep; null clears it."),
+    "embargo_until": MomentIn(required=False, allow_null=True,
+                              help_text="ISO 8601 with its offset; not delivered before it "
+                                        "(410 Gone). null or empty clears it."),
+    "expires_at": MomentIn(required=False, allow_null=True,
+                           help_text="ISO 8601 with its offset; not delivered from it on "
+                                     "(410 Gone). null or empty clears it."),
+}
 
 
 def _keywords(help_text: str, **kwargs) -> serializers.ListField:
@@ -76,7 +111,7 @@ class _Described(Strict):
 #: and the service never disagree on what may change.
 MetadataSetIn = type(Strict)("MetadataSetIn", (_Described,), {
     "__module__": __name__, "__doc__": "Text fields of an asset; any subset.",
-    **{name: _text(name) for name in describing.FIELDS}})
+    **{name: _text(name) for name in describing.FIELDS}, **_RIGHTS})
 
 
 def CollectionField(help_text: str) -> serializers.PrimaryKeyRelatedField:  # noqa: N802

@@ -60,6 +60,11 @@ class AssetListQuery(serializers.Serializer):
     collection = serializers.IntegerField(
         required=False, default=None, allow_null=True, min_value=1,
         help_text="A collection's id (GET /api/collections/); its sub-collections included.")
+    rights = serializers.ChoiceField(
+        ("embargoed", "expired", "expiring", "ok"), required=False, default="",
+        allow_blank=True,
+        help_text="Now: embargoed or expired (neither delivered: 410 Gone), expiring "
+                  "(delivered, licence ends within 7 days), ok (delivered).")
     date_from = _date("from")
     date_to = _date("to")
     updated_since = SinceField(required=False, default=None, allow_null=True,

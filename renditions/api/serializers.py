@@ -14,7 +14,9 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from dam import roles
+from django.utils import timezone
+
+from dam import rights, roles
 from dam.models import Asset, Collection
 
 from .. import selectors
@@ -159,14 +161,26 @@ class KeywordsField(_OfAsset):
         return sorted((t.name for t in asset.tags.all()), key=str.casefold)
 
 
+@extend_schema_field(serializers.ChoiceField([*rights.STATES, rights.EXPIRING]))
+class RightsField(_OfAsset):
+    """The rights state now (``dam.rights``): "embargoed" and "expired" are not
+    delivered; "expiring" is delivered but ends within 7 days."""
+
+    def to_representation(self, asset):
+        now = timezone.now()
+        return rights.EXPIRING if rights.expiring(asset, now) else rights.rights_state(asset, now)
+
+
 #: The photo's own metadata (IPTC/XMP/EXIF, read on upload), public. Its instructions
 #: are for the desk (viewers only); the raw record, GPS and serials are never served.
 METADATA = ("headline", "caption", "creator", "credit", "copyright", "usage_terms",
             "source", "date_created", "city", "country", "keywords")
+#: Rights: public, so that sites know when to take an image down (``rights``: the state now).
+RIGHTS = ("licence", "embargo_until", "expires_at", "rights")
 
 #: The asset's fields for callers who may view it (its collection) only.
 PRIVATE = ("filename", "format", "sha256", "error", "saliency", "instructions",
-           "metadata_problems", "collection", "similar")
+           "metadata_problems", "collection", "similar", "licence_note")
 
 
 class CollectionRef(serializers.Serializer):
@@ -202,16 +216,25 @@ class AssetSerializer(serializers.ModelSerializer):
     similar = SimilarField(required=False, help_text="Near-duplicates: the assets this photo "
                            "looks like (resized, recompressed, colour-adjusted), nearest "
                            "first, of those the caller may view. Viewers only.")
+    licence = serializers.SlugRelatedField(
+        slug_field="name", read_only=True, allow_null=True,
+        help_text="The licence's name (the admins' list); null: none said.")
+    rights = RightsField()
 
     class Meta:
         model = Asset
         fields = ["id", "title", "alt_text", "width", "height", "status", "created_at",
-                  "progress", "renditions", *METADATA, *PRIVATE]
+                  "progress", "renditions", *METADATA, *RIGHTS, *PRIVATE]
         read_only_fields = fields
         extra_kwargs = {"width": {"help_text": "Pixels, after EXIF orientation."},
                         "height": {"help_text": "Pixels, after EXIF orientation."},
                         "instructions": {"help_text": "For the desk. Viewers only.",
                                          "required": False},
+                        "licence_note": {"help_text": "The licence's particulars (fees, "
+                                         "contract): private, viewers only.",
+                                         "required": False},
+                        "embargo_until": {"help_text": "UTC; not delivered before it."},
+                        "expires_at": {"help_text": "UTC; not delivered from it on."},
                         "date_created": {"help_text": "ISO 8601 as the photo says it, "
                                          "possibly partial (2021, 2021-10, 2021-10-20T21:01:01"
                                          "+00:00)."}}
@@ -230,6 +253,7 @@ class RootOut(serializers.Serializer):
     keywords = serializers.URLField(help_text="Keyword suggestions, for autocomplete.")
     profiles = serializers.URLField(help_text="The rendition profiles.")
     collections = serializers.URLField(help_text="The collections you may view.")
+    licences = serializers.URLField(help_text="The licences an asset can be under.")
     schema = serializers.URLField(help_text="This API's OpenAPI 3 schema.")
     docs = serializers.URLField(help_text="The schema in Swagger UI.")
 

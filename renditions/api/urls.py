@@ -5,7 +5,7 @@
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
-from . import bulk, collections, docs, errors, views
+from . import bulk, collections, docs, errors, licences, views
 
 urlpatterns = [
     path("", views.RootView.as_view(), name="api-root"),
@@ -26,6 +26,7 @@ urlpatterns = [
     path("keywords/", views.KeywordsView.as_view(), name="api-keywords"),
     path("profiles/", views.ProfileListView.as_view(), name="api-profiles"),
     path("collections/", collections.CollectionListView.as_view(), name="api-collections"),
+    path("licences/", licences.LicenceListView.as_view(), name="api-licences"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", docs.DocsView.as_view(), name="api-docs"),
     re_path(r"^.+$", errors.not_found, name="api-not-found"),  # last: JSON for any other path

@@ -175,7 +175,8 @@ class RootView(APIView):
     """Where the endpoints are, as DRF's browsable root has it: anyone may ask."""
     permission_classes = [permissions.PublicRead]
     LINKS = {"assets": "api-assets", "keywords": "api-keywords", "profiles": "api-profiles",
-             "collections": "api-collections", "schema": "api-schema", "docs": "api-docs"}
+             "collections": "api-collections", "licences": "api-licences",
+             "schema": "api-schema", "docs": "api-docs"}
 
     @extend_schema(operation_id="root", responses={200: s.RootOut},
                    auth=[{"tokenAuth": []}, {"cookieAuth": []}, {}],

@@ -9,15 +9,17 @@ WebP ``<source>``s; with ``caption=True`` the ``<picture>`` goes in a ``<figure>
 whose ``<figcaption>`` holds the asset's caption and its credit line (creator and
 credit, as sites are obliged to print it). Other keyword arguments become
 attributes of the ``<img>`` (``class_`` for ``class``). Without a rendition yet,
-both give nothing.
+both give nothing, nor while the asset is under embargo or expired (``dam.rights``).
 """
 from __future__ import annotations
 
 from django import template
 from django.forms.utils import flatatt
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from dam import rights
 from dam.models import Asset
 
 from .. import delivery, selectors
@@ -69,7 +71,9 @@ def _figure(asset: Asset, picture: str) -> str:
 
 def _with_rendition(asset: Asset, profile: str, build) -> str:
     """``build(rendition, stable url, delivery.responsive(...))`` for the profile's
-    current rendition, or ""."""
+    current rendition, or "" (none yet, or the asset withheld by its rights)."""
+    if rights.rights_state(asset, timezone.now()) != rights.OK:
+        return ""
     rendition = selectors.rendition_current(asset=asset, profile_slug=profile)
     if rendition is None:
         return ""

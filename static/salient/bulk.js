@@ -95,6 +95,18 @@
       const value = row.querySelector("select").value;
       return value ? Number(value) : null;
     },
+    /** Licence and dates, sent as part of ``set``; local times become ISO 8601 (UTC). */
+    rights(row) {
+      const out = {};
+      const licence = row.querySelector("[data-field=licence]").value;
+      if (licence) out.licence = licence === "-" ? null : licence;
+      const clearing = $("bulk-clear-dates").checked;
+      row.querySelectorAll("input[type=datetime-local]").forEach((el) => {
+        if (clearing) out[el.dataset.field] = null;
+        else if (el.value) out[el.dataset.field] = new Date(el.value).toISOString();
+      });
+      return Object.keys(out).length ? out : null;
+    },
     add_keywords: (row) => keywords(row),
     remove_keywords: (row) => keywords(row),
   };
@@ -110,7 +122,8 @@
     form.querySelectorAll("[data-op]").forEach((row) => {
       const read = READERS[row.dataset.op];
       const value = read && read(row);
-      if (value) ops[row.dataset.op] = value;
+      if (value && row.dataset.op === "rights") ops.set = {...(ops.set || {}), ...value};
+      else if (value) ops[row.dataset.op] = value;
     });
     return ops;
   }

@@ -15,9 +15,10 @@ from tests.conftest import make_photo
 METADATA_FIELDS = {"headline", "caption", "creator", "credit", "copyright", "usage_terms",
                    "source", "date_created", "city", "country", "keywords"}
 PUBLIC_FIELDS = {"id", "title", "alt_text", "width", "height", "status", "created_at",
-                 "progress", "renditions", *METADATA_FIELDS}
+                 "progress", "renditions", *METADATA_FIELDS,
+                 "licence", "embargo_until", "expires_at", "rights"}
 PRIVATE_FIELDS = {"filename", "format", "sha256", "error", "saliency", "instructions",
-                  "metadata_problems", "collection", "similar"}
+                  "metadata_problems", "collection", "similar", "licence_note"}
 
 
 @pytest.fixture(autouse=True)

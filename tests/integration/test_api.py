@@ -124,7 +124,8 @@ def test_wrong_methods_types_and_paths_answer_json(asset, users):
 
 def test_the_root_lists_the_endpoints_for_anyone(client):
     links = APIClient().get("/api/").json()
-    assert set(links) == {"assets", "keywords", "profiles", "collections", "schema", "docs"}
+    assert set(links) == {"assets", "keywords", "profiles", "collections", "licences", "schema",
+                          "docs"}
     for url in links.values():
         assert url.startswith("http://testserver/api/")
     # each link leads somewhere: the docs page, the schema, 401s that ask for a token
@@ -208,7 +209,7 @@ def test_the_schema_is_openapi_3_and_lists_every_endpoint(client):
         "/api/", "/api/assets/", "/api/assets/{uid}/", "/api/assets/{uid}/focal",
         "/api/assets/{uid}/crops/{profile}", "/api/assets/{uid}/review/{profile}",
         "/api/assets/{uid}/regenerate", "/api/assets/{uid}/frame-url", "/api/profiles/",
-        "/api/collections/",
+        "/api/collections/", "/api/licences/",
         "/api/assets/{uid}/plans", "/api/assets/{uid}/history/{event_id}/revert",
         "/api/assets/bulk", "/api/keywords/"}
     assert {"get", "patch"} <= schema["paths"]["/api/assets/{uid}/"].keys()

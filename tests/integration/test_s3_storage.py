@@ -105,3 +105,59 @@ def test_frames_and_variants_are_stored_in_the_bucket_and_old_files_go(
         keys = _keys(s3_endpoint)
         new = Frame.objects.get(spec="400x300.webp").file.name
         assert new in keys and not old & keys  # replaced, and the old files deleted
+
+
+def test_rights_withhold_the_bucket_objects_and_restore_them(
+        client, editor, default_profiles, s3_endpoint, monkeypatch):
+    """Issue 24: on S3 an embargoed or expired asset's objects leave the public place
+    (so neither a public nor an already presigned URL reaches them) and come back under
+    the same keys; every delivery URL answers 410 meanwhile. The clock is Django's,
+    patched."""
+    from datetime import datetime, timedelta, timezone as dt_timezone
+
+    import requests
+    from django.utils import timezone
+
+    from renditions import delivery
+    from renditions import rights as rights_service
+
+    t0 = datetime(2026, 12, 1, 12, 0, tzinfo=dt_timezone.utc)
+    now = {"at": t0}
+    monkeypatch.setattr(timezone, "now", lambda: now["at"])
+    monkeypatch.setattr(dam_services, "asset_enqueue", lambda asset: None)
+    with override_settings(STORAGES=_storages(s3_endpoint)):
+        asset = dam_services.asset_create(
+            file=SimpleUploadedFile("dune.jpg", make_photo(1200, 800)), uploaded_by=editor)
+        services.asset_process(asset_id=asset.pk)
+        stable = reverse("deliver", args=[asset.uid, "hero"])
+        urls = [stable, f"{stable}?w=600", f"{stable}?fm=webp",
+                delivery.signed_url(asset.uid, 400, 300, absolute=False)]
+        located = [client.get(url)["Location"] for url in urls]  # presigned, made now
+        assert all(requests.get(u, timeout=10).status_code == 200 for u in located)
+        names = {f.name for f in rights_service.public_files(asset_id=asset.pk)}
+        assert len(names) >= 4 and names <= _keys(s3_endpoint)  # every profile, 3 frames
+        expiry = t0 + timedelta(minutes=30)
+        asset.expires_at = expiry
+        asset.save(update_fields=["expires_at"])
+        capped = client.get(stable)
+        assert capped.status_code == 302 and capped["Cache-Control"] == "public, max-age=60"
+        now["at"] = expiry - timedelta(seconds=20)
+        assert client.get(stable)["Cache-Control"] == "public, max-age=20"
+
+        now["at"] = expiry
+        assert rights_service.rights_apply() == [(asset.pk, "ok", "expired")]
+        keys = _keys(s3_endpoint)
+        assert not names & keys
+        assert {f"private/withheld/{n}" for n in names} <= keys
+        assert all(requests.get(u, timeout=10).status_code == 404 for u in located)
+        for url in urls:
+            gone = client.get(url)
+            assert gone.status_code == 410 and gone.content == b"This image's licence has ended.\n"
+
+        asset.expires_at = None  # renewed
+        asset.save(update_fields=["expires_at"])
+        assert rights_service.rights_apply() == [(asset.pk, "expired", "ok")]
+        keys = _keys(s3_endpoint)
+        assert names <= keys and not any(k.startswith("private/withheld/") for k in keys)
+        assert all(requests.get(u, timeout=10).status_code == 200 for u in located)
+        assert all(client.get(url).status_code == 302 for url in urls)

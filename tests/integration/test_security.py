@@ -72,6 +72,7 @@ EXPECTED: dict[str, dict[str, dict[str, set[int]]]] = {
     "asset-json": {"GET": PUBLIC, "PATCH": _api("editor", {200})},
     "asset-heatmap": {"GET": VIEWERS, "POST": NOT_ALLOWED},
     "asset-preview": {"GET": VIEWERS},
+    "asset-rendition": {"GET": VIEWERS},  # the DAM's view of a rendition, withheld or not
     "review-queue": {"GET": VIEWERS},
     "login": {"GET": PUBLIC, "POST": PUBLIC},  # an empty form: shown again with errors
     "healthz": {"GET": PUBLIC},  # says only whether the database answers
@@ -87,6 +88,7 @@ EXPECTED: dict[str, dict[str, dict[str, set[int]]]] = {
     "api-keywords": {"GET": API_VIEWERS, "POST": API_NOT_ALLOWED},
     "api-profiles": {"GET": API_VIEWERS, "POST": _api("nobody", set())},  # admins only
     "api-collections": {"GET": API_VIEWERS, "POST": _api("nobody", set())},  # admins only
+    "api-licences": {"GET": API_VIEWERS, "POST": API_NOT_ALLOWED},
     "api-asset-frame-url": {"GET": _roles({401}, {403}, {400}, {400}, {400})},  # no size asked
     "api-root": {"GET": PUBLIC},  # links only
     "api-schema": {"GET": PUBLIC},

@@ -90,16 +90,23 @@ function applyRendition(card, r) {
   return swapThumb(card, r);
 }
 
+/** Where the DAM shows a rendition: its public file, or while the asset's rights withhold
+ * it (410 for the public) the private preview that viewers of the asset may see. */
+function thumbSrc(card, r) {
+  const withheld = ["embargoed", "expired"].includes(state.asset?.rights);
+  return withheld ? `${card.el.dataset.previewUrl}?key=${r.key}` : r.file_url;
+}
+
 /** Show a rendition's new file once it has loaded, so the thumbnail never flickers. */
 async function swapThumb(card, r) {
   if (card.img.dataset.fileUrl === r.file_url) return;
   card.pending = r.file_url;
   const next = new Image();
-  next.src = r.file_url;
+  next.src = thumbSrc(card, r);
   try { await next.decode(); } catch (_) { /* shown anyway; the browser reports it */ }
   if (card.pending !== r.file_url) return;
   const replacing = Boolean(card.img.dataset.fileUrl);
-  card.img.src = r.file_url;
+  card.img.src = next.src;
   card.img.dataset.fileUrl = r.file_url;
   card.img.hidden = false;
   card.el.dataset.key = r.key;

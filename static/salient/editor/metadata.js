@@ -15,9 +15,33 @@ function fields() {
 }
 
 function values() {
-  const out = Object.fromEntries(fields().map((el) => [el.name, el.value]));
+  const out = Object.fromEntries(fields().map((el) => [el.name, sent(el)]));
   out.keywords = keywordsBox().values;
   return out;
+}
+
+// Rights dates: datetime-local inputs in the browser's time zone, sent and received
+// as ISO 8601 (the API stores UTC); the licence select's "" is none (null).
+const isMoment = (el) => el.type === "datetime-local";
+const pad = (n) => String(n).padStart(2, "0");
+
+function localInput(iso) {
+  if (!iso) return "";
+  const d = new Date(iso);
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T` +
+    `${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+function sent(el) {
+  if (isMoment(el)) return el.value ? new Date(el.value).toISOString().replace(".000Z", "Z") : null;
+  if (el.name === "licence") return el.value || null;
+  return el.value;
+}
+
+function shown(el, value) {
+  if (isMoment(el)) return localInput(value);
+  if (el.name === "collection") return String(value?.id ?? "");
+  return value ?? "";
 }
 
 const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
@@ -30,10 +54,7 @@ function changes() {
 export function fillMetadata(asset) {
   if (!form) return;
   // the collection comes as {id, name}; the form's select holds its id
-  fields().forEach((el) => {
-    const value = asset[el.name];
-    el.value = el.name === "collection" ? String(value?.id ?? "") : value ?? "";
-  });
+  fields().forEach((el) => { el.value = shown(el, asset[el.name]); });
   keywordsBox().set(asset.keywords || []);
   saved = values();
   markDirty();
@@ -51,7 +72,7 @@ function showErrors(errors) {
   form.querySelectorAll("[data-field]").forEach((box) => {
     const messages = errors[box.dataset.field];
     const line = box.querySelector(".field-error");
-    const control = box.querySelector("input[id^=md-], textarea");
+    const control = box.querySelector("input[id^=md-], textarea, select");
     line.textContent = messages ? [].concat(messages).join(" ") : "";
     line.hidden = !messages;
     if (messages) control.setAttribute("aria-invalid", "true");
@@ -108,7 +129,7 @@ async function followSave(asset, labels, started) {
 }
 
 function discard() {
-  fields().forEach((el) => { el.value = saved[el.name]; });
+  fields().forEach((el) => { el.value = isMoment(el) ? localInput(saved[el.name]) : saved[el.name] ?? ""; });
   keywordsBox().set(saved.keywords);
   showErrors({});
   say("");
@@ -117,6 +138,10 @@ function discard() {
 
 export function wireMetadata() {
   if (!form) return;
+  form.querySelectorAll("[data-moment]").forEach((el) => { el.value = localInput(el.dataset.utc); });
+  form.querySelectorAll("[data-zone]").forEach((el) => {
+    el.textContent = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  });
   saved = values();
   markDirty();
   form.addEventListener("submit", save);
