@@ -226,3 +226,29 @@ class SearchEntry(models.Model):
     class Meta:
         managed = False
         db_table = "dam_asset_fts"
+
+
+class Usage(models.Model):
+    """Where a site uses an asset: the page at ``url`` on ``site``, showing
+    ``rendition`` (a profile slug, a frame size like "800x450", or "" when not said).
+    Recording the same (asset, url, rendition) again only moves ``last_seen_at``
+    (dam.usages.usage_record), so a site may record on every publish."""
+
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="usages")
+    url = models.URLField(max_length=2000, help_text="The page's URL (http or https).")
+    site = models.CharField(max_length=255, blank=True,
+                            help_text='The site: "www.example.com" or a name.')
+    rendition = models.CharField(max_length=64, blank=True,
+                                 help_text='A profile slug or a frame size ("800x450").')
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_seen_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-last_seen_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["asset", "url", "rendition"],
+                                               name="unique_usage")]
+
+    def __str__(self) -> str:
+        return f"{self.asset} on {self.url}"

@@ -35,6 +35,7 @@ POLICY: dict[str, tuple[str, ...]] = {
     "review": ("renditions.change_rendition",),  # approve, ask for work, reopen
     "add_profile": ("renditions.add_renditionprofile",),
     "add_collection": ("dam.add_collection",),
+    "record_usage": ("dam.add_usage",),  # sites say where they use an asset
 }
 
 #: What a user is refused, in words, per action.
@@ -48,12 +49,13 @@ REFUSALS = {
     "review": "Only reviewers can review a crop.",
     "add_profile": "Only administrators can add rendition profiles.",
     "add_collection": "Only administrators can add collections.",
+    "record_usage": "Only editors can record or remove where a photo is used.",
 }
 
 ROLE_ACTIONS = {
     "Viewers": ("view",),
     "Editors": ("view", "upload", "regenerate", "download_original", "edit_metadata",
-                "edit"),
+                "edit", "record_usage"),
     "Reviewers": ("view", "review"),
 }
 #: What a collection grant's level allows there: the actions of the matching role.

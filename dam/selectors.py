@@ -10,6 +10,7 @@ from taggit.models import Tag
 
 from . import hamming, roles
 from . import rights as rules
+from . import usages
 from .folding import Folded
 from .models import Asset, Collection, Resemblance
 from .search import index as search_index
@@ -108,14 +109,18 @@ def asset_search(assets: QuerySet[Asset], q: str) -> QuerySet[Asset]:
 
 def asset_filter(assets: QuerySet[Asset], *, keyword=(), creator: str = "", status: str = "",
                  orientation: str = "", date_from: str = "", date_to: str = "",
-                 collection: int | None = None, rights: str = "") -> QuerySet[Asset]:
+                 collection: int | None = None, rights: str = "",
+                 usage: str = "") -> QuerySet[Asset]:
     """``assets`` narrowed by facet values, each exactly as :func:`asset_facets` names
     it; ``keyword`` is a list, all required. ``date_from``/``date_to``: ISO prefixes
     (2021, 2021-10, 2021-10-20), both ends included; an asset without a date is out.
     ``collection``: a collection's pk, its sub-collections included. ``rights``:
-    "embargoed", "expired", "expiring" (expires within 7 days) or "ok", now."""
+    "embargoed", "expired", "expiring" (expires within 7 days) or "ok", now. ``usage``:
+    "in_use" (a site recorded a usage) or "unused"."""
     if rights:
         assets = assets.filter(rules.rights_q(rights, timezone.now()))
+    if usage:
+        assets = assets.filter(usages.in_use() if usage == usages.IN_USE else ~usages.in_use())
     if collection is not None:
         path = Collection.objects.filter(pk=collection).values_list("path", flat=True).first()
         assets = assets.filter(collection__path__startswith=path) if path else assets.none()
@@ -205,11 +210,20 @@ def rights_facet(assets: QuerySet[Asset]) -> list[dict]:
     return [{"value": state, "count": counts[state]} for state in states if counts[state]]
 
 
+def usage_facet(assets: QuerySet[Asset]) -> list[dict]:
+    """How many are in use (a site recorded a usage) and unused (those not 0), one query."""
+    counts = assets.order_by().aggregate(
+        in_use=Count("pk", filter=Q(usages__isnull=False), distinct=True),
+        total=Count("pk", distinct=True))
+    rows = {usages.IN_USE: counts["in_use"], usages.UNUSED: counts["total"] - counts["in_use"]}
+    return [{"value": value, "count": count} for value, count in rows.items() if count]
+
+
 #: theirs by passing ``{**ASSET_FACETS, ...}`` to :func:`asset_facets`.
 ASSET_FACETS = {
     "keyword": keyword_facet, "creator": creator_facet, "status": status_facet,
     "orientation": orientation_facet, "year": year_facet, "collection": collection_facet,
-    "rights": rights_facet,
+    "rights": rights_facet, "usage": usage_facet,
 }
 
 

@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
-from dam import rights, roles
+from dam import rights, roles, usages
 from dam import selectors as dam_selectors
 from dam.conf import dam_setting
 from dam.models import Asset, Collection, Licence
@@ -73,7 +73,11 @@ def _library_query(params) -> dict:
 FACET_PARAMS = {"keyword": ("Keywords", "keyword"), "creator": ("Creators", "creator"),
                 "status": ("Status", "status"), "orientation": ("Orientation", "orientation"),
                 "review": ("Review", "review"), "year": ("Year taken", "date_from"),
-                "collection": ("Collections", "collection"), "rights": ("Rights", "rights")}
+                "collection": ("Collections", "collection"), "rights": ("Rights", "rights"),
+                "usage": ("Use", "usage")}
+
+#: Facets whose values are words of ours, shown by their label.
+FACET_LABELS = {"rights": rights.LABELS, "usage": usages.LABELS}
 
 
 def facet_links(facets: dict[str, list[dict]], params) -> list[dict]:
@@ -84,7 +88,7 @@ def facet_links(facets: dict[str, list[dict]], params) -> list[dict]:
         heading, param = FACET_PARAMS.get(name, (name.title(), name))
         groups.append({"name": name, "heading": heading, "values": [
             {**v, **_toggle(params, param, v["value"]),
-             **({"label": rights.LABELS[v["value"]]} if name == "rights" else {})}
+             **({"label": FACET_LABELS[name][v["value"]]} if name in FACET_LABELS else {})}
             for v in values]})
     return groups
 
@@ -180,6 +184,7 @@ def asset_detail(request, uid):
             asset, name).isoformat()) for name, label in RIGHTS_DATES],
         "keywords": sorted((t.name for t in asset.tags.all()), key=str.casefold),
         "similar": dam_selectors.resemblances_visible(asset=asset, user=request.user),
+        "usages": list(usages.usages_of(asset=asset)),
     })
 
 

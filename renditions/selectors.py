@@ -5,6 +5,7 @@ from django.db.models import (Case, CharField, Count, Exists, OuterRef, Prefetch
                               Subquery, Value, When)
 
 from dam import selectors as dam_selectors
+from dam import usages
 from dam.models import Asset, Resemblance
 
 from . import delivery
@@ -41,8 +42,10 @@ def rendition_current(*, asset: Asset | None = None, asset_uid=None,
 def assets_described(assets: QuerySet[Asset]) -> QuerySet[Asset]:
     """``assets`` with what their description needs (analysis, renditions with their
     profiles, resemblances with the other asset and its collection, decisions,
-    keywords) fetched in a fixed number of queries, whatever their number."""
-    return assets.select_related("analysis", "collection", "licence").prefetch_related(
+    keywords) and their ``usage_count`` fetched in a fixed number of queries, whatever
+    their number."""
+    return assets.select_related("analysis", "collection", "licence").annotate(
+        usage_count=usages.usage_count()).prefetch_related(
         Prefetch("renditions", Rendition.objects.select_related("profile").order_by()),
         Prefetch("resemblances", Resemblance.objects.select_related("other__collection")),
         "decisions", "tags")

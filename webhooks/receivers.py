@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from dam import rights
+from dam import rights, usages
 
 from . import services
 from .models import Event
@@ -45,15 +45,16 @@ def on_asset_described(sender, *, changes: dict[int, list[str]], **kwargs) -> No
 
 def on_rights_changed(sender, *, asset_id: int, before: str, after: str, **kwargs) -> None:
     """``asset.embargo_lifted`` when an embargoed asset may be delivered, ``asset.expired``
-    when its licence ended; each with ``usages``, where the asset is used (always empty
-    until usages are recorded: issue 24, must-have 3), and the states."""
+    when its licence ended; each with ``usages``, where sites recorded that they use the
+    asset (``[{"url", "site", "rendition"}]``, ``dam.usages``), and the states."""
     if after == rights.EXPIRED:
         event = Event.ASSET_EXPIRED
     elif before == rights.EMBARGOED and after == rights.OK:
         event = Event.ASSET_EMBARGO_LIFTED
     else:  # an embargo set, an expiry moved later: nothing for sites to do
         return
-    _create(event, asset_id, {"usages": [], "rights": {"before": before, "after": after}})
+    _create(event, asset_id, {"usages": usages.usages_payload(asset_id=asset_id),
+                              "rights": {"before": before, "after": after}})
 
 
 def _create(event: str, asset_id: int, extra: dict) -> None:

@@ -65,6 +65,10 @@ class AssetListQuery(serializers.Serializer):
         allow_blank=True,
         help_text="Now: embargoed or expired (neither delivered: 410 Gone), expiring "
                   "(delivered, licence ends within 7 days), ok (delivered).")
+    usage = serializers.ChoiceField(
+        ("in_use", "unused"), required=False, default="", allow_blank=True,
+        help_text="in_use: a site recorded that it uses the asset (GET /api/assets/<id>/"
+                  "usages); unused: none did.")
     date_from = _date("from")
     date_to = _date("to")
     updated_since = SinceField(required=False, default=None, allow_null=True,

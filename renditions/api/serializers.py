@@ -10,6 +10,7 @@ from __future__ import annotations
 from functools import cached_property
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import URLValidator
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -220,11 +221,14 @@ class AssetSerializer(serializers.ModelSerializer):
         slug_field="name", read_only=True, allow_null=True,
         help_text="The licence's name (the admins' list); null: none said.")
     rights = RightsField()
+    usage_count = serializers.IntegerField(
+        read_only=True, help_text="How many pages sites recorded that they show this asset "
+                                  "on (GET /api/assets/<id>/usages lists them, for viewers).")
 
     class Meta:
         model = Asset
         fields = ["id", "title", "alt_text", "width", "height", "status", "created_at",
-                  "progress", "renditions", *METADATA, *RIGHTS, *PRIVATE]
+                  "progress", "renditions", *METADATA, *RIGHTS, "usage_count", *PRIVATE]
         read_only_fields = fields
         extra_kwargs = {"width": {"help_text": "Pixels, after EXIF orientation."},
                         "height": {"help_text": "Pixels, after EXIF orientation."},
@@ -374,6 +378,13 @@ class RevertOut(serializers.Serializer):
 
 # --- Frames -------------------------------------------------------------------
 
+def page_url_field(**kwargs) -> serializers.CharField:
+    """A web page's URL: http or https, at most 2000 characters (a usage's ``url``)."""
+    return serializers.CharField(max_length=2000, validators=[URLValidator(
+        schemes=["http", "https"], message="Enter a page's URL: http:// or https://.")],
+        **kwargs)
+
+
 class FrameUrlQuery(serializers.Serializer):
     size = serializers.RegexField(rf"^{FRAME_SIZE.pattern}$", required=False,
                                   help_text="WxH in pixels, e.g. 800x450.")
@@ -394,6 +405,13 @@ class FrameUrlQuery(serializers.Serializer):
     pad = serializers.RegexField(r"^(blur|#[0-9a-fA-F]{6})$", required=False, default="",
                                  help_text="Pad instead of cutting the subject: 'blur' or "
                                            "'#rrggbb'.")
+    used_on = page_url_field(
+        required=False, default="",
+        help_text="The page that will show the frame: records it as a usage of the asset "
+                  "(GET /api/assets/<id>/usages), rendition WxH; needs the right to record "
+                  "usages (editors, sites).")
+    site = serializers.CharField(max_length=255, required=False, default="", allow_blank=True,
+                                 help_text="With used_on: the site, e.g. www.example.com.")
 
     def validate(self, attrs):
         if "size" in attrs:

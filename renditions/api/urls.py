@@ -5,7 +5,7 @@
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
-from . import bulk, collections, docs, errors, licences, views
+from . import bulk, collections, docs, errors, licences, usages, views
 
 urlpatterns = [
     path("", views.RootView.as_view(), name="api-root"),
@@ -23,6 +23,9 @@ urlpatterns = [
     path("assets/<uuid:uid>/history/<int:event_id>/revert", views.RevertView.as_view(),
          name="api-asset-revert"),
     path("assets/<uuid:uid>/frame-url", views.FrameUrlView.as_view(), name="api-asset-frame-url"),
+    path("assets/<uuid:uid>/usages", usages.UsageListView.as_view(), name="api-asset-usages"),
+    path("assets/<uuid:uid>/usages/<int:usage_id>", usages.UsageDetailView.as_view(),
+         name="api-asset-usage"),
     path("keywords/", views.KeywordsView.as_view(), name="api-keywords"),
     path("profiles/", views.ProfileListView.as_view(), name="api-profiles"),
     path("collections/", collections.CollectionListView.as_view(), name="api-collections"),

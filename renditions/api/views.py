@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 from dam import roles
 from dam import selectors as dam_selectors
 from dam import services as dam_services
+from dam import usages as dam_usages
 from dam.conf import dam_setting
 from dam.models import Asset, Collection
 
@@ -330,12 +331,15 @@ class FrameUrlView(APIView):
 
     @extend_schema(operation_id="assets_frame_url", parameters=[s.FrameUrlQuery],
                    responses={200: s.FrameUrlOut, **_errors(400, 401, 403, 404)},
-                   summary="A signed URL for a frame of any size (viewers)")
+                   summary="A signed URL for a frame of any size (viewers); with used_on, "
+                           "records where it is used (editors, sites)")
     def get(self, request, uid):
         asset = _asset(request, uid)
         query = s.FrameUrlQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         q = query.validated_data
+        if q["used_on"]:
+            _check(request, asset, "record_usage")
         try:
             width, height = delivery.frame_size(q["width"], q["height"], aspect=q["aspect"])
         except ValueError as exc:
@@ -343,6 +347,9 @@ class FrameUrlView(APIView):
         path = delivery.signed_url(asset.uid, width, height, fmt=q["fm"],
                                    expires=q["expires"], absolute=False,
                                    compose=delivery.Composition(q["z"], q["align"], q["pad"]))
+        if q["used_on"]:
+            dam_usages.usage_record(asset=asset, url=q["used_on"], site=q["site"],
+                                    rendition=f"{width}x{height}", user=request.user)
         return Response({"url": request.build_absolute_uri(path), "width": width,
                          "height": height})
 

@@ -16,7 +16,7 @@ METADATA_FIELDS = {"headline", "caption", "creator", "credit", "copyright", "usa
                    "source", "date_created", "city", "country", "keywords"}
 PUBLIC_FIELDS = {"id", "title", "alt_text", "width", "height", "status", "created_at",
                  "progress", "renditions", *METADATA_FIELDS,
-                 "licence", "embargo_until", "expires_at", "rights"}
+                 "licence", "embargo_until", "expires_at", "rights", "usage_count"}
 PRIVATE_FIELDS = {"filename", "format", "sha256", "error", "saliency", "instructions",
                   "metadata_problems", "collection", "similar", "licence_note"}
 

@@ -211,7 +211,8 @@ def test_the_schema_is_openapi_3_and_lists_every_endpoint(client):
         "/api/assets/{uid}/regenerate", "/api/assets/{uid}/frame-url", "/api/profiles/",
         "/api/collections/", "/api/licences/",
         "/api/assets/{uid}/plans", "/api/assets/{uid}/history/{event_id}/revert",
-        "/api/assets/bulk", "/api/keywords/"}
+        "/api/assets/bulk", "/api/keywords/", "/api/assets/{uid}/usages",
+        "/api/assets/{uid}/usages/{usage_id}"}
     assert {"get", "patch"} <= schema["paths"]["/api/assets/{uid}/"].keys()
     upload = schema["paths"]["/api/assets/"]["post"]
     assert "multipart/form-data" in upload["requestBody"]["content"]

@@ -23,6 +23,7 @@ from django.urls import URLResolver, get_resolver, path, reverse
 
 from dam import services as dam_services
 from dam import urls as dam_urls
+from dam import usages
 from dam import views as dam_views
 from dam.models import Asset
 from renditions import editing, services
@@ -90,6 +91,8 @@ EXPECTED: dict[str, dict[str, dict[str, set[int]]]] = {
     "api-collections": {"GET": API_VIEWERS, "POST": _api("nobody", set())},  # admins only
     "api-licences": {"GET": API_VIEWERS, "POST": API_NOT_ALLOWED},
     "api-asset-frame-url": {"GET": _roles({401}, {403}, {400}, {400}, {400})},  # no size asked
+    "api-asset-usages": {"GET": API_VIEWERS, "POST": _api("editor", {201, 200})},
+    "api-asset-usage": {"GET": API_NOT_ALLOWED, "DELETE": _api("editor", {204})},
     "api-root": {"GET": PUBLIC},  # links only
     "api-schema": {"GET": PUBLIC},
     "api-docs": {"GET": PUBLIC},
@@ -106,6 +109,7 @@ POST_BODIES = {
     "api-assets-bulk": {"query": {}, "set": {"city": "Oslo"}},
     "api-profiles": {"slug": "x", "name": "X", "aspect_width": 1, "aspect_height": 1},
     "api-collections": {"name": "Sport"},
+    "api-asset-usages": {"url": "https://www.example.com/news/1", "site": "www.example.com"},
 }
 
 
@@ -158,6 +162,8 @@ def _fillers(asset) -> dict:
         "profile": "hero",
         "width": 320, "height": 180,
         "event_id": EditEvent.objects.filter(asset=asset).latest("pk").pk,
+        "usage_id": usages.usage_record(asset=asset, url="https://example.com/a",
+                                        site="example.com")[0].pk,
         ("dam:original", "name"): asset.file.name,
         ("rendition-file", "name"): asset.renditions.get(profile__slug="hero").file.name,
     }
@@ -170,6 +176,8 @@ PATCH_BODIES = {"asset-json": {"credit": "Staff"}}
 def _send(client, method, name, url, headers=None):
     if method == "GET":
         return client.get(url, headers=headers)
+    if method == "DELETE":
+        return client.delete(url, headers=headers)
     if method == "PATCH":
         return client.patch(url, json.dumps(PATCH_BODIES[name]),
                             content_type="application/json", headers=headers)
@@ -205,7 +213,7 @@ def test_a_new_url_fails_the_matrix_until_it_is_given_a_row(settings, monkeypatc
     monkeypatch.setitem(sys.modules, urlconf.__name__, urlconf)
     settings.ROOT_URLCONF = urlconf.__name__
     routes, problems = _routes({"uid": uuid.uuid4(), "profile": "hero", "event_id": 1,
-                                "name": "x", "width": 1, "height": 1})
+                                "usage_id": 1, "name": "x", "width": 1, "height": 1})
     assert problems == ["'new/<int:thing>' (brand-new) has no row in EXPECTED",
                         "brand-new ('new/<int:thing>'): no filler for thing",
                         "'unnamed/' (unnamed) has no row in EXPECTED"]
@@ -248,7 +256,7 @@ POSTER = {"api-asset-review": "reviewer", "login": "anonymous"}  # the others: "
 def test_every_mutating_view_wants_a_csrf_token(processed, users):
     routes, _ = _routes(_fillers(processed))
     problems = []
-    mutating = ((n, m) for n, row in EXPECTED.items() for m in ("POST", "PATCH")
+    mutating = ((n, m) for n, row in EXPECTED.items() for m in ("POST", "PATCH", "DELETE")
                 if row.get(m) not in (None, NOT_ALLOWED, API_NOT_ALLOWED))
     for name, method in mutating:
         role = POSTER.get(name, "editor")
