@@ -52,6 +52,8 @@ def usages_payload(*, asset_id: int) -> list[dict]:
                 .values("url", "site", "rendition"))
 
 
+#: The longest page URL a usage keeps (characters).
+URL_MAX = 2000
 #: The library's "Use" filter and facet values.
 IN_USE, UNUSED = "in_use", "unused"
 LABELS = {IN_USE: "In use", UNUSED: "Unused"}

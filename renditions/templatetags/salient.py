@@ -10,6 +10,8 @@ whose ``<figcaption>`` holds the asset's caption and its credit line (creator an
 credit, as sites are obliged to print it). Other keyword arguments become
 attributes of the ``<img>`` (``class_`` for ``class``). Without a rendition yet,
 both give nothing, nor while the asset is under embargo or expired (``dam.rights``).
+``{% salient_used asset "hero" %}`` records the page being rendered as a usage of
+the asset (``dam.usages``) and gives nothing.
 """
 from __future__ import annotations
 
@@ -19,12 +21,29 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from dam import rights
+from dam import rights, usages
 from dam.models import Asset
 
 from .. import delivery, selectors
 
 register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def salient_used(context, asset: Asset, rendition: str = "", *, site: str = "") -> str:
+    """Record that the page being rendered (its URL without the query string, from the
+    context's ``request``) shows ``asset`` as ``rendition`` (a profile slug or a frame
+    size); ``site`` defaults to the request's host. Idempotent, but a write per render:
+    put it in a page that is cached or rendered once per publish. Nothing without a
+    request."""
+    request = context.get("request")
+    if request is None:
+        return ""
+    url = request.build_absolute_uri(request.path)
+    if len(url) <= usages.URL_MAX:
+        usages.usage_record(asset=asset, url=url, site=site or request.get_host(),
+                            rendition=rendition)
+    return ""
 
 
 @register.simple_tag

@@ -202,7 +202,7 @@ def small_library(editor):
 
 def test_facets_count_what_was_found(small_library, django_assert_num_queries):
     found_ = rendition_selectors.library_search(q="harbour")
-    with django_assert_num_queries(9):  # one per facet, two for collections and their names
+    with django_assert_num_queries(10):  # one per facet, two for collections and their names
         facets = rendition_selectors.library_facets(found_)
     assert facets == {
         "keyword": [{"value": "boat", "count": 2}, {"value": "sea", "count": 2},
@@ -216,6 +216,7 @@ def test_facets_count_what_was_found(small_library, django_assert_num_queries):
                    {"value": "pending", "count": 1}],
         "collection": [{"value": str(Collection.root().pk), "count": 3, "label": "Library"}],
         "rights": [],  # no dates: nothing embargoed, expired or expiring
+        "usage": [{"value": "unused", "count": 3}],  # no site recorded a usage
     }
     everything = rendition_selectors.library_facets(Asset.objects.all())
     assert everything["keyword"][0] == {"value": "sea", "count": 3}

@@ -8,6 +8,7 @@ import json
 from datetime import datetime, timedelta, timezone as dt_timezone
 
 import pytest
+from django.template import Context, Template
 from django.urls import reverse
 from django.utils import timezone
 
@@ -130,6 +131,19 @@ def test_the_frame_url_call_records_the_frame_it_signs(users, asset):
     bad = _error(_client(users["editor"]).get(url, {"size": "800x450",
                                                     "used_on": "ftp://x.example/"}), 400)
     assert "used_on" in bad["fields"]
+    assert Usage.objects.count() == 1
+
+
+def test_the_template_tag_records_the_page_it_renders(asset, rf, settings):
+    settings.ALLOWED_HOSTS = ["www.example.com"]
+    page = Template('{% load salient %}{% salient_used asset "hero" %}')
+    request = rf.get("/news/harbour-storm", {"utm_source": "x"}, HTTP_HOST="www.example.com")
+    for _ in range(2):
+        assert page.render(Context({"asset": asset, "request": request})) == ""
+    usage = Usage.objects.get()  # once: the query string is not part of the page
+    assert (usage.url, usage.site, usage.rendition) == (
+        "http://www.example.com/news/harbour-storm", "www.example.com", "hero")
+    assert page.render(Context({"asset": asset})) == ""  # no request: nothing recorded
     assert Usage.objects.count() == 1
 
 
