@@ -45,6 +45,11 @@ def usages_of(*, asset: Asset) -> QuerySet[Usage]:
     return Usage.objects.filter(asset=asset).order_by("-last_seen_at", "-id")
 
 
+def pages_of(usages: list[Usage]) -> list[str]:
+    """The distinct page URLs of ``usages``, in their order."""
+    return list(dict.fromkeys(u.url for u in usages))
+
+
 def usages_payload(*, asset_id: int) -> list[dict]:
     """The usages of the asset ``asset_id`` as webhooks carry them:
     ``[{"url", "site", "rendition"}]``, the most recently seen first."""
@@ -60,10 +65,10 @@ LABELS = {IN_USE: "In use", UNUSED: "Unused"}
 
 
 def usage_count() -> Coalesce:
-    """An asset's number of usages, as an annotation (a subquery: no GROUP BY to
-    disturb a search's or a filter's joins)."""
+    """How many pages use an asset (distinct URLs: a page showing two renditions is one
+    page), as an annotation (a subquery: no GROUP BY to disturb a search's joins)."""
     counts = (Usage.objects.filter(asset=OuterRef("pk")).order_by().values("asset")
-              .annotate(n=Count("pk")).values("n"))
+              .annotate(n=Count("url", distinct=True)).values("n"))
     return Coalesce(Subquery(counts, output_field=IntegerField()), 0)
 
 

@@ -184,8 +184,14 @@ def asset_detail(request, uid):
             asset, name).isoformat()) for name, label in RIGHTS_DATES],
         "keywords": sorted((t.name for t in asset.tags.all()), key=str.casefold),
         "similar": dam_selectors.resemblances_visible(asset=asset, user=request.user),
-        "usages": list(usages.usages_of(asset=asset)),
+        **_usages(asset),
     })
+
+
+def _usages(asset: Asset) -> dict:
+    """The asset page's usages (rows) and the distinct pages they are on."""
+    rows = list(usages.usages_of(asset=asset))
+    return {"usages": rows, "used_on": usages.pages_of(rows)}
 
 
 #: The asset page's Metadata section: (label, field), in the IPTC's order.

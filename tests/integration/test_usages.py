@@ -60,6 +60,10 @@ def test_recording_twice_keeps_one_row_and_refreshes_last_seen(users, asset, clo
     assert again.json()["last_seen_at"] == "2026-12-01T13:00:00Z"
     assert Usage.objects.filter(asset=asset).count() == 1
     assert _json(asset.uid)["usage_count"] == 1  # public: the count, not the pages
+    other = _record(users["editor"], asset.uid, url=PAGE, rendition="800x450")
+    assert other.status_code == 201  # the same page showing another rendition: a new row
+    assert Usage.objects.filter(asset=asset).count() == 2
+    assert _json(asset.uid)["usage_count"] == 1  # ... on one page
 
 
 def test_viewers_list_usages_most_recently_seen_first_and_editors_remove_them(
@@ -182,6 +186,7 @@ def test_the_asset_page_names_the_pages_and_warns_when_it_expires(users, asset):
     assert b"Not used anywhere yet" in _client(users["viewer"]).get(page).content
     usages.usage_record(asset=asset, url=PAGE, site="www.example.com", rendition="hero")
     usages.usage_record(asset=asset, url="https://blog.example.org/p/1")
+    usages.usage_record(asset=asset, url=PAGE, rendition="800x450")  # the same page again
     shown = _client(users["viewer"]).get(page).content.decode()
     assert "Used on 2 pages" in shown
     assert f'<a href="{PAGE}" rel="noopener noreferrer">' in shown
@@ -192,7 +197,7 @@ def test_the_asset_page_names_the_pages_and_warns_when_it_expires(users, asset):
     warning = warned[warned.index('id="usage-warning"'):]
     warning = warning[:warning.index("</p>")]
     assert "the 2 pages that use it" in warning
-    assert PAGE in warning and "https://blog.example.org/p/1" in warning
+    assert warning.count(PAGE) == 2 and "https://blog.example.org/p/1" in warning  # href, text
 
 
 # --- The rights webhooks ----------------------------------------------------------------
