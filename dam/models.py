@@ -37,8 +37,12 @@ class Collection(MP_Node):
     @property
     def label(self) -> str:
         """The name under its parents', root left out: "Sport / Football"."""
-        names = [c.name for c in Collection.objects.get_ancestors(self)[1:]] + [self.name]
-        return " / ".join(names) if self.depth > 1 else self.name
+        return self.label_under(list(Collection.objects.get_ancestors(self)))
+
+    def label_under(self, parents: list["Collection"]) -> str:
+        """The label from ``parents`` already fetched (ancestors, root first), so a
+        list of collections is labelled from one query of the tree."""
+        return " / ".join([p.name for p in parents[1:]] + [self.name])
 
 
     @classmethod

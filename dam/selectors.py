@@ -54,7 +54,7 @@ def collection_rows(*, user, action: str = "view") -> list[dict]:
     parents = _parents(collections)
     return [{"id": c.pk, "name": c.name, "depth": c.depth,
              "parent": parents[c.pk][-1].pk if parents[c.pk] else None,
-             "label": _label(c, parents[c.pk]), "assets": counts.get(c.pk, 0)}
+             "label": c.label_under(parents[c.pk]), "assets": counts.get(c.pk, 0)}
             for c in collections]
 
 
@@ -67,11 +67,6 @@ def _parents(collections, every: list[Collection] | None = None) -> dict[int, li
     step = Collection.steplen
     return {c.pk: [every[c.path[:end]] for end in range(step, len(c.path), step)]
             for c in collections}
-
-
-def _label(collection: Collection, parents: list[Collection]) -> str:
-    """"Sport / Football": the names under the root's."""
-    return " / ".join([p.name for p in parents[1:]] + [collection.name])
 
 
 def keyword_suggestions(*, user, prefix: str = "", limit: int = 20) -> list[dict]:
@@ -195,7 +190,7 @@ def collection_facet(assets: QuerySet[Asset]) -> list[dict]:
     collections = {c.pk: c for c in every}
     parents = _parents([collections[row["collection"]] for row in rows], every)
     return [{"value": str(row["collection"]), "count": row["count"],
-             "label": _label(collections[row["collection"]], parents[row["collection"]])}
+             "label": collections[row["collection"]].label_under(parents[row["collection"]])}
             for row in rows]
 
 
