@@ -48,7 +48,7 @@ class IccProfile(models.Model):
 
     def read(self) -> bytes:
         """The profile's bytes (an upload not yet stored, or the stored file)."""
-        if self.file._committed:
+        if self.file._committed:  # Django's own flag: False for an upload not yet saved
             with self.file.storage.open(self.file.name, "rb") as fp:
                 return fp.read(ICC_MAX_BYTES + 1)
         upload = self.file.file  # left open: the form saves it next

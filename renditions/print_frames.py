@@ -16,6 +16,7 @@ Python: ``signed_print_url(uid, PrintRequest.of("90", "60", 300))``; the shell:
 from __future__ import annotations
 
 import functools
+import re
 import time
 from dataclasses import dataclass
 from decimal import Decimal
@@ -35,6 +36,7 @@ from .models import RenditionProfile
 
 SALT = "salient.print"
 _FORMATS = {"jpeg": "jpeg", "jpg": "jpeg", "tiff": "tiff", "tif": "tiff"}
+_SLUG = re.compile(r"[-a-zA-Z0-9_]{1,50}")
 
 
 @dataclass(frozen=True)
@@ -57,13 +59,15 @@ class PrintRequest:
         fmt = _FORMATS.get(str(fmt or "jpeg").lower())
         if fmt is None:
             raise ValueError("fm is jpeg or tiff for a print frame.")
+        if icc and not _SLUG.fullmatch(icc):
+            raise ValueError("icc is the slug of an ICC output profile (letters, digits, - _).")
         if intent and not icc:
             raise ValueError("intent needs icc: it says how colours go to a press's CMYK.")
         if intent:
             printing.check_intent(intent)
         request = cls(printing.parse_mm(width_mm), printing.parse_mm(height_mm),
                       printing.check_dpi(dpi), icc, intent, fmt)
-        request.size  # within the frame limits
+        _ = request.size  # raises beyond the frame limits
         return request
 
     @classmethod

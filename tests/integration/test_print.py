@@ -174,6 +174,8 @@ def test_a_tampered_print_url_is_refused(processed, client, press, tamper):
     ("dpi=3x", "dpi is a whole number from 72 to 1200; '3x' is not."),
     ("dpi=300&fm=webp", "fm is jpeg or tiff for a print frame."),
     ("dpi=300&intent=relative", "intent needs icc: it says how colours go to a press's CMYK."),
+    ("dpi=300&icc=a%26intent%3Dx", "icc is the slug of an ICC output profile (letters, digits, "
+                                   "- _)."),
     ("dpi=300&icc=x&intent=vivid", "intent is one of perceptual, relative, saturation, "
                                    "absolute; 'vivid' is not."),
     ("dpi=1200&s=x", "90x60mm at 1200 dpi is 4252x2835 px; a frame is at most 4096 px on "
