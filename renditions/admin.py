@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.utils.html import format_html
 
 from . import services
+from .icc import IccProfile
 from .models import Analysis, Frame, Rendition, RenditionProfile
 
 
@@ -17,6 +18,15 @@ class RenditionProfileAdmin(admin.ModelAdmin):
         if obj.is_active:
             count = services.profile_backfill(profile=obj)
             self.message_user(request, f"Renditions queued for {count} assets.")
+
+
+@admin.register(IccProfile)
+class IccProfileAdmin(admin.ModelAdmin):
+    """Output profiles for print frames (``?icc=<slug>``), checked with LittleCMS
+    on upload (``IccProfile.clean``): an output profile for CMYK."""
+    list_display = ("name", "slug", "description", "created_at")
+    prepopulated_fields = {"slug": ("name",)}
+    readonly_fields = ("description", "sha256", "created_at")
 
 
 @admin.register(Rendition)

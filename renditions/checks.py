@@ -10,6 +10,7 @@ from django.db import DatabaseError
 from dam.checks import positive_integers
 
 from .conf import DEFAULTS, setting
+from .engine import printing
 
 POSITIVE_INTEGERS = ("ANALYSIS_LONGEST", "RENDER_THREADS", "TASK_RETRIES",
                      "RETRY_BACKOFF_MAX", "STUCK_AFTER")
@@ -47,3 +48,47 @@ def check_library_thumbnail(app_configs, databases=None, **kwargs):
                     "picture.", hint="Add or reactivate it in the admin, or set "
                     "DAM['LIBRARY_THUMBNAIL'] to another profile's slug.",
                     id="renditions.W001")]
+
+
+@register()
+def check_print_settings(app_configs, **kwargs):
+    configured = {**DEFAULTS, **getattr(settings, "DAM", {})}
+    errors = []
+    if configured["PRINT_INTENT"] not in printing.INTENTS:
+        errors.append(Error(f"DAM['PRINT_INTENT'] is one of {', '.join(printing.INTENTS)}.",
+                            id="renditions.E020"))
+    if not isinstance(configured["PRINT_BLACK_POINT_COMPENSATION"], bool):
+        errors.append(Error("DAM['PRINT_BLACK_POINT_COMPENSATION'] is True or False.",
+                            id="renditions.E021"))
+    return errors
+
+
+@register(Tags.database)
+def check_print_profiles(app_configs, databases=None, **kwargs):
+    """A print profile saved without the admin's ``clean`` (a shell, a fixture):
+    its pixel size must be its mm at its dpi, its format JPEG or TIFF."""
+    from django.core.exceptions import ValidationError
+
+    from .models import RenditionProfile
+
+    if not databases:
+        return []
+    errors = []
+    try:
+        profiles = list(RenditionProfile.objects.filter(dpi__isnull=False))
+    except DatabaseError:
+        return []
+    for profile in profiles:
+        stored = (profile.width, profile.height)
+        try:
+            profile.clean()
+        except ValidationError as exc:
+            problem = " ".join(exc.messages)
+        else:
+            problem = ("" if (profile.width, profile.height) == stored else
+                       f"its size is {stored[0]}x{stored[1]} px, not its mm at its dpi "
+                       f"({profile.width}x{profile.height} px).")
+        if problem:
+            errors.append(Error(f"Print profile {profile.slug!r}: {problem}",
+                                hint="Save it again in the admin.", id="renditions.E022"))
+    return errors

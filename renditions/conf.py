@@ -42,6 +42,11 @@ DEFAULTS = {
     "FRAME_MAX_SIDE": 4096,
     # Encoder quality (1-100) of frames that no profile describes.
     "FRAME_QUALITY": 80,
+    # Print frames (/d/<id>/<W>x<H>mm?dpi=300&icc=<slug>): the rendering intent of
+    # the CMYK separation when a URL names none ("perceptual", "relative",
+    # "saturation" or "absolute"), and black point compensation.
+    "PRINT_INTENT": "perceptual",
+    "PRINT_BLACK_POINT_COMPENSATION": True,
 }
 
 

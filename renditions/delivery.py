@@ -158,8 +158,10 @@ def negotiate(accept: str, *, default: str) -> str:
 
 
 def negotiates(profile: RenditionProfile) -> bool:
-    """Whether the stable URL may swap the profile's format (a PNG stays lossless)."""
-    return profile.negotiate and profile.format != RenditionProfile.Format.PNG
+    """Whether the stable URL may swap the profile's format (a PNG stays lossless, a
+    print file as it is)."""
+    return (profile.negotiate and profile.format != RenditionProfile.Format.PNG
+            and not profile.is_print)
 
 
 def srcset_widths(rendition: Rendition) -> list[int]:
@@ -170,6 +172,8 @@ def srcset_widths(rendition: Rendition) -> list[int]:
     own width then closes the ladder.
     """
     profile, base = rendition.profile, rendition.width
+    if profile.is_print:  # one size: its mm at its dpi
+        return [base]
     wanted = profile.widths or [round(base * f) for f in setting("SRCSET_FACTORS")]
     cap = None if profile.allow_upscale else rendition.crop_x1 - rendition.crop_x0
     widths = {w for w in wanted if w >= 16 and (cap is None or w <= cap)} | {base}

@@ -11,6 +11,7 @@ import numpy as np
 
 from dam.models import Asset
 
+from .conf import setting
 from .engine import pipeline, planning
 from .engine.geometry import NormBox, NormPoint
 from .engine.metadata_out import PublicMetadata
@@ -34,7 +35,12 @@ def rendition_key(*, asset: Asset, profile: RenditionProfile, analysis: Analysis
     A human's ``box`` (normalised) fixes the crop, so the focal point, faces and
     model no longer matter and a nudge leaves such renditions alone.
     """
-    return content_key(asset=asset, spec_hash=profile.spec_hash, analysis=analysis, box=box)
+    spec_hash = profile.spec_hash
+    if profile.is_print and profile.icc_profile_id:  # the separation's settings too
+        spec_hash = hashlib.sha256(json.dumps(
+            [spec_hash, setting("PRINT_INTENT"),
+             bool(setting("PRINT_BLACK_POINT_COMPENSATION"))]).encode()).hexdigest()
+    return content_key(asset=asset, spec_hash=spec_hash, analysis=analysis, box=box)
 
 
 def content_key(*, asset: Asset, spec_hash: str, analysis: Analysis,
@@ -86,7 +92,9 @@ def engine_analysis(asset: Asset, analysis: Analysis,
 def rendition_spec(profile: RenditionProfile) -> pipeline.RenditionSpec:
     return pipeline.RenditionSpec(aspect=profile.aspect, width=profile.width,
                                   height=profile.height, max_width=profile.max_width,
-                                  zoom=profile.zoom, allow_upscale=profile.allow_upscale,
+                                  zoom=profile.zoom,
+                                  # a print profile's file has its size in mm at its dpi
+                                  allow_upscale=profile.allow_upscale or profile.is_print,
                                   align=profile.align, pad=profile.pad)
 
 

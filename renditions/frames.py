@@ -26,7 +26,7 @@ from dam.storage import store_content_addressed
 
 from . import delivery, derive, rights
 from .conf import setting
-from .engine import pipeline, rendering
+from .engine import pipeline, printing, rendering
 from .models import CropDecision, Frame, Rendition
 
 
@@ -36,19 +36,22 @@ class NotReady(Exception):
 
 def frame_ensure(*, asset: Asset, width: int, height: int, fmt: str,
                  compose: delivery.Composition = delivery.Composition(),
-                 admit: Callable[[], None] | None = None) -> Frame:
+                 admit: Callable[[], None] | None = None,
+                 press: printing.Press | None = None, name: str = "") -> Frame:
     """The stored ``width`` x ``height`` px frame of ``asset`` in ``fmt``, made if
     missing; ``compose``: its composition controls (zoom, align, pad) as a
     profile's, else the defaults. ``admit`` is called before a missing frame is
-    rendered and may raise to refuse it (the delivery view's throttle)."""
+    rendered and may raise to refuse it (the delivery view's throttle).
+    ``press``: a print frame (``print_frames``), exactly this size (upscaled if
+    need be), its resolution and colour as the press says; ``name`` its spec."""
     analysis = getattr(asset, "analysis", None)
     if analysis is None:
         raise NotReady("This asset is not analysed yet.")
     quality = setting("FRAME_QUALITY")
     box = _same_aspect_box(asset, width, height)
     spec_hash = _hash({"frame": [width, height], "format": fmt, "quality": quality,
-                       **compose.changes()})
-    spec = f"{width}x{height}{compose.suffix()}.{fmt}"
+                       **compose.changes(), **({"press": press.changes()} if press else {})})
+    spec = _spec(f"{name or f'{width}x{height}'}{compose.suffix()}.{fmt}")
     key = derive.content_key(asset=asset, spec_hash=spec_hash, analysis=analysis, box=box)
     found = Frame.objects.filter(asset=asset, spec=spec, key=key).first()
     if found:
@@ -57,10 +60,13 @@ def frame_ensure(*, asset: Asset, width: int, height: int, fmt: str,
         admit()
     planner = pipeline.Planner(derive.engine_analysis(asset, analysis))
     wanted = pipeline.RenditionSpec(width=width, height=height, zoom=compose.zoom,
-                                    align=compose.align, pad=compose.pad)
+                                    align=compose.align, pad=compose.pad,
+                                    allow_upscale=press is not None)
     plan = derive.plan_spec(planner, analysis, wanted, box=box)
+    if press is None and fmt == "tiff":
+        press = printing.Press()  # TIFF carries XMP in its own tag
     return _make(asset, None, spec, key, rendering.Job(plan.box, plan.size, fmt, quality,
-                                                       plan.content, compose.pad))
+                                                       plan.content, compose.pad, press))
 
 
 def variant_ensure(*, rendition: Rendition, width: int, fmt: str) -> Frame:
@@ -125,6 +131,11 @@ def _delete_older(frame: Frame) -> None:
     older.delete()
     storage = Frame._meta.get_field("file").storage
     transaction.on_commit(lambda: rights.files_delete(storage, names))
+
+
+def _spec(spec: str) -> str:
+    """``spec`` within Frame.spec's 64 characters (a long one ends in its hash)."""
+    return spec if len(spec) <= 64 else f"{spec[:47]}~{_hash(spec)[:16]}"
 
 
 def _hash(value) -> str:

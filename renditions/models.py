@@ -16,11 +16,14 @@ from django.db import models
 from dam.models import Asset
 from dam.storage import get_private_storage
 
-from .engine import composition
+from .engine import composition, printing
 from .engine.pipeline import FacesOutcome
+from .icc import IccProfile  # noqa: F401 - a model of this app, in its own module
 
 #: A frame size in a delivery URL, ``<width>x<height>`` in px.
 FRAME_SIZE = re.compile(r"([1-9][0-9]{0,4})x([1-9][0-9]{0,4})")
+#: A print frame's size in a delivery URL, ``<width>x<height>mm``, to 0.01 mm.
+PRINT_SIZE = re.compile(r"([0-9]{1,5}(?:\.[0-9]{1,2})?)x([0-9]{1,5}(?:\.[0-9]{1,2})?)mm")
 
 
 def validate_widths(value: str) -> None:
@@ -36,6 +39,7 @@ class RenditionProfile(models.Model):
         WEBP = "webp", "WebP"
         AVIF = "avif", "AVIF"
         PNG = "png", "PNG"
+        TIFF = "tiff", "TIFF"
 
     slug = models.SlugField(unique=True)
     name = models.CharField(max_length=100)
@@ -71,6 +75,17 @@ class RenditionProfile(models.Model):
     negotiate = models.BooleanField(
         default=True, help_text="Serve AVIF or WebP from the stable URL to browsers that "
                                 "accept them (Vary: Accept).")
+    width_mm = models.DecimalField(
+        max_digits=7, decimal_places=2, null=True, blank=True,
+        help_text="Print: width in millimetres (with height and dpi); sets the pixel size.")
+    height_mm = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True,
+                                    help_text="Print: height in millimetres.")
+    dpi = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Print: resolution in dots per inch, recorded in "
+        f"the file ({printing.DPI_MIN}-{printing.DPI_MAX}).")
+    icc_profile = models.ForeignKey(
+        "IccProfile", null=True, blank=True, on_delete=models.PROTECT, related_name="profiles",
+        help_text="Print: separate to CMYK with this output profile (JPEG or TIFF).")
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -81,6 +96,7 @@ class RenditionProfile(models.Model):
         return self.name
 
     def clean(self):
+        self._clean_print()
         has_aspect = self.aspect_width and self.aspect_height
         has_size = self.width and self.height
         if not (has_aspect or has_size):
@@ -97,9 +113,30 @@ class RenditionProfile(models.Model):
             composition.check(self.align, self.pad)
         except ValueError as exc:
             raise ValidationError(str(exc)[:1].upper() + str(exc)[1:] + ".") from None
-        if FRAME_SIZE.fullmatch(self.slug or ""):
-            raise ValidationError("A slug like 800x450 names a frame size in delivery URLs; "
-                                  "choose another.")
+        if FRAME_SIZE.fullmatch(self.slug or "") or PRINT_SIZE.fullmatch(self.slug or ""):
+            raise ValidationError("A slug like 800x450 or 90x60mm names a frame size in "
+                                  "delivery URLs; choose another.")
+
+    def _clean_print(self) -> None:
+        """A print profile: mm and dpi set its exact pixel size (width, height)."""
+        if not (self.width_mm or self.height_mm or self.dpi or self.icc_profile_id):
+            return
+        if not (self.width_mm and self.height_mm and self.dpi):
+            raise ValidationError("A print profile gives its width and height in mm and a dpi.")
+        try:
+            printing.check_dpi(self.dpi)
+            self.width, self.height = printing.print_size(self.width_mm, self.height_mm,
+                                                          self.dpi)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
+        if self.format not in printing.PRINT_FORMATS:
+            raise ValidationError("A print profile is JPEG or TIFF.")
+        self.aspect_width = self.aspect_height = self.max_width = None
+
+    @property
+    def is_print(self) -> bool:
+        """Whether the profile is sized in mm at a dpi (a print file)."""
+        return bool(self.width_mm and self.height_mm and self.dpi)
 
     @property
     def widths(self) -> list[int]:
@@ -125,6 +162,9 @@ class RenditionProfile(models.Model):
         # Composition only where set, so profiles from before keep their keys.
         spec.update({name: getattr(self, name) for name, default in (("align", "auto"),
                      ("pad", "")) if getattr(self, name) != default})
+        if self.is_print:  # only here, so pixel profiles keep their keys
+            spec["print"] = [printing.mm_text(self.width_mm), printing.mm_text(self.height_mm),
+                             self.dpi, self.icc_profile.sha256 if self.icc_profile else None]
         return spec
 
     @property

@@ -22,7 +22,7 @@ from dam.conf import dam_setting
 from dam.models import Asset
 from dam.storage import store_content_addressed
 
-from . import enqueue, rights, signals
+from . import enqueue, print_frames, rights, signals
 from . import derive
 from .conf import setting
 from .derive import decided_boxes, rendition_key
@@ -265,7 +265,8 @@ def _render_profiles(asset, analysis, planner, profiles, keys, boxes) -> None:
     """Plan every profile, render them side by side, then store each file."""
     plans = [derive.plan_profile(planner, analysis, p, box=boxes.get(p.pk)) for p in profiles]
     jobs = [rendering.Job(plan.box, plan.size, profile.format, profile.quality, plan.content,
-                          profile.pad) for profile, plan in zip(profiles, plans)]
+                          profile.pad, print_frames.profile_press(profile))
+            for profile, plan in zip(profiles, plans)]
     with asset.file.open("rb") as fp:
         encoded = rendering.render_file(fp, jobs, source_size=(asset.width, asset.height),
                                         max_pixels=dam_setting("MAX_PIXELS"),

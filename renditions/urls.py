@@ -1,6 +1,20 @@
-from django.urls import path
+from django.urls import path, register_converter
 
 from . import pages, views
+
+
+class MillimetresConverter:
+    """A length in a print URL ("90", "90.5"), kept as text for ``print_frames``."""
+    regex = r"[0-9]{1,6}(?:\.[0-9]{1,4})?"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value) -> str:
+        return str(value)
+
+
+register_converter(MillimetresConverter, "mm")
 
 urlpatterns = [
     path("", pages.library, name="library"),
@@ -11,6 +25,7 @@ urlpatterns = [
          name="asset-rendition"),
     path("review/", pages.review_queue, name="review-queue"),
     path("d/<uuid:uid>/<int:width>x<int:height>", views.deliver_frame, name="deliver-frame"),
+    path("d/<uuid:uid>/<mm:width>x<mm:height>mm", views.deliver_print, name="deliver-print"),
     path("d/<uuid:uid>/<slug:profile>", views.deliver, name="deliver"),
     path("media/<stored:name>", views.rendition_file, name="rendition-file"),
 ]

@@ -23,9 +23,10 @@ from rest_framework.exceptions import Throttled
 from dam import rights
 from dam.models import Asset
 
-from . import delivery, frames, selectors
+from . import delivery, frames, print_frames, selectors
 from .api.throttling import new_frame_gate
 from .engine.rendering import FORMATS, MEDIA_TYPES
+from .icc import IccProfile
 from .models import Frame, Rendition
 
 # The stable and frame URLs revalidate (their content changes with the focal
@@ -81,6 +82,35 @@ def deliver_frame(request, uid, width, height):
     except Throttled as exc:
         return _too_many(exc.wait)
     return _serve(request, frame, asset, STABLE_CACHE, negotiated)
+
+
+@require_safe
+def deliver_print(request, uid, width, height):
+    """A print frame: ``width`` x ``height`` mm at ``dpi``, JPEG or TIFF, in CMYK
+    through the output profile ``icc`` (``renditions.print_frames``); a signed
+    URL only. A bad value is 400, a bad or missing signature 403."""
+    try:
+        wanted, compose = print_frames.check_print(uid, width, height, request.GET)
+    except ValueError as exc:
+        return HttpResponseBadRequest(f"{exc}\n", content_type="text/plain; charset=utf-8")
+    except delivery.Refused as exc:
+        return _refuse(str(exc))
+    asset = get_object_or_404(Asset.objects.select_related("analysis"), uid=uid)
+    if gone := _withheld(asset):
+        return gone
+    try:
+        press = print_frames.press(wanted)
+    except IccProfile.DoesNotExist:
+        raise Http404(f"No ICC output profile {wanted.icc!r}.") from None
+    try:
+        frame = frames.frame_ensure(asset=asset, width=wanted.size[0], height=wanted.size[1],
+                                    fmt=wanted.fmt, compose=compose, press=press,
+                                    name=wanted.spec, admit=new_frame_gate(request))
+    except frames.NotReady as exc:
+        raise Http404(str(exc)) from None
+    except Throttled as exc:
+        return _too_many(exc.wait)
+    return _serve(request, frame, asset, STABLE_CACHE, False)
 
 
 @require_safe

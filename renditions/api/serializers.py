@@ -21,9 +21,9 @@ from dam import rights, roles
 from dam.models import Asset, Collection
 
 from .. import selectors
-from ..engine import composition
+from ..engine import composition, printing
 from ..engine.rendering import FORMATS
-from ..models import FRAME_SIZE, Analysis, CropDecision, RenditionProfile
+from ..models import FRAME_SIZE, PRINT_SIZE, Analysis, CropDecision, RenditionProfile
 from .metadata_in import TemplateIn
 from .search import AssetListQuery  # noqa: F401  (the list's query, s.AssetListQuery)
 
@@ -386,8 +386,9 @@ def page_url_field(**kwargs) -> serializers.CharField:
 
 
 class FrameUrlQuery(serializers.Serializer):
-    size = serializers.RegexField(rf"^{FRAME_SIZE.pattern}$", required=False,
-                                  help_text="WxH in pixels, e.g. 800x450.")
+    size = serializers.RegexField(rf"^({FRAME_SIZE.pattern}|{PRINT_SIZE.pattern})$",
+                                  required=False, help_text="WxH in pixels, e.g. 800x450; or "
+                                  "WxHmm for a print frame, e.g. 90.5x60mm, with dpi.")
     width = serializers.IntegerField(required=False, min_value=1,
                                      help_text="With aspect, instead of size.")
     aspect = serializers.RegexField(r"^[1-9][0-9]*:[1-9][0-9]*$", required=False,
@@ -405,6 +406,14 @@ class FrameUrlQuery(serializers.Serializer):
     pad = serializers.RegexField(r"^(blur|#[0-9a-fA-F]{6})$", required=False, default="",
                                  help_text="Pad instead of cutting the subject: 'blur' or "
                                            "'#rrggbb'.")
+    dpi = serializers.IntegerField(required=False, default=None, allow_null=True,
+                                   min_value=printing.DPI_MIN, max_value=printing.DPI_MAX,
+                                   help_text="Print (size in mm): dots per inch; default 300.")
+    icc = serializers.SlugField(required=False, default="", allow_blank=True,
+                                help_text="Print: an ICC output profile's slug; CMYK.")
+    intent = serializers.ChoiceField(list(printing.INTENTS), required=False, default="",
+                                     allow_blank=True, help_text="Print, with icc: the "
+                                     "rendering intent (default DAM['PRINT_INTENT']).")
     used_on = page_url_field(
         required=False, default="",
         help_text="The page that will show the frame: records it as a usage of the asset "
@@ -414,7 +423,12 @@ class FrameUrlQuery(serializers.Serializer):
                                  help_text="With used_on: the site, e.g. www.example.com.")
 
     def validate(self, attrs):
-        if "size" in attrs:
+        attrs["print"] = PRINT_SIZE.fullmatch(attrs.get("size", ""))
+        if attrs["print"] is None and (attrs["dpi"] or attrs["icc"] or attrs["intent"]):
+            raise serializers.ValidationError("dpi, icc and intent go with a size in mm.")
+        if attrs["print"]:
+            attrs.update(width=None, height=None, aspect=None)
+        elif "size" in attrs:
             w, h = FRAME_SIZE.fullmatch(attrs["size"]).groups()
             attrs.update(width=int(w), height=int(h), aspect=None)
         elif "width" in attrs and "aspect" in attrs:
@@ -429,6 +443,7 @@ class FrameUrlOut(serializers.Serializer):
     url = serializers.URLField(help_text="Signed; works for anyone who has it.")
     width = serializers.IntegerField()
     height = serializers.IntegerField()
+    dpi = serializers.IntegerField(required=False, help_text="Print frames only.")
 
 
 # --- Profiles -----------------------------------------------------------------

@@ -24,7 +24,7 @@ from dam import usages as dam_usages
 from dam.conf import dam_setting
 from dam.models import Asset, Collection
 
-from .. import delivery, describing, editing
+from .. import delivery, describing, editing, print_frames
 from .. import selectors as rendition_selectors
 from .. import services
 from ..models import EditEvent, RenditionProfile
@@ -340,18 +340,23 @@ class FrameUrlView(APIView):
         q = query.validated_data
         if q["used_on"]:
             _check(request, asset, "record_usage")
+        compose = delivery.Composition(q["z"], q["align"], q["pad"])
         try:
-            width, height = delivery.frame_size(q["width"], q["height"], aspect=q["aspect"])
+            if q["print"]:
+                path, width, height, name, extra = print_frames.api_url(asset.uid, q, compose)
+            else:
+                width, height = delivery.frame_size(q["width"], q["height"], aspect=q["aspect"])
+                path = delivery.signed_url(asset.uid, width, height, fmt=q["fm"],
+                                           expires=q["expires"], absolute=False,
+                                           compose=compose)
+                name, extra = f"{width}x{height}", {}
         except ValueError as exc:
             raise exceptions.ValidationError({"size": [str(exc)]}) from None
-        path = delivery.signed_url(asset.uid, width, height, fmt=q["fm"],
-                                   expires=q["expires"], absolute=False,
-                                   compose=delivery.Composition(q["z"], q["align"], q["pad"]))
         if q["used_on"]:
             dam_usages.usage_record(asset=asset, url=q["used_on"], site=q["site"],
-                                    rendition=f"{width}x{height}", user=request.user)
+                                    rendition=name, user=request.user)
         return Response({"url": request.build_absolute_uri(path), "width": width,
-                         "height": height})
+                         "height": height, **extra})
 
 
 class ProfileListView(APIView):

@@ -18,11 +18,12 @@ from PIL import Image, ImageColor, ImageFilter, PngImagePlugin
 from .geometry import scale_box
 from .loading import flatten, open_full
 from .metadata_out import PublicMetadata
+from .printing import Press
 
-FORMATS = ("jpeg", "webp", "avif", "png")
+FORMATS = ("jpeg", "webp", "avif", "png", "tiff")
 MEDIA_TYPES = {"jpeg": "image/jpeg", "webp": "image/webp",
-               "avif": "image/avif", "png": "image/png"}
-EXTENSIONS = {"jpeg": "jpg", "webp": "webp", "avif": "avif", "png": "png"}
+               "avif": "image/avif", "png": "image/png", "tiff": "image/tiff"}
+EXTENSIONS = {"jpeg": "jpg", "webp": "webp", "avif": "avif", "png": "png", "tiff": "tif"}
 
 #: EXIF tags a rendition keeps: Copyright, Artist.
 KEPT_EXIF_TAGS = (0x8298, 0x013B)
@@ -37,7 +38,7 @@ STRIP_ROWS = 64
 def render(img: Image.Image, box: Sequence[int], size: tuple[int, int], *,
            fmt: str, quality: int, exif: bytes | None = None, threads: int = 1,
            content: Sequence[int] | None = None, fill: str = "",
-           metadata: PublicMetadata | None = None) -> bytes:
+           metadata: PublicMetadata | None = None, press: Press | None = None) -> bytes:
     """Return the encoded rendition of ``box`` (source px) at ``size`` (w, h) px.
 
     ``fmt`` is one of ``FORMATS``; ``quality`` 1-100 (ignored for PNG);
@@ -46,7 +47,8 @@ def render(img: Image.Image, box: Sequence[int], size: tuple[int, int], *,
     ``threads`` resample strips of the output side by side. With ``content``
     (output px) the box goes there and ``fill`` pads the rest (see ``pad``).
     ``metadata``: the public fields to embed (XMP, and EXIF Artist/Copyright in
-    place of the source's; see ``embedded``).
+    place of the source's; see ``embedded``). ``press``: print output (the
+    resolution recorded, CMYK through an output profile; ``printing.Press``).
     """
     fmt = fmt.lower().replace("jpg", "jpeg")
     if fmt not in FORMATS:
@@ -57,7 +59,10 @@ def render(img: Image.Image, box: Sequence[int], size: tuple[int, int], *,
         out = pad(img, box, size, content, fill, threads=threads)
     if fmt == "jpeg":
         out = flatten(out)
-    return encode(out, fmt, quality, embedded(img, fmt, exif, metadata))
+    meta = embedded(img, fmt, exif, metadata)
+    if press is not None:
+        out, meta = press.apply(out, fmt, meta)
+    return encode(out, fmt, quality, meta)
 
 
 def embedded(img: Image.Image, fmt: str, exif: bytes | None,
@@ -81,13 +86,14 @@ def embedded(img: Image.Image, fmt: str, exif: bytes | None,
 class Job(NamedTuple):
     """One rendition to make: ``box`` in source px, ``size`` (w, h) px; a padded
     one puts the box at ``content`` (output px) and fills the rest with ``fill``
-    ("blur", or a colour "#rrggbb")."""
+    ("blur", or a colour "#rrggbb"); ``press``: print output, see ``render``."""
     box: Sequence[int]
     size: tuple[int, int]
     fmt: str
     quality: int
     content: Sequence[int] | None = None
     fill: str = ""
+    press: Press | None = None
 
 
 #: Least downscale a rendition keeps from a reduced decode: the resize still
@@ -155,7 +161,7 @@ def render_many(img: Image.Image, jobs: Sequence[Job], *, threads: int = 2,
 def _render_job(img: Image.Image, job: Job, threads: int,
                 metadata: PublicMetadata | None) -> bytes:
     return render(img, job.box, job.size, fmt=job.fmt, quality=job.quality, threads=threads,
-                  content=job.content, fill=job.fill, metadata=metadata)
+                  content=job.content, fill=job.fill, metadata=metadata, press=job.press)
 
 
 #: The blurred fill: Gaussian radius as a share of the frame's longer side,
@@ -284,6 +290,8 @@ def _options(fmt: str, quality: int) -> dict:
         return {"quality": quality, "method": 4}
     if fmt == "avif":
         return {"quality": quality, "speed": 8}
+    if fmt == "tiff":
+        return {"compression": "tiff_lzw"}
     return {"optimize": True}
 
 

@@ -69,6 +69,7 @@ EXPECTED: dict[str, dict[str, dict[str, set[int]]]] = {
     "dam:original": {"GET": _only("editor", {200})},
     "deliver": {"GET": PUBLIC},
     "deliver-frame": {"GET": _roles({403}, {403}, {403}, {403}, {403})},  # unsigned: refused
+    "deliver-print": {"GET": _roles({400}, {400}, {400}, {400}, {400})},  # no dpi (unsigned: 403)
     "rendition-file": {"GET": PUBLIC},
     "asset-json": {"GET": PUBLIC, "PATCH": _api("editor", {200})},
     "asset-heatmap": {"GET": VIEWERS, "POST": NOT_ALLOWED},
