@@ -42,6 +42,13 @@ DEFAULTS = {
     "FRAME_MAX_SIDE": 4096,
     # Encoder quality (1-100) of frames that no profile describes.
     "FRAME_QUALITY": 80,
+    # The <salient-img> element (renditions.element): the widths, in px, of the
+    # whole-image frames it crops in the browser (the original's own width closes
+    # the ladder; none is wider), and whether any site may fetch an asset's JSON
+    # (GET /api/assets/<id>/, anonymous: no cookies) from the browser; the script
+    # itself, a static file, is served to any origin.
+    "ELEMENT_WIDTHS": (320, 640, 960, 1280, 1920, 2560),
+    "ELEMENT_CORS": True,
 }
 
 
