@@ -68,6 +68,33 @@ def js_plans(page, cases) -> list[list[list[int]]]:
            }""", [JS.read_text(), cases, BOXES])
 
 
+#: Editors' decisions, normalised: a focal point, and crops for two aspects (the
+#: 1:1 and 3:1 boxes take theirs, the others the focal point).
+FOCAL = (0.3, 0.62)
+CROPS = (((1, 1), (0.12, 0.2, 0.58, 0.81)), ((3, 1), (0.0, 0.05, 0.97, 0.4)))
+
+
+def editor_plan(planner, a: int, b: int) -> list[int]:
+    """The Python plan with the editors' word, as ``frames`` asks for it: a crop of
+    a profile of the box's aspect (within 1 %), else the focal point."""
+    box = next((box for (p, q), box in CROPS if abs(p / q * b / a - 1) <= 0.01), None)
+    plan = planner.plan(pipeline.RenditionSpec(aspect=(a, b)), focal=FOCAL, editor_box=box)
+    return list(plan.box)
+
+
+def test_js_planner_keeps_the_editors_word(page, cases):
+    decided = []
+    for case in cases[:20]:
+        planner = pipeline.Planner(pipeline.ImageAnalysis.of_map(
+            np.ones((4, 4), np.float32) / 16, case["summary"]["size"]))
+        decided.append({**case, "summary": {
+            **case["summary"], "focal": {"x": FOCAL[0], "y": FOCAL[1], "origin": "editor"},
+            "crops": [{"aspect": list(r), "box": list(b)} for r, b in CROPS]},
+            "python": [editor_plan(planner, a, b) for a, b in BOXES]})
+    got = js_plans(page, decided)
+    assert got == [c["python"] for c in decided]
+
+
 def test_js_planner_matches_the_python_planner(page, cases):
     got = js_plans(page, cases)
     rows = [(c["name"], BOXES[i], c["python"][i], js[i], iou(c["python"][i], js[i]))
@@ -77,6 +104,7 @@ def test_js_planner_matches_the_python_planner(page, cases):
               "min": float(ious.min()), "p1": float(np.percentile(ious, 1)),
               "p5": float(np.percentile(ious, 5)), "median": float(np.median(ious)),
               "exact": int((ious == 1).sum()),
+              "photos_with_faces": sum(bool(c["summary"]["faces"]) for c in cases),
               "summary_bytes_max": max(len(json.dumps(c["summary"])) for c in cases)}
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "salient-img-parity.json").write_text(json.dumps(report, indent=1))
