@@ -135,6 +135,7 @@ export function prepare(summary) {
 
 const SHEET = `:host{display:inline-block;position:relative;overflow:hidden;max-width:100%;vertical-align:bottom}
 img{position:absolute;max-width:none;max-height:none;margin:0;border:0;padding:0}
+::slotted(img){width:100%;height:100%;object-fit:cover}
 :host([hidden]){display:none}`;
 
 // The element. Attributes: src (the asset JSON's URL), summary (its "element"
@@ -152,7 +153,10 @@ export class SalientImg extends HTMLElement {
     this._img = document.createElement("img");
     this._img.setAttribute("part", "image");
     this._img.decoding = "async";
-    root.append(this._img);
+    this._img.hidden = true;
+    // The fallback <img> child shows until a crop is planned (and stays if none can be).
+    this._slot = document.createElement("slot");
+    root.append(this._slot, this._img);
     this._frame = null;
     this._observer = new ResizeObserver(() => this._layout());
   }
@@ -169,13 +173,16 @@ export class SalientImg extends HTMLElement {
     this._img.alt = this.getAttribute("alt") || "";
     const inline = this.getAttribute("summary"), src = this.getAttribute("src");
     let data = null;
-    if (inline) data = JSON.parse(inline);
-    else if (src) {
-      const key = src;
-      this._key = key;
-      const answer = await fetch(src, { headers: { Accept: "application/json" } });
-      if (this._key !== key) return;
-      data = answer.ok ? (await answer.json()).element : null;
+    try {
+      if (inline) data = JSON.parse(inline);
+      else if (src) {
+        this._key = src;
+        const answer = await fetch(src, { headers: { Accept: "application/json" } });
+        if (this._key !== src) return;
+        data = answer.ok ? (await answer.json()).element : null;
+      }
+    } catch (error) {
+      console.warn("salient-img: no summary", error);
     }
     if (!data) return;
     this._data = { ...data, summary: prepare(data.summary) };
@@ -213,6 +220,8 @@ export class SalientImg extends HTMLElement {
       width: `${(fx1 - fx0) * kx}px`, height: `${(fy1 - fy0) * ky}px`,
     });
     if (this._img.getAttribute("src") !== frame.url) this._img.src = frame.url;
+    this._img.hidden = false;
+    this._slot.hidden = true;
   }
 
   // The smallest frame of the ladder that holds the crop with enough pixels for

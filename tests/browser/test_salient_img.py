@@ -37,6 +37,16 @@ STATE = """() => [...document.querySelectorAll("salient-img")].map((el) => {
 })"""
 
 
+# Each element's box when it first shows a crop, before its picture has arrived.
+FIRST_RECTS = """window.__firstRects = [];
+new MutationObserver((changes) => changes.forEach(({target}) => {
+  if (!target.__seen) { target.__seen = true; const r = target.getBoundingClientRect();
+    window.__firstRects.push({box: target.closest("[data-box]")?.dataset.box,
+                              rect: [r.x, r.y, r.width, r.height],
+                              loaded: target.shadowRoot.querySelector("img").complete}); }
+})).observe(document, {subtree: true, attributes: true, attributeFilter: ["data-crop"]});"""
+
+
 def python_crop(asset, w: int, h: int) -> list[float]:
     """The Python Planner's crop for a w x h px box, as data-crop's fractions."""
     analysis = asset.analysis
@@ -61,11 +71,13 @@ def test_the_element_crops_to_each_box_and_replans_on_resize(page, live_server, 
                                                             processed, shot):  # noqa: F811
     base = live_server.url
     log_in(page, base, editor.username)
+    page.add_init_script(FIRST_RECTS)
     page.goto(f"{base}/assets/{processed.uid}/element")
-    first = page.evaluate(f"({STATE})()")
     states = settled(page)
     assert len(states) == 5 and len({s["crop"] for s in states}) >= 4
-    assert [s["rect"] for s in states] == [s["rect"] for s in first]  # no shift on load
+    first = {r["box"]: r for r in page.evaluate("window.__firstRects")}
+    assert not any(r["loaded"] for r in first.values())  # measured before the pixels came
+    assert [s["rect"] for s in states] == [first[s["box"]]["rect"] for s in states]
     assert all(s["covers"] and "/d/" in s["src"] for s in states)
     crops_match(processed, states)
     square = next(s for s in states if s["box"] == "square")
@@ -116,7 +128,8 @@ def test_another_site_uses_the_script_and_the_json_across_origins(page, live_ser
     html = (f'<!doctype html><title>News</title><script type="module" '
             f'src="{base}/static/salient/salient-img.js"></script>'
             f'<salient-img src="{base}/api/assets/{processed.uid}/" alt="A lighthouse" '
-            f'style="width: 360px; height: 640px"></salient-img>')
+            f'style="width: 360px; height: 640px"><img alt="fallback" width="36" height="64">'
+            f'</salient-img>')
     # The live server's static handler skips the middleware; WhiteNoise, which serves
     # /static/ in production, adds this header (tests/integration/test_element.py).
     page.route(f"{base}/static/salient/salient-img.js", lambda route: route.fulfill(
@@ -128,6 +141,8 @@ def test_another_site_uses_the_script_and_the_json_across_origins(page, live_ser
         assert (state["w"], state["h"]) == (360, 640) and state["covers"]
         crops_match(processed, [state])
         expect(page.locator("salient-img")).to_have_attribute("alt", "A lighthouse")
+        assert page.evaluate("document.querySelector('salient-img').shadowRoot"
+                             ".querySelector('slot').hidden")  # the fallback gives way
         shot("salient-img-03-other-site")
 
 
