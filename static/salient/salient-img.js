@@ -30,14 +30,16 @@ export function decodeMarginal(text) {
 function interp(table, c) {
   const n = table.length;
   c = clamp(c, 0, n - 1);
-  const lo = Math.min(Math.floor(c), Math.max(n - 2, 0)), frac = c - lo, hi = Math.min(lo + 1, n - 1);
+  const lo = Math.min(Math.floor(c), Math.max(n - 2, 0)), frac = c - lo;
+  const hi = Math.min(lo + 1, n - 1);
   return table[lo] * (1 - frac) + table[hi] * frac;
 }
 
 // sizing.box_size: integer (w, h) of ratio a:b, scale times the largest that fits.
 function closest(side, factor, error) {
   const exact = side * factor;
-  const opts = [...new Set([Math.max(1, Math.floor(exact)), Math.max(1, Math.ceil(exact))])].sort((p, q) => p - q);
+  const opts = [...new Set([Math.max(1, Math.floor(exact)), Math.max(1, Math.ceil(exact))])]
+    .sort((p, q) => p - q);
   return opts.reduce((best, o) => (error(o) < error(best) ? o : best));
 }
 export function boxSize(a, b, W, H, scale = 1) {
@@ -80,7 +82,8 @@ function candidates(length, span, cpp, faces, axis) {
 }
 
 const overlap = (x, y, w, h, f) =>
-  Math.max(0, Math.min(x + w, f[2]) - Math.max(x, f[0])) * Math.max(0, Math.min(y + h, f[3]) - Math.max(y, f[1]));
+  Math.max(0, Math.min(x + w, f[2]) - Math.max(x, f[0]))
+  * Math.max(0, Math.min(y + h, f[3]) - Math.max(y, f[1]));
 const cuts = (x, y, w, h, f) => {
   const o = overlap(x, y, w, h, f);
   return o > 0 && o < FACE_KEEP * (f[2] - f[0]) * (f[3] - f[1]);
@@ -118,7 +121,8 @@ export function plan(summary, a, b) {
   const s = summary.cx ? summary : prepare(summary);
   const [W, H] = s.size;
   for (const c of s.crops || []) {
-    if (Math.abs(c.aspect[0] / c.aspect[1] * b / a - 1) <= 0.01) return editorBox(c.box, a, b, W, H);
+    const same = Math.abs(c.aspect[0] / c.aspect[1] * b / a - 1) <= 0.01;
+    if (same) return editorBox(c.box, a, b, W, H);
   }
   const [w, h] = boxSize(a, b, W, H, 1);
   const f = s.focal;
@@ -133,7 +137,8 @@ export function prepare(summary) {
   return { ...summary, cx: decodeMarginal(summary.cols), cy: decodeMarginal(summary.rows) };
 }
 
-const SHEET = `:host{display:inline-block;position:relative;overflow:hidden;max-width:100%;vertical-align:bottom}
+const SHEET = `:host{display:inline-block;position:relative;overflow:hidden;max-width:100%;
+vertical-align:bottom}
 img{position:absolute;max-width:none;max-height:none;margin:0;border:0;padding:0}
 ::slotted(img){width:100%;height:100%;object-fit:cover}
 :host([hidden]){display:none}`;
@@ -232,7 +237,8 @@ export class SalientImg extends HTMLElement {
     const ladder = holds.length ? holds : this._data.frames;
     const sharp = (f) => (crop[2] - crop[0]) * f.width / (f.box[2] - f.box[0]);
     let pick = ladder.find((f) => sharp(f) >= need) || ladder[ladder.length - 1];
-    if (this._frame && ladder.includes(this._frame) && this._frame.width > pick.width) pick = this._frame;
+    const shown = this._frame;
+    if (shown && ladder.includes(shown) && shown.width > pick.width) pick = shown;
     this._frame = pick;
     return pick;
   }

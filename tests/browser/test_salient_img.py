@@ -86,8 +86,9 @@ def test_the_element_crops_to_each_box_and_replans_on_resize(page, live_server, 
 
     page.evaluate("""() => { const f = document.querySelector('[data-box="square"] .element-frame');
                              f.style.width = "602px"; f.style.height = "202px"; }""")
-    page.wait_for_function("""() => { const el = document.querySelector('[data-box="square"] salient-img');
-                                      return el.clientWidth === 600 && el.dataset.crop; }""")
+    page.wait_for_function("""(before) => {
+      const el = document.querySelector('[data-box="square"] salient-img');
+      return el.clientWidth === 600 && el.dataset.crop !== before; }""", arg=square["crop"])
     resized = settled(page)
     wide = next(s for s in resized if s["box"] == "square")
     assert (wide["w"], wide["h"]) == (600, 200) and wide["crop"] != square["crop"]

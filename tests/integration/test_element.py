@@ -16,11 +16,11 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from renditions import editing, element
+from renditions import derive, editing, element
 from renditions.engine import pipeline
 from renditions.engine.summary import decode_marginal
 from renditions.models import RenditionProfile
-from tests.integration._api import _client  # noqa: F401
+from tests.integration._api import _client, no_queue  # noqa: F401  (no_queue: a fixture)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 ELSEWHERE = "https://news.example.org"
@@ -139,7 +139,6 @@ def test_the_ladder_is_bounded_and_never_wider_than_the_original():
 
 def test_the_ladder_frames_are_the_planners(processed):
     frames = _json(processed).json()["element"]["frames"]
-    from renditions import derive
     planner = pipeline.Planner(derive.engine_analysis(processed, processed.analysis))
     for f in frames:
         spec = pipeline.RenditionSpec(width=f["width"], height=f["height"])
