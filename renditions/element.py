@@ -9,10 +9,10 @@ It is safe for anyone holding the asset's id, as the JSON is: a coarse saliency
 profile, the heads' boxes, the focal point and the editors' crops by aspect,
 without the private fields (faces as detected, profile names, who decided).
 
-The ladder is the whole image (the frame of its own aspect, planned like any
-frame) at ``DAM["ELEMENT_WIDTHS"]`` px wide and no wider than the original;
-the element crops it in the browser, so the frames a page can make are these
-few per asset, whatever its CSS boxes.
+The ladder is the whole image (signed frames of its own aspect with ``whole=1``,
+which no editor's crop for that aspect replaces) at ``DAM["ELEMENT_WIDTHS"]`` px
+wide and no wider than the original; the element crops it in the browser, so
+the frames a page can make are these few per asset, whatever its CSS boxes.
 """
 from __future__ import annotations
 
@@ -26,12 +26,13 @@ from django.utils import timezone
 from dam import rights
 from dam.models import Asset
 
-from . import delivery, derive
+from . import delivery, derive, frames
 from .conf import setting
 from .engine import pipeline, summary
 from .engine.sizing import profile_aspect
 from .models import CropDecision
 
+WHOLE = delivery.Composition(whole=True)
 #: The asset JSON's detail answers cross-origin GETs for the element (``cors_allowed``).
 JSON_PATH = re.compile(r"^/api/assets/[0-9a-f-]{36}/$")
 
@@ -43,7 +44,7 @@ def element_description(asset: Asset, *, absolute=None) -> dict | None:
     if analysis is None or rights.rights_state(asset, timezone.now()) != rights.OK:
         return None
     crops = _crops(asset)
-    engine, boxes = _planned(asset, analysis, crops)
+    engine, boxes = _planned(asset, analysis)
     focal = {"x": round(analysis.focal_x, 6), "y": round(analysis.focal_y, 6),
              "origin": analysis.focal_origin}
     return {"summary": {**engine, "focal": focal,
@@ -83,29 +84,21 @@ def _crops(asset: Asset) -> list[tuple[tuple[int, int], list[float]]]:
     return out
 
 
-def _planned(asset: Asset, analysis, crops) -> tuple[dict, list[list[int]]]:
-    """The engine's summary and the ladder frames' crop boxes (px), cached until
-    the analysis or the human crops change."""
+def _planned(asset: Asset, analysis) -> tuple[dict, list[list[int]]]:
+    """The engine's summary and the ladder frames' boxes (px: the whole photo, to a
+    pixel of rounding), cached until the analysis changes."""
     key = (f"salient-element:{analysis.pk}:{analysis.key}:{analysis.updated_at.timestamp()}:"
-           f"{derive.ENGINE_VERSION}:{_digest(crops)}")
+           f"{derive.ENGINE_VERSION}:{_digest(setting('ELEMENT_WIDTHS'))}")
     found = cache.get(key)
     if found is None:
         planner = pipeline.Planner(derive.engine_analysis(asset, analysis))
         boxes = [list(derive.plan_spec(planner, analysis,
                                        pipeline.RenditionSpec(width=w, height=h),
-                                       box=_same_aspect(crops, w, h)).box)
+                                       box=frames.WHOLE).box)
                  for w, h in ladder(asset.width, asset.height)]
         found = (summary.summarise(planner.field), boxes)
         cache.set(key, found, 24 * 3600)
     return found
-
-
-def _same_aspect(crops, width: int, height: int) -> list[float] | None:
-    """The first human crop whose profile has the frame's aspect (``delivery.same_aspect``)."""
-    for (a, b), box in crops:
-        if abs(a / b * height / width - 1) <= 0.01:
-            return box
-    return None
 
 
 def _digest(value) -> str:
@@ -113,6 +106,6 @@ def _digest(value) -> str:
 
 
 def _url(asset: Asset, width: int, height: int, absolute) -> str:
-    if absolute is None:
-        return delivery.signed_url(asset.uid, width, height)
-    return absolute(delivery.signed_url(asset.uid, width, height, absolute=False))
+    url = delivery.signed_url(asset.uid, width, height, compose=WHOLE,
+                              absolute=absolute is None)
+    return url if absolute is None else absolute(url)

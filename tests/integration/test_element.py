@@ -16,10 +16,9 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from renditions import derive, editing, element
-from renditions.engine import pipeline
+from renditions import delivery, editing, element
 from renditions.engine.summary import decode_marginal
-from renditions.models import RenditionProfile
+from renditions.models import Frame, RenditionProfile
 from tests.integration._api import _client, no_queue  # noqa: F401  (no_queue: a fixture)
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -28,6 +27,13 @@ ELSEWHERE = "https://news.example.org"
 
 def _json(asset, client=None, **headers):
     return (client or APIClient()).get(reverse("asset-json", args=[asset.uid]), **headers)
+
+
+def _whole(box, size=(1200, 800)) -> bool:
+    """The whole photo (px), but for a pixel of the frame's aspect's rounding."""
+    x0, y0, x1, y1 = box
+    return 0 <= x0 <= 1 and 0 <= y0 <= 1 and x1 <= size[0] and y1 <= size[1] and (
+        x1 - x0 >= size[0] - 1 and y1 - y0 >= size[1] - 1)
 
 
 def test_anyone_gets_the_summary_and_a_bounded_ladder_of_signed_frames(processed):
@@ -40,12 +46,14 @@ def test_anyone_gets_the_summary_and_a_bounded_ladder_of_signed_frames(processed
     assert [(f["width"], f["height"]) for f in got["frames"]] == [
         (320, 213), (640, 427), (960, 640), (1200, 800)]
     for frame in got["frames"]:
-        assert "s=" in frame["url"] and frame["box"][2] - frame["box"][0] >= 1195
+        assert "s=" in frame["url"] and "whole=1" in frame["url"]
+        assert _whole(frame["box"])
     small = urlsplit(got["frames"][0]["url"])
     answer = Client().get(f"{small.path}?{small.query}")
     assert answer.status_code == 200 and answer["Content-Type"].startswith("image/")
-    unsigned = Client().get(small.path)
-    assert unsigned.status_code == 403  # no unsigned size, ever
+    assert list(Frame.objects.get(asset=processed).crop_box) == got["frames"][0]["box"]
+    for query in ("", "whole=1", small.query.replace("whole=1", "whole=0")):
+        assert Client().get(f"{small.path}?{query}").status_code == 403  # signed, or nothing
 
 
 def test_the_list_and_other_answers_leave_it_out(processed, users):
@@ -137,9 +145,17 @@ def test_the_ladder_is_bounded_and_never_wider_than_the_original():
     assert element.ladder(1000, 8000) == [(320, 2560), (512, 4096)]
 
 
-def test_the_ladder_frames_are_the_planners(processed):
-    frames = _json(processed).json()["element"]["frames"]
-    planner = pipeline.Planner(derive.engine_analysis(processed, processed.analysis))
-    for f in frames:
-        spec = pipeline.RenditionSpec(width=f["width"], height=f["height"])
-        assert f["box"] == list(planner.plan(spec).box)
+def test_the_ladder_stays_whole_under_a_crop_of_the_photos_own_aspect(processed, editor):
+    plain = RenditionProfile.objects.create(name="Plain 3:2", slug="plain", aspect_width=3,
+                                            aspect_height=2, max_width=900)
+    editing.crop_set(asset=processed, profile=plain, box=[0.2, 0.2, 0.6, 0.6], user=editor)
+    got = _json(processed).json()["element"]
+    assert got["summary"]["crops"] == [{"aspect": [3, 2], "box": [0.2, 0.2, 0.6, 0.6]}]
+    assert all(_whole(f["box"]) for f in got["frames"])
+    url = urlsplit(got["frames"][3]["url"])  # 1200 x 800
+    assert Client().get(f"{url.path}?{url.query}").status_code == 200
+    assert Frame.objects.get(asset=processed).crop_box == (0, 0, 1200, 800)
+    # the same size without whole=1 is the editor's crop, as any frame of the aspect is
+    cropped = urlsplit(delivery.signed_url(processed.uid, 640, 427, absolute=False))
+    assert Client().get(f"{cropped.path}?{cropped.query}").status_code == 200
+    assert Frame.objects.filter(asset=processed, crop_x0=240).exists()
