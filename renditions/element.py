@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 
 from django.core.cache import cache
@@ -29,7 +30,7 @@ from dam.models import Asset
 from . import delivery, derive, frames
 from .conf import setting
 from .engine import pipeline, summary
-from .engine.sizing import profile_aspect
+from .engine.sizing import box_size, profile_aspect
 from .models import CropDecision
 
 WHOLE = delivery.Composition(whole=True)
@@ -60,7 +61,16 @@ def ladder(width: int, height: int) -> list[tuple[int, int]]:
     longest = setting("FRAME_MAX_SIDE")
     cap = min(width, longest, int(longest * width / height))
     widths = sorted({w for w in setting("ELEMENT_WIDTHS") if w < cap} | {cap})
-    return [(w, max(1, round(w * height / width))) for w in widths]
+    return [(w, _whole_height(w, width, height)) for w in widths]
+
+
+def _whole_height(w: int, width: int, height: int) -> int:
+    """The height of a ``w`` px wide frame whose aspect's largest box is the whole
+    ``width`` x ``height`` photo, where one is (else the nearest)."""
+    exact = w * height / width
+    options = [max(1, round(exact)), max(1, math.floor(exact)), math.ceil(exact)]
+    return next((h for h in options if box_size((w, h), width, height) == (width, height)),
+                options[0])
 
 
 def cors_allowed(sender=None, *, request, **kwargs) -> bool:

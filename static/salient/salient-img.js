@@ -232,8 +232,9 @@ export class SalientImg extends HTMLElement {
   // The smallest frame of the ladder that holds the crop with enough pixels for
   // `need` device px across; never a smaller one than already shown (no refetch).
   _pick(crop, need) {
-    const holds = this._data.frames.filter((f) => f.box[0] <= crop[0] && f.box[1] <= crop[1]
-      && f.box[2] >= crop[2] && f.box[3] >= crop[3]);
+    // (a pixel of the original short is a rounding of the frame's aspect: let it go)
+    const holds = this._data.frames.filter((f) => f.box[0] <= crop[0] + 1
+      && f.box[1] <= crop[1] + 1 && f.box[2] >= crop[2] - 1 && f.box[3] >= crop[3] - 1);
     const ladder = holds.length ? holds : this._data.frames;
     const sharp = (f) => (crop[2] - crop[0]) * f.width / (f.box[2] - f.box[0]);
     let pick = ladder.find((f) => sharp(f) >= need) || ladder[ladder.length - 1];

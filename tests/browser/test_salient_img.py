@@ -8,6 +8,7 @@ Screenshots go to artifacts/screenshots/salient-img-*.png.
 from __future__ import annotations
 
 import gzip
+import re
 import threading
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -16,7 +17,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from renditions import derive
+from renditions import derive, element
 from renditions.engine import pipeline
 from tests.browser.conftest import log_in
 from tests.integration.conftest import processed  # noqa: F401  (fixture)
@@ -61,6 +62,17 @@ def crops_match(asset, states) -> None:
         assert got == python_crop(asset, round(state["w"]), round(state["h"])), state
 
 
+def sharp_and_frugal(asset, states, dpr: float = 1.0) -> None:
+    """Each picture is the smallest frame of the ladder that gives the box its
+    device pixels (the largest when none does)."""
+    widths = [f["width"] for f in element.element_description(asset)["frames"]]
+    for state in states:
+        width = int(re.search(r"/d/[^/]+/(\d+)x\d+", state["src"]).group(1))
+        x0, _, x1, _ = (float(v) for v in state["crop"].split())
+        enough = [w for w in widths if w * (x1 - x0) >= state["w"] * dpr]
+        assert width == (min(enough) if enough else max(widths)), state
+
+
 def settled(page) -> list[dict]:
     """The elements' states once every one has planned and its picture has loaded."""
     page.wait_for_function(f"({STATE})().every((s) => s.crop && s.loaded)")
@@ -80,6 +92,7 @@ def test_the_element_crops_to_each_box_and_replans_on_resize(page, live_server, 
     assert [s["rect"] for s in states] == [first[s["box"]]["rect"] for s in states]
     assert all(s["covers"] and "/d/" in s["src"] for s in states)
     crops_match(processed, states)
+    sharp_and_frugal(processed, states)
     square = next(s for s in states if s["box"] == "square")
     assert (square["w"], square["h"]) == (298, 298)  # the frame's 300 px less its border
     shot("salient-img-01-boxes")
