@@ -402,6 +402,8 @@ SPECTACULAR_SETTINGS = {
 CORS_ALLOWED_ORIGINS = [o.strip() for o in os.environ.get("SALIENT_CORS_ORIGINS", "").split(",")
                         if o.strip()]
 CORS_URLS_REGEX = r"^/(api|d|media)/"
+# Besides: any origin may GET one asset's JSON, for the <salient-img> element
+# (renditions.element.cors_allowed; DAM["ELEMENT_CORS"], on by default).
 CORS_ALLOW_CREDENTIALS = False  # tokens in a header; cookies stay same-site
 
 LOGGING = {

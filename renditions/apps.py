@@ -6,10 +6,11 @@ class RenditionsConfig(AppConfig):
     verbose_name = "Renditions"
 
     def ready(self):
+        from corsheaders import signals as cors_signals
         from dam import conf, services, signals
 
         from . import checks, describing, enqueue  # noqa: F401  (checks: the system checks)
-        from . import rights
+        from . import element, rights
         from . import signals as rendition_signals
         from .conf import DEFAULTS
         from .engine import metadata
@@ -26,5 +27,7 @@ class RenditionsConfig(AppConfig):
                                              dispatch_uid="renditions.processing")
         signals.sweep_requested.connect(enqueue.on_sweep_requested,
                                         dispatch_uid="renditions.sweep")
+        cors_signals.check_request_enabled.connect(element.cors_allowed,
+                                                   dispatch_uid="renditions.element")
         rendition_signals.renditions_updated.connect(rights.on_renditions_updated,
                                                      dispatch_uid="renditions.rights")

@@ -27,7 +27,16 @@ def check_renditions_settings(app_configs, **kwargs):
     elif backend not in ("auto", "spectral") and not backend.endswith(".onnx"):
         errors.append(Error("DAM['SALIENCY_BACKEND'] must be 'auto', 'spectral' or an .onnx path.",
                             id="renditions.E004"))
-    return errors
+    return errors + _element_widths(configured["ELEMENT_WIDTHS"])
+
+
+def _element_widths(widths) -> list[Error]:
+    """DAM['ELEMENT_WIDTHS']: a non-empty list of frame widths (16 px or more)."""
+    if (isinstance(widths, (list, tuple)) and widths
+            and all(isinstance(w, int) and not isinstance(w, bool) and w >= 16 for w in widths)):
+        return []
+    return [Error("DAM['ELEMENT_WIDTHS'] must be a non-empty list of widths in px (16 or more).",
+                  id="renditions.E025")]
 
 
 @register(Tags.database)

@@ -47,6 +47,13 @@ DEFAULTS = {
     # "saturation" or "absolute"), and black point compensation.
     "PRINT_INTENT": "perceptual",
     "PRINT_BLACK_POINT_COMPENSATION": True,
+    # The <salient-img> element (renditions.element): the widths, in px, of the
+    # whole-image frames it crops in the browser (the original's own width closes
+    # the ladder; none is wider), and whether any site may fetch an asset's JSON
+    # (GET /api/assets/<id>/, anonymous: no cookies) from the browser; the script
+    # itself, a static file, is served to any origin.
+    "ELEMENT_WIDTHS": (320, 640, 960, 1280, 1920, 2560),
+    "ELEMENT_CORS": True,
 }
 
 

@@ -38,11 +38,14 @@ class Refused(Exception):
 @dataclass(frozen=True)
 class Composition:
     """A frame's composition controls (``z``, ``align``, ``pad`` in its URL):
-    zoom 0-1 toward the subject, subject alignment, pad instead of cut."""
+    zoom 0-1 toward the subject, subject alignment, pad instead of cut; and
+    ``whole=1``: the whole photo, whatever crop an editor set for the frame's
+    aspect (the ``<salient-img>`` element's ladder, which it crops itself)."""
 
     zoom: float = 0.0
     align: str = "auto"
     pad: str = ""
+    whole: bool = False
 
     def __post_init__(self):
         if not 0.0 <= self.zoom <= 1.0:
@@ -56,21 +59,23 @@ class Composition:
             zoom = round(float(params.get("z") or 0), 2)
         except ValueError:
             raise ValueError("z (zoom) is a number between 0 and 1.") from None
-        return cls(zoom, params.get("align") or "auto", params.get("pad") or "")
+        return cls(zoom, params.get("align") or "auto", params.get("pad") or "",
+                   params.get("whole") == "1")
 
     def changes(self) -> dict:
         """The controls that differ from the defaults (what a URL and a key carry)."""
         return {name: value for name, value in (("z", self.zoom), ("align", self.align),
-                                                ("pad", self.pad))
+                                                ("pad", self.pad), ("whole", int(self.whole)))
                 if value != getattr(Composition, _FIELD[name])}
 
     def suffix(self) -> str:
         """For a frame's spec: "-z0.5-thirds-blur", empty for the defaults."""
-        return "".join(f"-{k}{v}" if k == "z" else f"-{v}".replace("#", "")
+        return "".join(f"-{k}{v}" if k == "z" else "-whole" if k == "whole"
+                       else f"-{v}".replace("#", "")
                        for k, v in self.changes().items())
 
 
-_FIELD = {"z": "zoom", "align": "align", "pad": "pad"}
+_FIELD = {"z": "zoom", "align": "align", "pad": "pad", "whole": "whole"}
 
 
 def frame_size(width: int, height: int | None = None, *,

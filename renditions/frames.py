@@ -30,6 +30,10 @@ from .engine import pipeline, printing, rendering
 from .models import CropDecision, Frame, Rendition
 
 
+#: The whole photo as a human box (normalised): it wins as a box does, snapped to the aspect.
+WHOLE = [0.0, 0.0, 1.0, 1.0]
+
+
 class NotReady(Exception):
     """The asset has no analysis yet (processing has not finished)."""
 
@@ -48,7 +52,7 @@ def frame_ensure(*, asset: Asset, width: int, height: int, fmt: str,
     if analysis is None:
         raise NotReady("This asset is not analysed yet.")
     quality = setting("FRAME_QUALITY")
-    box = _same_aspect_box(asset, width, height)
+    box = WHOLE if compose.whole else _same_aspect_box(asset, width, height)
     spec_hash = _hash({"frame": [width, height], "format": fmt, "quality": quality,
                        **compose.changes(), **({"press": press.changes()} if press else {})})
     spec = _spec(f"{name or f'{width}x{height}'}{compose.suffix()}.{fmt}")

@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from . import pages, views
+from . import element_page, pages, views
 
 
 class MillimetresConverter:
@@ -23,6 +23,7 @@ urlpatterns = [
     path("assets/<uuid:uid>/preview.jpg", pages.preview_jpg, name="asset-preview"),
     path("assets/<uuid:uid>/renditions/<slug:profile>", pages.rendition_preview,
          name="asset-rendition"),
+    path("assets/<uuid:uid>/element", element_page.asset_element, name="asset-element"),
     path("review/", pages.review_queue, name="review-queue"),
     path("d/<uuid:uid>/<int:width>x<int:height>", views.deliver_frame, name="deliver-frame"),
     path("d/<uuid:uid>/<mm:width>x<mm:height>mm", views.deliver_print, name="deliver-print"),

@@ -20,7 +20,7 @@ from django.utils import timezone
 from dam import rights, roles
 from dam.models import Asset, Collection
 
-from .. import selectors
+from .. import element, selectors
 from ..engine import composition, printing
 from ..engine.rendering import FORMATS
 from ..models import FRAME_SIZE, PRINT_SIZE, Analysis, CropDecision, RenditionProfile
@@ -137,6 +137,17 @@ class SaliencyField(_OfAsset):
                 "compute_ms": a.compute_ms}
 
 
+@extend_schema_field(serializers.DictField(allow_null=True))
+class ElementField(_OfAsset):
+    """What the <salient-img> element plans and draws from (``renditions.element``);
+    in the one asset's answer only (context ``element``), null until analysed."""
+
+    def to_representation(self, asset):
+        if not self.context.get("element"):
+            return None
+        return element.element_description(asset, absolute=_described(self.context).absolute)
+
+
 class SimilarOut(serializers.Serializer):
     id = serializers.UUIDField()
     title = serializers.CharField()
@@ -221,6 +232,9 @@ class AssetSerializer(serializers.ModelSerializer):
         slug_field="name", read_only=True, allow_null=True,
         help_text="The licence's name (the admins' list); null: none said.")
     rights = RightsField()
+    element = ElementField(required=False, help_text="For the <salient-img> element: the "
+                           "compact summary of the analysis it plans crops from and its signed "
+                           "whole-image frames (README 'Any box'). In GET /api/assets/<id>/ only.")
     usage_count = serializers.IntegerField(
         read_only=True, help_text="How many pages sites recorded that they show this asset "
                                   "on (GET /api/assets/<id>/usages lists them, for viewers).")
@@ -228,7 +242,8 @@ class AssetSerializer(serializers.ModelSerializer):
     class Meta:
         model = Asset
         fields = ["id", "title", "alt_text", "width", "height", "status", "created_at",
-                  "progress", "renditions", *METADATA, *RIGHTS, "usage_count", *PRIVATE]
+                  "progress", "renditions", *METADATA, *RIGHTS, "usage_count", "element",
+                  *PRIVATE]
         read_only_fields = fields
         extra_kwargs = {"width": {"help_text": "Pixels, after EXIF orientation."},
                         "height": {"help_text": "Pixels, after EXIF orientation."},
@@ -246,6 +261,8 @@ class AssetSerializer(serializers.ModelSerializer):
     def to_representation(self, asset):
         data = super().to_representation(asset)
         data["error"] = data["error"] or None
+        if not self.context.get("element"):
+            del data["element"]
         if not _described(self.context).private(asset):
             for name in PRIVATE:
                 del data[name]

@@ -200,7 +200,8 @@ class AssetDetailView(APIView):
         asset = rendition_selectors.assets_described(Asset.objects.filter(uid=uid)).first()
         if asset is None:
             raise exceptions.NotFound("No asset with this id.")
-        return Response(s.AssetSerializer(asset, context={"request": request}).data)
+        return Response(s.AssetSerializer(asset, context={"request": request,
+                                                          "element": True}).data)
 
     @extend_schema(operation_id="assets_update", request=m.MetadataIn,
                    responses={200: s.AssetSerializer, **_errors(400, 401, 403, 404, 415, 429)},

@@ -17,6 +17,8 @@ METADATA_FIELDS = {"headline", "caption", "creator", "credit", "copyright", "usa
 PUBLIC_FIELDS = {"id", "title", "alt_text", "width", "height", "status", "created_at",
                  "progress", "renditions", *METADATA_FIELDS,
                  "licence", "embargo_until", "expires_at", "rights", "usage_count"}
+#: The one asset's answer (GET /api/assets/<id>/) only: the <salient-img> element's.
+DETAIL_FIELDS = {"element"}
 PRIVATE_FIELDS = {"filename", "format", "sha256", "error", "saliency", "instructions",
                   "metadata_problems", "collection", "similar", "licence_note"}
 

@@ -19,7 +19,7 @@ from rest_framework.test import APIClient
 
 from renditions import selectors
 from tests.integration._api import (  # noqa: F401  (fixtures: no_queue, asset)
-    PRIVATE_FIELDS, PUBLIC_FIELDS, _asset, _client, _error, _upload, _urls, asset, no_queue)
+    DETAIL_FIELDS, PRIVATE_FIELDS, PUBLIC_FIELDS, _asset, _client, _error, _upload, _urls, asset, no_queue)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -142,10 +142,10 @@ def test_the_detail_keeps_the_delivery_json_exactly(processed, users):
     url = reverse("asset-json", args=[processed.uid])
     assert url == f"/api/assets/{processed.uid}/"
     anonymous = APIClient().get(url).json()
-    assert anonymous.keys() == PUBLIC_FIELDS
+    assert anonymous.keys() == PUBLIC_FIELDS | DETAIL_FIELDS
     assert processed.sha256 not in json.dumps(anonymous)
     viewer = _client(users["viewer"]).get(url).json()
-    assert viewer.keys() == PUBLIC_FIELDS | PRIVATE_FIELDS
+    assert viewer.keys() == PUBLIC_FIELDS | DETAIL_FIELDS | PRIVATE_FIELDS
     for got in (anonymous, viewer):
         assert got["id"] == str(processed.uid) and got["status"] == "ready"
         assert got["progress"] == {"renditions": 7, "profiles": 7, "done": True}
@@ -172,6 +172,10 @@ def test_cors_allows_only_the_listed_origins_on_api_and_delivery(asset, settings
         assert allowed["Access-Control-Allow-Origin"] == "https://www.example.com", url
         assert "Access-Control-Allow-Credentials" not in allowed
         other = client.get(url, HTTP_ORIGIN="https://evil.example")
+        if url == detail:  # the one asset's JSON: any origin, for <salient-img> (ELEMENT_CORS)
+            assert other["Access-Control-Allow-Origin"] == "https://evil.example"
+            assert "Access-Control-Allow-Credentials" not in other  # the anonymous answer
+            continue
         assert "Access-Control-Allow-Origin" not in other, url
     preflight = client.options(reverse("api-assets"), HTTP_ORIGIN="https://www.example.com",
                                HTTP_ACCESS_CONTROL_REQUEST_METHOD="GET",

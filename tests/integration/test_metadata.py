@@ -15,7 +15,7 @@ from rest_framework.test import APIClient
 
 from dam.models import Asset
 from tests.integration._api import (  # noqa: F401  (fixture: no_queue)
-    METADATA_FIELDS, PRIVATE_FIELDS, PUBLIC_FIELDS, _client, _upload, no_queue)
+    DETAIL_FIELDS, METADATA_FIELDS, PRIVATE_FIELDS, PUBLIC_FIELDS, _client, _upload, no_queue)
 from tests.unit._metadata import METADATA, alt, bag, iim, jpeg, needs_shared, xmp
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -58,7 +58,8 @@ def test_anonymous_json_has_the_public_metadata_and_nothing_private(users):
     uid = _post(users, [_upload("lake.jpg", _tagged_photo())])["created"][0]["id"]
     url = reverse("asset-json", args=[uid])
     public, viewer = APIClient().get(url).json(), _client(users["viewer"]).get(url).json()
-    assert public.keys() == PUBLIC_FIELDS and viewer.keys() == PUBLIC_FIELDS | PRIVATE_FIELDS
+    detail = PUBLIC_FIELDS | DETAIL_FIELDS
+    assert public.keys() == detail and viewer.keys() == detail | PRIVATE_FIELDS
     assert public["credit"] == "Agence Été" and public["keywords"] == ["Föhn", "lake"]
     for body in (public, viewer):
         text = str(body)

@@ -74,6 +74,7 @@ EXPECTED: dict[str, dict[str, dict[str, set[int]]]] = {
     "asset-json": {"GET": PUBLIC, "PATCH": _api("editor", {200})},
     "asset-heatmap": {"GET": VIEWERS, "POST": NOT_ALLOWED},
     "asset-preview": {"GET": VIEWERS},
+    "asset-element": {"GET": VIEWERS, "POST": NOT_ALLOWED},  # the <salient-img> demo
     "asset-rendition": {"GET": VIEWERS},  # the DAM's view of a rendition, withheld or not
     "review-queue": {"GET": VIEWERS},
     "login": {"GET": PUBLIC, "POST": PUBLIC},  # an empty form: shown again with errors
