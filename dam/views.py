@@ -30,14 +30,18 @@ def original_file(request, name):
     """An original from the private storage, for editors: it keeps its GPS EXIF.
 
     Only the names of stored originals are served; remote private storages
-    give signed URLs of their own and never reach this view.
+    give signed URLs of their own and never reach this view. The file carries the
+    asset's IPTC Image Regions in its XMP (``services.original_rewriter``), its
+    pixels as stored; ``?as=stored`` gives it byte for byte (its sha256).
     """
     asset = assets_visible(user=request.user, action="download_original").filter(
         file=name).first()
     if asset is None:
         raise Http404("No such original.")
     fp = asset.file.open("rb")
-    chunks = services.original_rewriter(asset, fp) if services.original_rewriter else None
+    chunks = None
+    if services.original_rewriter and request.GET.get("as") != "stored":
+        chunks = services.original_rewriter(asset, fp)
     if chunks is None:
         response = FileResponse(fp, as_attachment=True, filename=asset.original_filename)
     else:  # with the asset's IPTC Image Regions in its XMP; the pixels as stored

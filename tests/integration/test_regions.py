@@ -205,6 +205,12 @@ def test_the_downloaded_original_carries_the_regions(processed, users, tmp_path)
         assert Image.open(path).tobytes() == Image.open(fp).tobytes()
 
 
+def test_as_stored_gives_the_original_byte_for_byte(processed, users):
+    response = _client(users["editor"]).get(processed.file.url + "?as=stored")
+    with processed.file.open("rb") as fp:
+        assert b"".join(response.streaming_content) == fp.read()
+
+
 def test_a_viewer_cannot_download_the_original(processed, users):
     assert _client(users["viewer"]).get(processed.file.url).status_code in (302, 403)
     assert APIClient().get(processed.file.url).status_code in (302, 403)
