@@ -81,7 +81,8 @@ def _process(asset_id: int, profile_ids: list[int] | None) -> None:
     before = _stored(asset.pk)
     try:
         stored, analysis = analysis_ensure(asset=asset)
-        if regions_in.regions_apply(asset=asset, enqueue=False):  # the photo's own crops and focal point
+        # the photo's own crops and focal point (IPTC Image Regions), before rendering
+        if regions_in.regions_apply(asset=asset, enqueue=False):
             stored.refresh_from_db()
         renditions_ensure(asset=asset, analysis=stored, profiles=profiles,
                           planner=pipeline.Planner(analysis))

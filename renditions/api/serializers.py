@@ -240,7 +240,8 @@ class AssetSerializer(serializers.ModelSerializer):
     class Meta:
         model = Asset
         fields = ["id", "title", "alt_text", "width", "height", "status", "created_at",
-                  "progress", "renditions", "image_regions", *METADATA, *RIGHTS, "usage_count", *PRIVATE]
+                  "progress", "renditions", "image_regions", *METADATA, *RIGHTS, "usage_count",
+                  *PRIVATE]
         read_only_fields = fields
         extra_kwargs = {"width": {"help_text": "Pixels, after EXIF orientation."},
                         "height": {"help_text": "Pixels, after EXIF orientation."},

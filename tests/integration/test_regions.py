@@ -21,7 +21,7 @@ from renditions.engine.geometry import PxBox
 from renditions.models import Analysis, CropDecision, EditEvent, RenditionProfile
 from tests.conftest import make_photo
 from tests.integration._api import _client, _upload, no_queue  # noqa: F401  (fixture)
-from tests.unit._metadata import EXIFTOOL, exiftool_json, needs_exiftool
+from tests.unit._metadata import EXIFTOOL, METADATA, exiftool_json, needs_exiftool, needs_shared
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -93,6 +93,15 @@ def test_an_uploads_regions_become_the_card_crop_and_the_focal_point(with_region
     card = asset.renditions.get(profile__slug="card")
     assert _close(PxBox(*card.crop_box).to_norm((1200, 800)), _box(*CARD), tol=2e-3)
     assert card.plan_origin == "editor"
+
+
+@needs_shared
+def test_the_frameright_photo_gives_its_4_3_crop_to_the_card(users, default_profiles):
+    asset = _uploaded(users, (METADATA / "frameright.jpg").read_bytes(), name="fr.jpg")
+    decisions = {d.profile.slug: d.box for d in CropDecision.objects.filter(asset=asset)}
+    assert list(decisions) == ["card"]
+    assert _close(decisions["card"], [0.0375, 0.0, 0.9265625, 1.0], tol=1e-5)
+    assert Analysis.objects.get(asset=asset).focal_origin == "auto"  # no subject region
 
 
 def test_the_history_shows_the_file_as_the_origin(with_regions, users):
