@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import logging
 
+from django.db.models import Prefetch
+
 from dam.models import Asset
 
 from . import selectors
 from .engine import regions_embed
 from .engine.geometry import NormBox, PxBox
 from .engine.regions import AREA_OF_INTEREST, CROPPING, MAIN_SUBJECT, Region
+from .models import Rendition
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +50,9 @@ def image_regions(asset: Asset, *, private: bool) -> list[dict]:
 def original_chunks(asset: Asset, fp):
     """dam's ``original_rewriter``: the original ``fp`` with the asset's regions in its
     XMP (JPEG, PNG), or None to serve it as it is (other formats, no regions)."""
-    regions = asset_regions(asset, private=True)
+    fetched = Asset.objects.filter(pk=asset.pk).select_related("analysis").prefetch_related(
+        Prefetch("renditions", Rendition.objects.select_related("profile"))).first()
+    regions = asset_regions(fetched or asset, private=True)
     if not regions:
         return None
     try:

@@ -235,3 +235,12 @@ def test_a_png_original_gets_them_in_an_itxt_chunk(users, default_profiles, tmp_
     card = next(r for r in found if r.get("RId") == "crop-card")["RegionBoundary"]
     assert _close(_box(card["RbX"], card["RbY"], card["RbW"], card["RbH"]), _box(*CARD),
                   tol=2e-3)
+
+
+def test_the_download_reads_the_regions_in_a_fixed_number_of_queries(processed, users,
+                                                                      django_assert_num_queries):
+    """Session, user, groups, the asset, then the asset with its analysis and its
+    renditions with their profiles (one query, however many profiles)."""
+    client = _client(users["editor"])
+    with django_assert_num_queries(7):
+        b"".join(client.get(processed.file.url).streaming_content)
