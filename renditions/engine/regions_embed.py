@@ -32,6 +32,8 @@ _BEGIN = b'<?xpacket begin="\xef\xbb\xbf" id="W5M0MpCehiHzreSzNTczkc9d"?>'
 _END = b'<?xpacket end="w"?>'
 CHUNK = 2**20
 ORIENTATION = 0x0112  # the EXIF tag
+#: JPEG markers with no length (TEM, RSTn, SOI, fill): never among a sound file's headers.
+_NO_LENGTH = {0x00, 0x01, 0xD8, 0xFF, *range(0xD0, 0xD8)}
 
 for _prefix, _uri in (("x", X), ("rdf", RDF), ("Iptc4xmpExt", EXT), ("xmp", XMP_NS)):
     ET.register_namespace(_prefix, _uri)
@@ -126,13 +128,17 @@ def _jpeg(fp, regions: list[Region]) -> Iterator[bytes] | None:
     segments = []
     while True:
         marker = fp.read(2)
-        if len(marker) < 2 or marker[0] != 0xFF:
-            return None  # not a JPEG we can walk safely
+        if len(marker) < 2 or marker[0] != 0xFF or marker[1] in _NO_LENGTH:
+            return None  # truncated, fill bytes, a stray marker: served as stored
         if marker[1] in (0xDA, 0xD9):  # SOS / EOI: the rest is copied
             fp.seek(-2, 1)
             break
-        length = struct.unpack(">H", fp.read(2))[0]
-        segments.append(marker + struct.pack(">H", length) + fp.read(length - 2))
+        size = fp.read(2)
+        length = struct.unpack(">H", size)[0] if len(size) == 2 else 0
+        body = fp.read(length - 2) if length >= 2 else b""
+        if length < 2 or len(body) != length - 2:
+            return None
+        segments.append(marker + size + body)
     old = next((s for s in segments if s[1] == 0xE1 and s[4:4 + len(_JPEG_XMP)] == _JPEG_XMP),
                None)
     packet = xmp_with_regions(old[4 + len(_JPEG_XMP):] if old else None, regions)

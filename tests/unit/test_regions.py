@@ -267,3 +267,12 @@ def test_other_formats_and_unparsable_xmp_are_left_alone(tmp_path):
     problems: list[str] = []
     assert len(from_xmp(metadata.xmp.parse(packet, problems)["raw"][
         "Iptc4xmpExt:ImageRegion"], (10, 10), 1, problems)) == 2 and not problems
+
+
+def test_a_truncated_jpeg_is_left_alone(tmp_path):
+    data = _photo(tmp_path / "a.jpg").read_bytes()
+    sos = data.index(b"\xff\xda")
+    for cut in (data[:sos - 3], data[:4] + b"\xff\xff" + data[6:sos]):
+        with pytest.raises(Exception):
+            Image.open(io.BytesIO(cut)).load()
+        assert with_regions(io.BytesIO(cut), REGIONS) is None
