@@ -15,7 +15,7 @@ from .conf import dam_setting
 from .models import Asset, Collection, Resemblance, original_upload_to
 from .search import index as search_index
 from .selectors import assets_similar
-from .signals import processing_requested
+from .signals import metadata_read, processing_requested
 from .storage import store_content_addressed
 
 FORMAT_EXTENSIONS = {"jpeg": "jpg", "tiff": "tif"}
@@ -58,6 +58,18 @@ def image_hasher_set(hasher) -> None:
 def metadata_reader_set(reader) -> None:
     global metadata_reader
     metadata_reader = reader
+
+
+#: What an original gets on its way out to an editor (``dam.views.original_file``):
+#: ``rewriter(asset, fp)`` returning an iterable of bytes, the file with the asset's
+#: IPTC Image Regions in its XMP, or None to serve it as stored. The rendition app
+#: registers its own (``original_rewriter_set``).
+original_rewriter = None
+
+
+def original_rewriter_set(rewriter) -> None:
+    global original_rewriter
+    original_rewriter = rewriter
 
 
 #: What says which fields of an asset editors have changed: ``edited(asset)`` returning
@@ -288,6 +300,7 @@ def asset_metadata_read(*, asset: Asset) -> Asset:
         if "keywords" not in edited:
             asset.tags.set(keywords, clear=True)
         asset_search_refresh(asset=asset)
+        transaction.on_commit(lambda: metadata_read.send(sender=Asset, asset_id=asset.pk))
     return asset
 
 

@@ -13,3 +13,7 @@ processing_requested = Signal()
 #: Queue again the assets stuck queued or processing since before ``before``
 #: (a datetime, or None for the DAM STUCK_AFTER cutoff).
 sweep_requested = Signal()
+
+#: An asset's photo metadata was read again (``manage.py read_metadata``), after commit.
+#: Arguments: ``asset_id`` (int).
+metadata_read = Signal()

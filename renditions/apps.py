@@ -10,7 +10,7 @@ class RenditionsConfig(AppConfig):
         from dam import conf, services, signals
 
         from . import checks, describing, enqueue  # noqa: F401  (checks: the system checks)
-        from . import element, rights
+        from . import element, regions, regions_in, rights
         from . import signals as rendition_signals
         from .conf import DEFAULTS
         from .engine import metadata
@@ -22,6 +22,7 @@ class RenditionsConfig(AppConfig):
         services.metadata_reader_set(metadata.read)
         services.image_hasher_set(image_hash)
         services.edited_fields_set(describing.edited_fields)
+        services.original_rewriter_set(regions.original_chunks)
 
         signals.processing_requested.connect(enqueue.on_processing_requested,
                                              dispatch_uid="renditions.processing")
@@ -29,5 +30,7 @@ class RenditionsConfig(AppConfig):
                                         dispatch_uid="renditions.sweep")
         cors_signals.check_request_enabled.connect(element.cors_allowed,
                                                    dispatch_uid="renditions.element")
+        signals.metadata_read.connect(regions_in.on_metadata_read,
+                                      dispatch_uid="renditions.regions")
         rendition_signals.renditions_updated.connect(rights.on_renditions_updated,
                                                      dispatch_uid="renditions.rights")

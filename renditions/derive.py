@@ -54,7 +54,7 @@ def content_key(*, asset: Asset, spec_hash: str, analysis: Analysis,
         inputs = ["box", [round(v, 5) for v in box]]
     else:
         focal_input = "auto"
-        if analysis.focal_origin == Analysis.Origin.EDITOR:
+        if analysis.focal_origin != Analysis.Origin.AUTO:  # an editor's, or the file's
             focal_input = [round(analysis.focal_x, 4), round(analysis.focal_y, 4)]
         inputs = [focal_input, analysis.key or analysis.model_version, analysis.faces]
     payload = [asset.sha256, spec_hash, inputs, ENGINE_VERSION]
@@ -114,6 +114,6 @@ def plan_spec(planner: pipeline.Planner, analysis: Analysis, spec: pipeline.Rend
               box: list[float] | None = None,
               focal_point: NormPoint | None = None) -> planning.CropPlan:
     """``plan_profile`` for any spec (a frame's): the stored focal point applies."""
-    if focal_point is None and analysis.focal_origin == Analysis.Origin.EDITOR:
+    if focal_point is None and analysis.focal_origin != Analysis.Origin.AUTO:
         focal_point = NormPoint(analysis.focal_x, analysis.focal_y)
     return planner.plan(spec, focal=focal_point, editor_box=NormBox(*box) if box else None)

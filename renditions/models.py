@@ -185,6 +185,7 @@ class Analysis(models.Model):
     class Origin(models.TextChoices):
         AUTO = "auto", "Automatic"
         EDITOR = "editor", "Editor"
+        FILE = "file", "From the file"  # an IPTC Image Region the photo carried
 
     asset = models.OneToOneField(Asset, on_delete=models.CASCADE, related_name="analysis")
     key = models.CharField(max_length=64, blank=True,
@@ -202,6 +203,8 @@ class Analysis(models.Model):
     focal_x = models.FloatField(help_text="Normalised 0-1 from the left.")
     focal_y = models.FloatField(help_text="Normalised 0-1 from the top.")
     focal_origin = models.CharField(max_length=8, choices=Origin.choices, default=Origin.AUTO)
+    areas = models.JSONField(default=dict, blank=True, help_text="The subject box and the "
+                             "important faces, normalised 0-1 (IPTC Image Regions out).")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -322,6 +325,9 @@ class EditEvent(models.Model):
     profile = models.ForeignKey(RenditionProfile, null=True, blank=True,
                                 on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=8, choices=Kind.choices)
+    # Who decided: an editor (``user``), or the photo's own IPTC Image Regions ("file").
+    origin = models.CharField(max_length=8, default="editor",
+                              choices=[("editor", "Editor"), ("file", "From the file")])
     before = models.JSONField(null=True)
     after = models.JSONField(null=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")

@@ -23,10 +23,11 @@ from dam.models import Asset
 from dam.storage import store_content_addressed
 
 from . import enqueue, print_frames, rights, signals
-from . import derive
+from . import derive, regions_in
 from .conf import setting
 from .derive import decided_boxes, rendition_key
 from .engine import loading, pipeline, rendering, saliency
+from .engine.areas import image_areas
 from .models import Rendition, RenditionProfile, Analysis
 
 log = logging.getLogger(__name__)
@@ -80,6 +81,9 @@ def _process(asset_id: int, profile_ids: list[int] | None) -> None:
     before = _stored(asset.pk)
     try:
         stored, analysis = analysis_ensure(asset=asset)
+        # the photo's own crops and focal point (IPTC Image Regions), before rendering
+        if regions_in.regions_apply(asset=asset, enqueue=False):
+            stored.refresh_from_db()
         renditions_ensure(asset=asset, analysis=stored, profiles=profiles,
                           planner=pipeline.Planner(analysis))
     except loading.ImageError as exc:
@@ -186,7 +190,11 @@ def analysis_ensure(*, asset: Asset) -> tuple[Analysis, pipeline.ImageAnalysis]:
     detect = setting("DETECT_FACES")
     existing = Analysis.objects.filter(asset=asset).first()
     if existing and existing.key == pipeline.expected_key(backend, detect_faces=detect):
-        return existing, derive.engine_analysis(asset, existing)
+        analysis = derive.engine_analysis(asset, existing)
+        if not existing.areas:  # analysed before the areas were kept
+            existing.areas = image_areas(pipeline.Planner(analysis).field)
+            existing.save(update_fields=["areas"])
+        return existing, analysis
     with asset.file.open("rb") as fp:
         result = pipeline.analyse(fp, backend=backend, detect_faces=detect,
                                   longest=setting("ANALYSIS_LONGEST"),
@@ -195,7 +203,8 @@ def analysis_ensure(*, asset: Asset) -> tuple[Analysis, pipeline.ImageAnalysis]:
                   model_name=result.model_name, model_version=result.model_version,
                   detector=result.detector, detector_version=result.detector_version,
                   faces_outcome=result.faces_outcome.value, compute_ms=result.compute_ms,
-                  faces=[list(box.to_norm(result.size)) for box in result.faces])
+                  faces=[list(box.to_norm(result.size)) for box in result.faces],
+                  areas=image_areas(pipeline.Planner(result).field))
     if not existing or existing.focal_origin == Analysis.Origin.AUTO:
         fx, fy = pipeline.auto_focal(result)
         values.update(focal_x=fx, focal_y=fy, focal_origin=Analysis.Origin.AUTO)

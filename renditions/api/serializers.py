@@ -20,7 +20,7 @@ from django.utils import timezone
 from dam import rights, roles
 from dam.models import Asset, Collection
 
-from .. import element, selectors
+from .. import element, regions, selectors
 from ..engine import composition, printing
 from ..engine.rendering import FORMATS
 from ..models import FRAME_SIZE, PRINT_SIZE, Analysis, CropDecision, RenditionProfile
@@ -120,6 +120,14 @@ class RenditionsField(_OfAsset):
                 for r in selectors.renditions_current_of(asset)}
 
 
+@extend_schema_field(serializers.ListField(child=serializers.DictField()))
+class ImageRegionsField(_OfAsset):
+    """IPTC Image Regions (``renditions.regions``), the IPTC JSON form's ``imageRegion``."""
+
+    def to_representation(self, asset):
+        return regions.image_regions(asset, private=_described(self.context).private(asset))
+
+
 @extend_schema_field(ProgressOut)
 class ProgressField(_OfAsset):
     def to_representation(self, asset):
@@ -211,6 +219,10 @@ class AssetSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="uid", read_only=True)
     progress = ProgressField()
     renditions = RenditionsField()
+    image_regions = ImageRegionsField(help_text="IPTC Image Regions, relative to the oriented "
+                                      "original: each profile's crop (role cropping); for "
+                                      "viewers also the subject (mainSubjectArea) and the "
+                                      "important faces (areaOfInterest).")
     filename = serializers.CharField(source="original_filename", read_only=True,
                                      required=False, help_text="Viewers only.")
     format = serializers.CharField(read_only=True, required=False,
@@ -242,7 +254,8 @@ class AssetSerializer(serializers.ModelSerializer):
     class Meta:
         model = Asset
         fields = ["id", "title", "alt_text", "width", "height", "status", "created_at",
-                  "progress", "renditions", *METADATA, *RIGHTS, "usage_count", "element",
+                  "progress", "renditions", "image_regions", *METADATA, *RIGHTS, "usage_count",
+                  "element",
                   *PRIVATE]
         read_only_fields = fields
         extra_kwargs = {"width": {"help_text": "Pixels, after EXIF orientation."},

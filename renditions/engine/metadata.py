@@ -13,12 +13,14 @@ at most ``MAX_KEYWORDS`` keywords of ``MAX_KEYWORD`` characters each.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+import warnings
+from dataclasses import dataclass, field, replace
 
 from PIL import Image
 
 from . import metadata_iim as iim
 from . import metadata_xmp as xmp
+from . import regions as image_regions
 from .metadata_files import blobs_of
 
 LONG = 2000
@@ -34,7 +36,7 @@ _LONG_FIELDS = {"caption", "alt_text", "copyright", "usage_terms", "instructions
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 #: EXIF tags read (IFD0 and the Exif IFD); serials go to ``private``.
-_EXIF_IFD, _GPS_IFD = 0x8769, 0x8825
+_EXIF_IFD, _GPS_IFD, _ORIENTATION = 0x8769, 0x8825, 0x0112
 _EXIF_TEXT = {0x013B: "creator", 0x8298: "copyright", 0x010E: "caption"}
 _EXIF_SERIALS = {0xA431: "BodySerialNumber", 0xC62F: "CameraSerialNumber",
                  0xA435: "LensSerialNumber"}
@@ -47,7 +49,9 @@ class PhotoMetadata:
     ``date_created`` is ISO 8601 text, possibly partial ("2021", "2021-10",
     "2021-10-20T21:01:01+00:00"): IIM and XMP allow a date without a day or a time.
     ``raw`` holds every value read, by source ("xmp", "iim", "exif"), for the record;
-    ``private`` the GPS block and serial numbers (never public).
+    ``private`` the GPS block and serial numbers (never public). ``regions``: the
+    IPTC Image Regions (``regions.Region``, normalised 0-1 of the oriented original),
+    also in ``raw["regions"]`` in the IPTC JSON form.
     """
     headline: str = ""
     caption: str = ""
@@ -66,6 +70,7 @@ class PhotoMetadata:
     raw: dict = field(default_factory=dict)
     private: dict = field(default_factory=dict)
     problems: tuple[str, ...] = ()
+    regions: tuple = ()
 
     def title(self) -> str:
         """The headline, else the object name (IIM 2:05, dc:title), else ''."""
@@ -88,7 +93,32 @@ def read(file) -> PhotoMetadata:
                "iim": iim.parse(blobs.iim, problems) if blobs.iim else {},
                "exif": _exif(blobs.exif)}
     private = {**sources["xmp"].pop("private", {}), **sources["exif"].pop("private", {})}
-    return _merge(sources, private, problems)
+    found = _merge(sources, private, problems)
+    region_value = sources["xmp"].get("raw", {}).get("Iptc4xmpExt:ImageRegion")
+    if not region_value:
+        return found
+    regions = _regions(file, start, region_value, blobs.exif, problems)
+    raw = {**found.raw, "regions": [r.iptc() for r in regions]} if regions else found.raw
+    return replace(found, regions=tuple(regions), raw=raw, problems=tuple(problems))
+
+
+def _regions(file, start, value, exif, problems: list[str]) -> list:
+    """The file's IPTC Image Regions, read on its stored size (a header read) and
+    turned by its EXIF orientation."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(file) as im:
+                size = im.size
+        orientation = int(exif.get(_ORIENTATION, 1)) if exif is not None else 1
+    except Exception as exc:
+        problems.append(f"image regions: the image size could not be read "
+                        f"({type(exc).__name__}); ignored.")
+        return []
+    finally:
+        if start is not None:
+            file.seek(start)
+    return image_regions.from_xmp(value, size, orientation, problems)
 
 
 def _merge(sources: dict, private: dict, problems: list[str]) -> PhotoMetadata:

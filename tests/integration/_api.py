@@ -9,13 +9,13 @@ from rest_framework.test import APIClient
 
 from dam import services as dam_services
 from dam.models import Asset
-from renditions import editing
+from renditions import editing, regions_in
 from tests.conftest import make_photo
 
 METADATA_FIELDS = {"headline", "caption", "creator", "credit", "copyright", "usage_terms",
                    "source", "date_created", "city", "country", "keywords"}
 PUBLIC_FIELDS = {"id", "title", "alt_text", "width", "height", "status", "created_at",
-                 "progress", "renditions", *METADATA_FIELDS,
+                 "progress", "renditions", "image_regions", *METADATA_FIELDS,
                  "licence", "embargo_until", "expires_at", "rights", "usage_count"}
 #: The one asset's answer (GET /api/assets/<id>/) only: the <salient-img> element's.
 DETAIL_FIELDS = {"element"}
@@ -29,6 +29,7 @@ def no_queue(monkeypatch):
     queued = []
     monkeypatch.setattr(dam_services, "asset_enqueue", lambda asset: queued.append(asset.pk))
     monkeypatch.setattr(editing, "asset_enqueue", lambda asset: queued.append(asset.pk))
+    monkeypatch.setattr(regions_in, "asset_enqueue", lambda asset: queued.append(asset.pk))
     return queued
 
 

@@ -38,7 +38,7 @@ def test_the_iptc_reference_photo_gives_every_field():
     assert found.keywords == ("Keyword1ref2021.1", "Keyword2ref2021.1", "Keyword3ref2021.1")
     assert found.title() == "The Headline (ref2021.1)"
     assert found.problems == ()
-    assert set(found.raw) == {"xmp", "iim", "exif"}
+    assert set(found.raw) == {"xmp", "iim", "exif", "regions"}  # regions: test_regions
     assert found.raw["iim"]["2:120"] == ["The description aka caption (ref2021.1)"]
 
 

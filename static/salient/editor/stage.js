@@ -97,7 +97,7 @@ export function showFocal(point) {
   marker.setAttribute("aria-valuenow", String(Math.round(x * 100)));
   marker.setAttribute("aria-valuetext", where);
   const dirty = isDirty();
-  const origin = state.origin === "editor" ? "set by an editor" : "automatic";
+  const origin = {editor: "set by an editor", file: "from the file"}[state.origin] || "automatic";
   $("focal-readout").textContent = dirty
     ? `Focal point ${where} · not saved yet` : `Focal point ${where} · ${origin}`;
   root.classList.toggle("dirty", dirty);
