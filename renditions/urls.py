@@ -10,6 +10,7 @@ urlpatterns = [
     path("assets/<uuid:uid>/renditions/<slug:profile>", pages.rendition_preview,
          name="asset-rendition"),
     path("review/", pages.review_queue, name="review-queue"),
+    path("trash/", pages.trash_list, name="trash"),
     path("d/<uuid:uid>/<int:width>x<int:height>", views.deliver_frame, name="deliver-frame"),
     path("d/<uuid:uid>/<slug:profile>", views.deliver, name="deliver"),
     path("media/<stored:name>", views.rendition_file, name="rendition-file"),
