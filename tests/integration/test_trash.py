@@ -26,6 +26,7 @@ from renditions.models import Analysis, CropDecision, EditEvent, Frame, Renditio
 from tests.integration._api import _client, _error, _upload, asset, no_queue  # noqa: F401
 from tests.integration.test_collections import desk, tree  # noqa: F401 (fixtures)
 from tests.integration.test_rights import T0, _public_urls, clock  # noqa: F401 (fixture)
+from tests.integration.test_s3_storage import s3_endpoint  # noqa: F401 (fixture)
 from tests.integration.test_webhooks import sent  # noqa: F401 (fixture)
 from webhooks.models import Delivery, Endpoint
 
@@ -313,3 +314,49 @@ def test_the_beat_purges_hourly_and_only_editors_may_delete(settings):
     assert not any("purge_asset" in p for role in ("Editors", "Reviewers")
                    for p in role_permissions(role))
     assert Permission.objects.filter(codename="purge_asset").exists()
+
+
+# --- On S3 (moto) ------------------------------------------------------------------
+
+def test_on_s3_the_trash_withholds_the_objects_and_the_purge_leaves_no_key(
+        client, editor, default_profiles, s3_endpoint, monkeypatch, capsys):
+    """The bucket holds both storages (the private one under "private/"): trashing moves
+    the public objects out of reach (their presigned URLs fail), restoring brings them
+    back under the same keys, the purge removes every key of the asset, and
+    files_orphaned walks the bucket without mistaking the private prefix for orphans."""
+    import requests
+    from django.test import override_settings
+
+    from renditions import delivery, services
+    from tests.integration.test_s3_storage import _keys, _storages
+
+    monkeypatch.setattr(dam_services, "asset_enqueue", lambda asset: None)
+    with override_settings(STORAGES=_storages(s3_endpoint)):
+        asset = dam_services.asset_create(file=_upload("dune.jpg"), uploaded_by=editor)
+        services.asset_process(asset_id=asset.pk)
+        stable = reverse("deliver", args=[asset.uid, "hero"])
+        urls = [stable, f"{stable}?w=160", f"{stable}?fm=webp",
+                delivery.signed_url(asset.uid, 100, 75, absolute=False)]
+        located = [client.get(url)["Location"] for url in urls]
+        every = _keys(s3_endpoint)
+        assert every and len(every) >= 5
+
+        assert _delete(editor, asset.uid).status_code == 200
+        assert all(client.get(url).status_code == 410 for url in urls)
+        assert all(requests.get(u, timeout=10).status_code in (403, 404) for u in located)
+        assert _restore(editor, asset.uid).status_code == 200
+        assert _keys(s3_endpoint) == every
+        assert all(requests.get(u, timeout=10).status_code == 200 for u in located)
+
+        from django.core.files.base import ContentFile
+        default_storage.save("renditions/zz/lost.jpg", ContentFile(b"x" * 10))
+        call_command("files_orphaned", "--grace", "0")
+        out = capsys.readouterr().out
+        assert out.splitlines()[0] == "public\trenditions/zz/lost.jpg\t10\torphan", out
+        assert "1 orphaned file, 10 bytes" in out  # nothing under private/ taken for one
+        call_command("files_orphaned", "--grace", "0", "--delete")
+        assert _keys(s3_endpoint) == every
+
+        assert _delete(editor, asset.uid).status_code == 200
+        assert purge.asset_purge(asset_id=asset.pk)
+        assert _keys(s3_endpoint) == set() and not Asset.objects.exists()
