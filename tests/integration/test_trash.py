@@ -207,7 +207,12 @@ def test_the_purge_removes_every_row_and_file_after_the_trash_days(
     assert {n for s, n in owned if s is default_storage} and len(owned) >= 10
     kept_before = {(id(s), n) for s, n in purge.asset_files(asset_id=twin.pk)}
     settings.DAM = {**getattr(settings, "DAM", {}), "TRASH_DAYS": 30}
+    twin_json = reverse("asset-json", args=[twin.uid])
+    assert [s["id"] for s in _client(editor).get(twin_json).json()["similar"]] == [
+        str(processed.uid)]
     assert _delete(editor, processed.uid, force=True).status_code == 200
+    assert _client(editor).get(twin_json).json()["similar"] == []  # not a trashed look-alike
+    assert b"Looks like" not in _client(editor).get(reverse("asset", args=[twin.uid])).content
     clock.at(T0 + 30 * DAY - timedelta(seconds=1))
     assert purge.trash_purge_due() == []  # a second early: still restorable
     clock.at(T0 + 30 * DAY)
