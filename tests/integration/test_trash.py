@@ -172,6 +172,11 @@ def test_the_admin_deletes_to_the_trash(asset, django_user_model, sent):
                 {"action": "restore", "_selected_action": [asset.pk]})
     asset.refresh_from_db()
     assert asset.deleted_at is None
+    for action in ("trash", "purge_now"):  # a superuser may delete for good, from the trash
+        client.post(reverse("admin:dam_asset_changelist"),
+                    {"action": action, "_selected_action": [asset.pk]})
+    assert not Asset.objects.filter(pk=asset.pk).exists()
+    assert not private_storage.exists(asset.file.name)
 
 
 # --- Purge -------------------------------------------------------------------------
