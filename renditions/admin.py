@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 from django.utils.html import format_html
 
 from dam import roles
+from dam.conf import dam_setting
 from dam.admin import AssetAdmin as DamAssetAdmin
 from dam.models import Asset
 
@@ -70,6 +71,7 @@ class TrashingAssetAdmin(DamAssetAdmin):
     """dam's asset admin, whose deletes go to the trash (``renditions.trash``: dam
     cannot import it), listed with the trash's state, restored or purged by action."""
 
+    list_display = (*DamAssetAdmin.list_display, "deleted_at")
     list_filter = (("deleted_at", admin.EmptyFieldListFilter), *DamAssetAdmin.list_filter)
     actions = ["reprocess", "trash", "restore", "purge_now"]
 
@@ -79,6 +81,12 @@ class TrashingAssetAdmin(DamAssetAdmin):
         if not roles.can(request.user, "purge_asset"):
             actions.pop("purge_now", None)
         return actions
+
+    def get_deleted_objects(self, objs, request):
+        """The confirmation says what happens: to the trash, nothing removed yet."""
+        days = dam_setting("TRASH_DAYS")
+        listed = [f"{asset} (to the trash: restorable for {days} days)" for asset in objs]
+        return listed, {"assets": len(listed)}, set(), []
 
     def delete_model(self, request, obj):
         self._trash(request, [obj])

@@ -162,6 +162,8 @@ def test_collection_grants_hold_for_the_trash(tree, desk, sent):
 def test_the_admin_deletes_to_the_trash(asset, django_user_model, sent):
     admin = django_user_model.objects.create_superuser("root", password="pw-for-tests")
     client = _client(admin)
+    confirm = client.get(reverse("admin:dam_asset_delete", args=[asset.pk]))
+    assert b"to the trash: restorable for 30 days" in confirm.content
     page = client.post(reverse("admin:dam_asset_delete", args=[asset.pk]), {"post": "yes"})
     assert page.status_code == 302
     asset.refresh_from_db()
