@@ -41,6 +41,10 @@ def check_dam_settings(app_configs, **kwargs):
     if not isinstance(distance, int) or isinstance(distance, bool) or not 0 <= distance <= 15:
         errors.append(Error("DAM['SIMILAR_DISTANCE'] must be an integer from 0 to 15 (bits "
                             "of 64; 0 turns near-duplicates off).", id="dam.E007"))
+    days = configured["TRASH_DAYS"]
+    if not isinstance(days, int) or isinstance(days, bool) or days < 0:
+        errors.append(Error("DAM['TRASH_DAYS'] must be a whole number of days, 0 or more "
+                            "(0: purge at the next run).", id="dam.E008"))
     if services.image_probe is None:
         errors.append(Error("No image probe is registered: uploads cannot be read.",
                             hint="renditions registers the engine's in its ready().",

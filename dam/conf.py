@@ -26,6 +26,10 @@ DEFAULTS = {
     # many bits apart "look like" each other (dam.hamming; bench/similar.py measures
     # recall and false matches per threshold). 0 turns the search off.
     "SIMILAR_DISTANCE": 10,
+    # Days a deleted asset stays in the trash (restorable, delivered nowhere) before the
+    # hourly beat task removes its rows and files for good (renditions.purge). 0: at the
+    # next run.
+    "TRASH_DAYS": 30,
 }
 
 

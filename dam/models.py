@@ -184,9 +184,17 @@ class Asset(models.Model):
     hash_band1 = models.PositiveIntegerField(null=True, editable=False, db_index=True)
     hash_band2 = models.PositiveIntegerField(null=True, editable=False, db_index=True)
     hash_band3 = models.PositiveIntegerField(null=True, editable=False, db_index=True)
+    # The trash (renditions.trash): set, the asset is in it, delivered nowhere, seen only
+    # in the trash, and purged DAM["TRASH_DAYS"] after this moment (renditions.purge).
+    deleted_at = models.DateTimeField(null=True, blank=True, editable=False, db_index=True)
+    deleted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   editable=False, on_delete=models.SET_NULL, related_name="+")
+    # Set when its purge began: it can no longer be restored (its files may be gone).
+    purge_started_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        permissions = [("purge_asset", "Can delete an asset for good, at once")]
 
     def __str__(self) -> str:
         return self.title or self.original_filename

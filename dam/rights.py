@@ -9,6 +9,9 @@ datetimes (UTC in storage); seconds are wall-clock seconds.
   embargo: a photo whose licence ended is never published again by its embargo lifting);
 - "embargoed": an embargo is set and ``now`` is before it;
 - "ok": anything else, no dates included.
+
+"trashed" wins over all three: an asset in the trash (``deleted_at`` set; ``renditions.trash``)
+is delivered nowhere, and the same mechanism withholds its files.
 """
 from __future__ import annotations
 
@@ -17,24 +20,27 @@ from datetime import datetime, timedelta
 
 from django.db.models import Q
 
-OK, EMBARGOED, EXPIRED = "ok", "embargoed", "expired"
-STATES = (OK, EMBARGOED, EXPIRED)
+OK, EMBARGOED, EXPIRED, TRASHED = "ok", "embargoed", "expired", "trashed"
+STATES = (OK, EMBARGOED, EXPIRED, TRASHED)
 #: "Expires within 7 days": the library's warning and filter ("expiring").
 EXPIRING = "expiring"
 EXPIRING_WITHIN = timedelta(days=7)
 
 #: How the DAM's pages and the library's facet name the states.
 LABELS = {EMBARGOED: "Under embargo", EXPIRED: "Expired", EXPIRING: "Expires within 7 days",
-          OK: "Delivered"}
+          OK: "Delivered", TRASHED: "In the trash"}
 
 #: The one line a withheld public URL answers (410 Gone), nothing of the asset in it.
 REASONS = {EMBARGOED: "This image is under embargo.",
-           EXPIRED: "This image's licence has ended."}
+           EXPIRED: "This image's licence has ended.",
+           TRASHED: "This image was deleted."}
 
 
 def rights_state(asset, now: datetime) -> str:
     """OK, EMBARGOED or EXPIRED for ``asset`` (anything with ``embargo_until`` and
-    ``expires_at``, aware datetimes or None) at ``now`` (aware)."""
+    ``expires_at``, aware datetimes or None, and maybe ``deleted_at``) at ``now`` (aware)."""
+    if getattr(asset, "deleted_at", None) is not None:
+        return TRASHED
     if asset.expires_at is not None and now >= asset.expires_at:
         return EXPIRED
     if asset.embargo_until is not None and now < asset.embargo_until:
@@ -67,6 +73,13 @@ def rights_q(state: str, now: datetime, prefix: str = "") -> Q:
     """``rights_state(asset, now) == state`` as a query (also EXPIRING); ``prefix``
     reaches the asset through a relation ("asset__")."""
     expires, embargo = f"{prefix}expires_at", f"{prefix}embargo_until"
+    if state == TRASHED:
+        return Q(**{f"{prefix}deleted_at__isnull": False})
+    kept = Q(**{f"{prefix}deleted_at__isnull": True})
+    return kept & _dated_q(state, now, expires, embargo)
+
+
+def _dated_q(state: str, now: datetime, expires: str, embargo: str) -> Q:
     expired = Q(**{f"{expires}__lte": now})
     if state == EXPIRED:
         return expired

@@ -36,6 +36,8 @@ POLICY: dict[str, tuple[str, ...]] = {
     "add_profile": ("renditions.add_renditionprofile",),
     "add_collection": ("dam.add_collection",),
     "record_usage": ("dam.add_usage",),  # sites say where they use an asset
+    "delete_asset": ("dam.delete_asset",),  # to the trash, and back (renditions.trash)
+    "purge_asset": ("dam.purge_asset",),  # out of the trash for good, at once
 }
 
 #: What a user is refused, in words, per action.
@@ -50,12 +52,14 @@ REFUSALS = {
     "add_profile": "Only administrators can add rendition profiles.",
     "add_collection": "Only administrators can add collections.",
     "record_usage": "Only editors can record or remove where a photo is used.",
+    "delete_asset": "Only editors can delete a photo or restore it from the trash.",
+    "purge_asset": "Only administrators can delete a photo for good.",
 }
 
 ROLE_ACTIONS = {
     "Viewers": ("view",),
     "Editors": ("view", "upload", "regenerate", "download_original", "edit_metadata",
-                "edit", "record_usage"),
+                "edit", "record_usage", "delete_asset"),
     "Reviewers": ("view", "review"),
 }
 #: What a collection grant's level allows there: the actions of the matching role.

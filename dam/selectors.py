@@ -21,11 +21,14 @@ DATE_PREFIX = r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?"
 FACET_TOP = 20
 
 
-def assets_visible(*, user, action: str = "view",
-                   assets: QuerySet[Asset] | None = None) -> QuerySet[Asset]:
+def assets_visible(*, user, action: str = "view", assets: QuerySet[Asset] | None = None,
+                   trashed: bool = False) -> QuerySet[Asset]:
     """``assets`` (default: all) in the collections where ``user`` may do ``action``
-    (``dam.roles.scope``): all of them through a role, none for anonymous users."""
+    (``dam.roles.scope``): all of them through a role, none for anonymous users.
+    Those in the trash are left out (the one place that hides them), or with
+    ``trashed`` are the only ones given."""
     assets = Asset.objects.all() if assets is None else assets
+    assets = assets.filter(deleted_at__isnull=not trashed)
     return _within(assets, roles.scope(user, action), "collection__path")
 
 
@@ -77,8 +80,7 @@ def keyword_suggestions(*, user, prefix: str = "", limit: int = 20) -> list[dict
     gives the most used keywords.
     """
     used = Q(taggit_taggeditem_items__content_type=ContentType.objects.get_for_model(Asset))
-    if roles.scope(user, "view") is not roles.EVERYWHERE:
-        used &= Q(taggit_taggeditem_items__object_id__in=assets_visible(user=user).values("pk"))
+    used &= Q(taggit_taggeditem_items__object_id__in=assets_visible(user=user).values("pk"))
     tags = Tag.objects.annotate(count=Count("taggit_taggeditem_items", filter=used))
     if prefix:
         tags = tags.alias(folded=Folded("name")).filter(

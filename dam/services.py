@@ -160,7 +160,8 @@ def asset_create(*, file: File, uploaded_by=None, title: str = "", alt_text: str
     name = Path(file.name or "upload").name[:255]
     info = asset_check(file=file)
     digest = _sha256(file)
-    existing = None if allow_duplicate else Asset.objects.filter(sha256=digest).first()
+    existing = None if allow_duplicate else Asset.objects.filter(
+        sha256=digest, deleted_at__isnull=True).first()
     if existing is not None:
         raise DuplicateAsset(name, existing)
     fmt = info.format.lower()
@@ -261,8 +262,9 @@ def asset_resemblances_link(*, asset: Asset) -> list[Resemblance]:
     limit = dam_setting("SIMILAR_DISTANCE")
     if asset.image_hash is None or not limit:
         return []
+    others = Asset.objects.exclude(pk=asset.pk).filter(deleted_at__isnull=True)  # not the trash
     near = assets_similar(image_hash=hamming.to_unsigned(asset.image_hash), max_distance=limit,
-                          assets=Asset.objects.exclude(pk=asset.pk))
+                          assets=others)
     rows = [Resemblance(asset=asset, other=other, distance=bits) for other, bits in near]
     back = [Resemblance(asset=other, other=asset, distance=bits) for other, bits in near]
     Resemblance.objects.bulk_create(rows + back, ignore_conflicts=True)

@@ -285,6 +285,7 @@ CELERY_BEAT_SCHEDULE = {
                                  "schedule": float(os.environ.get("SALIENT_SWEEP_INTERVAL", 60))},
     # Embargoes lifting and licences ending: acted on within a minute (renditions.rights).
     "apply-rights": {"task": "renditions.tasks.apply_rights", "schedule": 60.0},
+    "purge-trash": {"task": "renditions.tasks.purge_trash", "schedule": 3600.0},
 }
 
 # --- Cache: the API throttles' counts and the audit log's folding (access) --------

@@ -1,7 +1,12 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.utils.html import format_html
 
-from . import services
+from dam import roles
+from dam.conf import dam_setting
+from dam.admin import AssetAdmin as DamAssetAdmin
+from dam.models import Asset
+
+from . import purge, services, trash
 from .icc import IccProfile
 from .models import Analysis, Frame, Rendition, RenditionProfile
 
@@ -70,3 +75,62 @@ class FrameAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # the row would go and leave its file behind
+
+
+class TrashingAssetAdmin(DamAssetAdmin):
+    """dam's asset admin, whose deletes go to the trash (``renditions.trash``: dam
+    cannot import it), listed with the trash's state, restored or purged by action."""
+
+    list_display = (*DamAssetAdmin.list_display, "deleted_at")
+    list_filter = (("deleted_at", admin.EmptyFieldListFilter), *DamAssetAdmin.list_filter)
+    actions = ["reprocess", "trash", "restore", "purge_now"]
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # it would skip the trash's confirmation
+        if not roles.can(request.user, "purge_asset"):
+            actions.pop("purge_now", None)
+        return actions
+
+    def get_deleted_objects(self, objs, request):
+        """The confirmation says what happens: to the trash, nothing removed yet."""
+        days = dam_setting("TRASH_DAYS")
+        listed = [f"{asset} (to the trash: restorable for {days} days)" for asset in objs]
+        return listed, {"assets": len(listed)}, set(), []
+
+    def delete_model(self, request, obj):
+        self._trash(request, [obj])
+
+    def delete_queryset(self, request, queryset):
+        self._trash(request, queryset)
+
+    def _trash(self, request, assets):
+        """Administrators confirmed on the admin's page; the pages that use each are named."""
+        for asset in assets:
+            pages = trash.asset_pages(asset=asset)
+            trash.asset_trash(asset=asset, user=request.user, force=True)
+            if pages:
+                self.message_user(request, f"“{asset}” was used on: {', '.join(pages)}.",
+                                  messages.WARNING)
+
+    @admin.action(description="Move to the trash", permissions=["delete"])
+    def trash(self, request, queryset):
+        self._trash(request, queryset)
+        self.message_user(request, f"{queryset.count()} moved to the trash.", messages.INFO)
+
+    @admin.action(description="Restore from the trash", permissions=["delete"])
+    def restore(self, request, queryset):
+        for asset in queryset.filter(deleted_at__isnull=False):
+            trash.asset_restore(asset=asset, user=request.user)
+        self.message_user(request, "Restored.", messages.INFO)
+
+    @admin.action(description="Delete for good, now (only those in the trash)",
+                  permissions=["delete"])
+    def purge_now(self, request, queryset):
+        done = [pk for pk in queryset.filter(deleted_at__isnull=False).values_list("pk", flat=True)
+                if purge.asset_purge(asset_id=pk)]
+        self.message_user(request, f"{len(done)} deleted for good.", messages.INFO)
+
+
+admin.site.unregister(Asset)
+admin.site.register(Asset, TrashingAssetAdmin)

@@ -320,6 +320,7 @@ class EditEvent(models.Model):
         CROP = "crop", "Crop"
         REVIEW = "review", "Review"
         METADATA = "metadata", "Description"
+        TRASH = "trash", "Trash"  # before/after: whether it is in the trash
 
     asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="edits")
     profile = models.ForeignKey(RenditionProfile, null=True, blank=True,

@@ -5,6 +5,7 @@ the API (``renditions.api``), as downstream sites do.
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
@@ -284,3 +285,19 @@ def review_queue(request):
         "reviews": CropDecision.Review.choices,
         "low_confidence": confidence.LOW_CONFIDENCE,
     })
+
+
+@require_safe
+@role_required("delete_asset")
+def trash_list(request):
+    """The assets in the trash the user may restore, most recently deleted first; its
+    buttons call the API (restore; "delete now" for administrators)."""
+    trashed = dam_selectors.assets_visible(
+        user=request.user, action="delete_asset", trashed=True,
+        assets=Asset.objects.select_related("deleted_by")).order_by("-deleted_at", "-id")
+    page = Paginator(trashed, dam_setting("PAGE_SIZE")).get_page(request.GET.get("page"))
+    days = timedelta(days=dam_setting("TRASH_DAYS"))
+    for asset in page.object_list:
+        asset.purge_after = asset.deleted_at + days
+    return render(request, "renditions/trash.html", {
+        "page": page, "trash_days": dam_setting("TRASH_DAYS")})

@@ -47,7 +47,8 @@ def rights_apply(*, asset_ids: list[int] | None = None, now=None) -> list[tuple[
     if asset_ids is not None:
         assets = assets.filter(pk__in=asset_ids)
     done = []
-    for asset in assets.only("pk", "embargo_until", "expires_at", "rights_applied")[:500]:
+    for asset in assets.only("pk", "embargo_until", "expires_at", "deleted_at",
+                             "rights_applied")[:500]:
         after = rights.rights_state(asset, now)
         if _apply_one(asset, after):
             done.append((asset.pk, asset.rights_applied, after))

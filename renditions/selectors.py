@@ -47,7 +47,8 @@ def assets_described(assets: QuerySet[Asset]) -> QuerySet[Asset]:
     return assets.select_related("analysis", "collection", "licence").annotate(
         usage_count=usages.usage_count()).prefetch_related(
         Prefetch("renditions", Rendition.objects.select_related("profile").order_by()),
-        Prefetch("resemblances", Resemblance.objects.select_related("other__collection")),
+        Prefetch("resemblances", Resemblance.objects.filter(  # not those in the trash
+            other__deleted_at__isnull=True).select_related("other__collection")),
         "decisions", "tags")
 
 

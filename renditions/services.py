@@ -64,8 +64,9 @@ def asset_process(*, asset_id: int, profile_ids: list[int] | None = None) -> Non
 
 def _process(asset_id: int, profile_ids: list[int] | None) -> None:
     asset = Asset.objects.filter(pk=asset_id).first()
-    if asset is None or asset.status == Asset.Status.FAILED:
-        return  # failed stays failed until an editor presses Process again (it queues)
+    if asset is None or asset.status == Asset.Status.FAILED or asset.deleted_at is not None:
+        return  # failed stays failed until an editor presses Process again (it queues);
+        # an asset in the trash is not worth the work
     profiles = None
     if profile_ids is not None:
         profiles = RenditionProfile.objects.filter(pk__in=profile_ids, is_active=True)
@@ -319,7 +320,8 @@ def _delete_rendition(rendition: Rendition) -> None:
 
 def profile_backfill(*, profile: RenditionProfile) -> int:
     """Queue processing of every asset so it gains this profile's rendition."""
-    ids = list(Asset.objects.exclude(status=Asset.Status.FAILED).values_list("pk", flat=True))
+    ids = list(Asset.objects.exclude(status=Asset.Status.FAILED).filter(
+        deleted_at__isnull=True).values_list("pk", flat=True))
     for asset_id in ids:
         enqueue.processing(asset_id, [profile.pk])
     return len(ids)

@@ -24,5 +24,10 @@ asset_described = Signal()
 
 #: An asset's rights state changed and its files were withheld or restored
 #: (``renditions.rights``): ``asset_id``, ``before`` and ``after`` ("ok",
-#: "embargoed", "expired"; see ``dam.rights``).
+#: "embargoed", "expired", "trashed"; see ``dam.rights``).
 rights_changed = Signal()
+
+#: An asset leaves for good (``renditions.purge``): ``asset_id``. Sent inside the
+#: purge's transaction, before its rows go, so receivers can still read it; what they
+#: write commits with the purge (or not at all).
+asset_purging = Signal()

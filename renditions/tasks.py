@@ -4,7 +4,7 @@ from datetime import datetime
 
 from celery import shared_task
 
-from . import rights, services
+from . import purge, rights, services
 from .conf import setting
 
 
@@ -43,3 +43,10 @@ def apply_rights(asset_ids: list[int] | None = None) -> int:
     """Periodic (Celery beat, every minute), and after an edit of rights dates: withhold
     or restore the files of assets whose embargo lifted or licence ended, and announce it."""
     return len(rights.rights_apply(asset_ids=asset_ids))
+
+
+@shared_task
+def purge_trash() -> int:
+    """Periodic (Celery beat, hourly): remove for good the assets whose DAM["TRASH_DAYS"]
+    in the trash are over, and finish any purge that a crash cut short."""
+    return len(purge.trash_purge_due())

@@ -25,6 +25,7 @@ urlpatterns = [
          name="asset-rendition"),
     path("assets/<uuid:uid>/element", element_page.asset_element, name="asset-element"),
     path("review/", pages.review_queue, name="review-queue"),
+    path("trash/", pages.trash_list, name="trash"),
     path("d/<uuid:uid>/<int:width>x<int:height>", views.deliver_frame, name="deliver-frame"),
     path("d/<uuid:uid>/<mm:width>x<mm:height>mm", views.deliver_print, name="deliver-print"),
     path("d/<uuid:uid>/<slug:profile>", views.deliver, name="deliver"),

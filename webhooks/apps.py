@@ -21,3 +21,5 @@ class WebhooksConfig(AppConfig):
                                         dispatch_uid="webhooks.asset_described")
         signals.rights_changed.connect(receivers.on_rights_changed,
                                        dispatch_uid="webhooks.rights_changed")
+        signals.asset_purging.connect(receivers.on_asset_purging,
+                                      dispatch_uid="webhooks.asset_purging")

@@ -19,6 +19,9 @@ class Event(models.TextChoices):
     ASSET_UPDATED = "asset.updated", "Description changed (title, caption, credit, keywords...)"
     ASSET_EMBARGO_LIFTED = "asset.embargo_lifted", "Embargo lifted: the asset may be published"
     ASSET_EXPIRED = "asset.expired", "Licence ended: take the asset down, purge CDNs"
+    ASSET_DELETED = "asset.deleted", "Deleted (in the trash): take the asset down, purge CDNs"
+    ASSET_RESTORED = "asset.restored", "Restored from the trash"
+    ASSET_PURGED = "asset.purged", "Deleted for good: its id will never answer again"
 
 
 #: The admin's test delivery; sent to the chosen endpoint whatever it subscribes to.

@@ -46,8 +46,14 @@ def on_asset_described(sender, *, changes: dict[int, list[str]], **kwargs) -> No
 def on_rights_changed(sender, *, asset_id: int, before: str, after: str, **kwargs) -> None:
     """``asset.embargo_lifted`` when an embargoed asset may be delivered, ``asset.expired``
     when its licence ended; each with ``usages``, where sites recorded that they use the
-    asset (``[{"url", "site", "rendition"}]``, ``dam.usages``), and the states."""
-    if after == rights.EXPIRED:
+    asset (``[{"url", "site", "rendition"}]``, ``dam.usages``), and the states. The trash
+    is a state too: ``asset.deleted`` when an asset goes there, ``asset.restored`` when
+    it comes back (whatever its rights then)."""
+    if after == rights.TRASHED:
+        event = Event.ASSET_DELETED
+    elif before == rights.TRASHED:
+        event = Event.ASSET_RESTORED
+    elif after == rights.EXPIRED:
         event = Event.ASSET_EXPIRED
     elif before == rights.EMBARGOED and after == rights.OK:
         event = Event.ASSET_EMBARGO_LIFTED
@@ -62,3 +68,9 @@ def _create(event: str, asset_id: int, extra: dict) -> None:
         services.deliveries_create(event=str(event), asset_id=asset_id, extra=extra)
     except Exception:  # noqa: BLE001 - see the module docstring
         log.exception("Asset %s: could not create the %s webhook deliveries", asset_id, event)
+
+
+def on_asset_purging(sender, *, asset_id: int, **kwargs) -> None:
+    """``asset.purged``, with the usages sites recorded, while the asset's rows still exist:
+    the deliveries commit with the purge."""
+    _create(Event.ASSET_PURGED, asset_id, {"usages": usages.usages_payload(asset_id=asset_id)})

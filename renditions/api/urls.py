@@ -5,13 +5,14 @@
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
-from . import bulk, collections, docs, errors, licences, usages, views
+from . import bulk, collections, docs, errors, licences, trash, usages, views
 
 urlpatterns = [
     path("", views.RootView.as_view(), name="api-root"),
     path("assets/", views.AssetListView.as_view(), name="api-assets"),
     path("assets/bulk", bulk.BulkView.as_view(), name="api-assets-bulk"),
-    path("assets/<uuid:uid>/", views.AssetDetailView.as_view(), name="asset-json"),
+    path("assets/<uuid:uid>/", trash.AssetView.as_view(), name="asset-json"),
+    path("assets/<uuid:uid>/restore", trash.RestoreView.as_view(), name="api-asset-restore"),
     path("assets/<uuid:uid>/regenerate", views.RegenerateView.as_view(),
          name="api-asset-regenerate"),
     path("assets/<uuid:uid>/focal", views.FocalView.as_view(), name="api-asset-focal"),
@@ -26,6 +27,8 @@ urlpatterns = [
     path("assets/<uuid:uid>/usages", usages.UsageListView.as_view(), name="api-asset-usages"),
     path("assets/<uuid:uid>/usages/<int:usage_id>", usages.UsageDetailView.as_view(),
          name="api-asset-usage"),
+    path("trash/", trash.TrashListView.as_view(), name="api-trash"),
+    path("trash/<uuid:uid>", trash.TrashDetailView.as_view(), name="api-trash-asset"),
     path("keywords/", views.KeywordsView.as_view(), name="api-keywords"),
     path("profiles/", views.ProfileListView.as_view(), name="api-profiles"),
     path("collections/", collections.CollectionListView.as_view(), name="api-collections"),

@@ -189,7 +189,8 @@ class RootView(APIView):
 
 class AssetDetailView(APIView):
     """The delivery JSON: anyone with the id; logged-in viewers get the private fields.
-    Editors change its description with PATCH."""
+    Editors change its description with PATCH (and delete it: ``trash.AssetView``).
+    An asset in the trash answers 404."""
     permission_classes = [permissions.allows(GET=None, PATCH="edit_metadata")]
 
     @extend_schema(operation_id="assets_retrieve",
@@ -197,7 +198,8 @@ class AssetDetailView(APIView):
                    auth=[{"tokenAuth": []}, {"cookieAuth": []}, {}],
                    summary="One asset and its renditions (anyone with the id)")
     def get(self, request, uid):
-        asset = rendition_selectors.assets_described(Asset.objects.filter(uid=uid)).first()
+        asset = rendition_selectors.assets_described(
+            Asset.objects.filter(uid=uid, deleted_at__isnull=True)).first()
         if asset is None:
             raise exceptions.NotFound("No asset with this id.")
         return Response(s.AssetSerializer(asset, context={"request": request,

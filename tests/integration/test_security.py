@@ -71,12 +71,14 @@ EXPECTED: dict[str, dict[str, dict[str, set[int]]]] = {
     "deliver-frame": {"GET": _roles({403}, {403}, {403}, {403}, {403})},  # unsigned: refused
     "deliver-print": {"GET": _roles({400}, {400}, {400}, {400}, {400})},  # no dpi (unsigned: 403)
     "rendition-file": {"GET": PUBLIC},
-    "asset-json": {"GET": PUBLIC, "PATCH": _api("editor", {200})},
+    # DELETE: the asset is in use (a usage is recorded), so 409 until forced.
+    "asset-json": {"GET": PUBLIC, "PATCH": _api("editor", {200}), "DELETE": _api("editor", {409})},
     "asset-heatmap": {"GET": VIEWERS, "POST": NOT_ALLOWED},
     "asset-preview": {"GET": VIEWERS},
     "asset-element": {"GET": VIEWERS, "POST": NOT_ALLOWED},  # the <salient-img> demo
     "asset-rendition": {"GET": VIEWERS},  # the DAM's view of a rendition, withheld or not
     "review-queue": {"GET": VIEWERS},
+    "trash": {"GET": _only("editor", {200})},
     "login": {"GET": PUBLIC, "POST": PUBLIC},  # an empty form: shown again with errors
     "healthz": {"GET": PUBLIC},  # says only whether the database answers
     # The API answers 401 (token auth first) to anonymous callers and 405 to a wrong method.
@@ -95,6 +97,9 @@ EXPECTED: dict[str, dict[str, dict[str, set[int]]]] = {
     "api-asset-frame-url": {"GET": _roles({401}, {403}, {400}, {400}, {400})},  # no size asked
     "api-asset-usages": {"GET": API_VIEWERS, "POST": _api("editor", {201, 200})},
     "api-asset-usage": {"GET": API_NOT_ALLOWED, "DELETE": _api("editor", {204})},
+    "api-asset-restore": {"GET": API_NOT_ALLOWED, "POST": _api("editor", {404})},  # not in it
+    "api-trash": {"GET": _api("editor", {200}), "POST": API_NOT_ALLOWED},
+    "api-trash-asset": {"GET": API_NOT_ALLOWED, "DELETE": _api("nobody", set())},  # admins
     "api-root": {"GET": PUBLIC},  # links only
     "api-schema": {"GET": PUBLIC},
     "api-docs": {"GET": PUBLIC},
