@@ -277,6 +277,7 @@ class EditEvent(models.Model):
         CROP = "crop", "Crop"
         REVIEW = "review", "Review"
         METADATA = "metadata", "Description"
+        FILE = "file", "File replaced"
 
     asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="edits")
     profile = models.ForeignKey(RenditionProfile, null=True, blank=True,

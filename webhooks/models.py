@@ -19,6 +19,8 @@ class Event(models.TextChoices):
     ASSET_UPDATED = "asset.updated", "Description changed (title, caption, credit, keywords...)"
     ASSET_EMBARGO_LIFTED = "asset.embargo_lifted", "Embargo lifted: the asset may be published"
     ASSET_EXPIRED = "asset.expired", "Licence ended: take the asset down, purge CDNs"
+    ASSET_REPLACED = ("asset.replaced",
+                      "File replaced or a version restored (same URLs, new pixels)")
 
 
 #: The admin's test delivery; sent to the chosen endpoint whatever it subscribes to.
