@@ -240,6 +240,26 @@ def test_the_superseded_files_go_and_versions_live_under_their_prefix(processed,
     assert version.file.storage.exists(version.file.name)
 
 
+def test_a_withheld_asset_keeps_no_copy_of_its_old_pixels(processed, editor, client):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from renditions import rights
+
+    Asset.objects.filter(pk=processed.pk).update(
+        embargo_until=timezone.now() + timedelta(days=1))
+    rights.rights_apply(asset_ids=[processed.pk])
+    old = {f for f in _stored() if f.startswith("private/withheld/")}
+    assert len(old) == 7
+    _replace(editor, processed, _photo("second.jpg", 1200, 800, subject=(0.2, 0.2)))
+    services.asset_process(asset_id=processed.pk)
+    now = {f for f in _stored() if f.startswith("private/withheld/")}
+    assert len(now) == 7 and not now & old
+    assert not any(f.startswith("media/renditions/") for f in _stored())
+    assert client.get(reverse("deliver", args=[processed.uid, "hero"])).status_code == 410
+
+
 def test_a_replacement_sends_asset_replaced(processed, editor):
     Endpoint.objects.create(url="https://hooks.example/x", events=["asset.replaced"])
     _replace(editor, processed, _photo("second.jpg", 1200, 800, subject=(0.2, 0.2)))
