@@ -23,8 +23,8 @@ returned (the API's response) and recorded in the history (an EditEvent "file").
 Analysis (saliency, faces), dimensions, checksum, perceptual hash and renditions
 are recomputed by the normal pipeline (the asset is queued); the renditions'
 content-addressed keys hash the new checksum, so every file is new and the
-superseded ones (withheld copies included) go as the pipeline drops them. Stored
-frames are dropped at once.
+superseded ones (withheld copies included) go as the pipeline drops them. Until
+then the stable URLs serve the previous renditions; stored frames are dropped at once.
 """
 from __future__ import annotations
 
@@ -199,10 +199,13 @@ def _crop_carry(decision: CropDecision, replaced: Replaced, fallback: dict) -> N
 
 
 def _frames_drop(asset: Asset) -> None:
-    """Delete the asset's stored frames and variants (made from the old pixels): rows
-    now, files (and withheld copies) once that commits. Requested again, they are
-    made from the new original."""
-    frames = Frame.objects.filter(asset=asset)
+    """Delete the asset's stored frames (made from the old pixels): rows now, files
+    (and withheld copies) once that commits; requested again, they are made from the
+    new original. The variants of its renditions stay until processing replaces
+    those renditions (they go with them): until then the stable URLs serve the
+    previous pixels, and a variant not made yet is stood in for by its rendition
+    (``frames.variant_ensure``)."""
+    frames = Frame.objects.filter(asset=asset, rendition__isnull=True)
     names = list(frames.values_list("file", flat=True))
     frames.delete()
     storage = Frame._meta.get_field("file").storage

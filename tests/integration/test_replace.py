@@ -106,6 +106,13 @@ def test_every_url_stays_and_serves_the_new_pixels(processed, editor, client):
     assert asset.renditions.count() == 7  # the old ones were dropped
 
 
+def test_until_processing_ends_the_urls_serve_the_previous_renditions(processed, editor,
+                                                                     client):
+    urls = _stable_urls(client, processed)
+    _replace(editor, processed, _photo("smaller.jpg", 600, 600, subject=(0.2, 0.2)))
+    assert set(_bytes(client, urls)) == set(urls)  # each 200, none made from a stale plan
+
+
 def test_empty_fields_are_filled_from_the_new_file_and_said(processed, editor, monkeypatch):
     class Found:  # what a photo's IPTC says
         headline, caption, creator, credit, copyright = "Pier", "From the file", "A. N.", "", ""
