@@ -175,6 +175,3 @@ def original_release(name: str) -> None:
     if name and not Asset.objects.filter(file=name).exists():
         private_storage.delete(name)
 
-
-def version_by_number(*, asset: Asset, number: int) -> AssetVersion | None:
-    return asset.versions.filter(number=number).first()

@@ -113,6 +113,21 @@ def test_until_processing_ends_the_urls_serve_the_previous_renditions(processed,
     assert set(_bytes(client, urls)) == set(urls)  # each 200, none made from a stale plan
 
 
+def test_the_perceptual_hash_and_resemblances_follow_the_new_file(processed, editor):
+    from dam import hamming
+    from dam.models import Resemblance
+
+    second = make_photo(900, 900, subject=(0.2, 0.8))
+    twin = dam_services.asset_create(file=SimpleUploadedFile("twin.jpg", FIRST))
+    assert Resemblance.objects.filter(asset=processed, other=twin).exists()
+    _replace(editor, processed, SimpleUploadedFile("second.jpg", second))
+    asset = Asset.objects.get(pk=processed.pk)
+    expected = dam_services.image_hasher(SimpleUploadedFile("x.jpg", second), max_pixels=None)
+    assert asset.image_hash == hamming.to_signed(expected)
+    assert not Resemblance.objects.filter(asset=processed, other=twin).exists()
+    assert not Resemblance.objects.filter(asset=twin, other=processed).exists()
+
+
 def test_empty_fields_are_filled_from_the_new_file_and_said(processed, editor, monkeypatch):
     class Found:  # what a photo's IPTC says
         headline, caption, creator, credit, copyright = "Pier", "From the file", "A. N.", "", ""
