@@ -48,16 +48,17 @@ class Candidate:
     hashed: Asset | None = None
 
 
-def candidate_read(*, asset: Asset, file: File) -> Candidate:
+def candidate_read(*, asset: Asset, file: File, name: str = "") -> Candidate:
     """Check ``file`` as an upload is checked (type, size, pixel count, a damaged
-    header) and read what it says; raises ValidationError naming the file and the
-    problem, also when its bytes are the asset's current original. Writes nothing."""
-    name = Path(file.name or "upload").name[:255]
+    header) and read what it says; raises ValidationError naming the file (``name``,
+    else its own) and the problem, also when its bytes are the asset's current
+    original. Writes nothing."""
+    name = name or Path(file.name or "upload").name[:255]
     info = services.asset_check(file=file)
     digest = services._sha256(file)
     if digest == asset.sha256:
-        raise ValidationError(f"{name}: this file is identical to the asset's current "
-                              "original; there is nothing to replace.")
+        raise ValidationError(f"{name}: identical to the asset's current original; there "
+                              "is nothing to replace.")
     fmt = info.format.lower()
     scratch = Asset(original_filename=name, sha256=digest, title="", alt_text="")
     keywords = services._metadata_fill(scratch, file, keep_title=False)
@@ -79,7 +80,8 @@ def metadata_snapshot(asset: Asset) -> dict:
 
 def candidate_from_version(*, asset: Asset, version: AssetVersion, file: File) -> Candidate:
     """``candidate_read`` of a version's ``file`` (open), filling from its snapshot."""
-    candidate = candidate_read(asset=asset, file=file)
+    candidate = candidate_read(asset=asset, file=file,
+                               name=f"Version {version.number} ({version.original_filename})")
     candidate.filename = version.original_filename
     snapshot = version.metadata
     candidate.described = {n: snapshot.get(n, "") for n in DESCRIBED}

@@ -296,7 +296,7 @@ def test_a_replacement_sends_asset_replaced(processed, editor):
     (SimpleUploadedFile("notes.txt", b"not a photo at all" * 10), "notes.txt"),
     (SimpleUploadedFile("cut.jpg", make_photo(1200, 800)[:300]), "cut.jpg"),
     (SimpleUploadedFile("empty.jpg", b""), "empty"),
-    (SimpleUploadedFile("same.jpg", FIRST), "identical to the asset's current original"),
+    (SimpleUploadedFile("same.jpg", FIRST), "same.jpg: identical to the asset's current"),
 ])
 def test_a_bad_file_is_refused_and_changes_nothing(processed, editor, upload, says):
     before, files = Asset.objects.get(pk=processed.pk), _stored()
@@ -364,3 +364,15 @@ def test_who_may_replace_restore_and_download(processed, users, django_user_mode
         assert _client().get(url).status_code == 401
     assert _client(users["editor"]).post(
         reverse("api-asset-version-restore", args=[processed.uid, 7])).status_code == 404
+
+
+def test_restoring_the_current_file_is_refused(processed, editor):
+    second = make_photo(1200, 800, subject=(0.2, 0.2))
+    _replace(editor, processed, SimpleUploadedFile("second.jpg", second))
+    restore = lambda n: _client(editor).post(  # noqa: E731
+        reverse("api-asset-version-restore", args=[processed.uid, n]))
+    assert restore(1).status_code == 202  # now version 2 holds second.jpg
+    _replace(editor, processed, SimpleUploadedFile("second-again.jpg", second))  # version 3
+    body = restore(2).json()
+    assert body["error"] == ("Version 2 (second.jpg): identical to the asset's current "
+                             "original; there is nothing to replace.")
