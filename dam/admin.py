@@ -5,7 +5,7 @@ from treebeard.admin import TreeAdmin
 from treebeard.forms import movenodeform_factory
 
 from . import services
-from .models import Asset, Collection, CollectionGrant, Licence
+from .models import Asset, AssetVersion, Collection, CollectionGrant, Licence
 
 
 class AssetAddForm(forms.ModelForm):
@@ -19,8 +19,20 @@ class AssetAddForm(forms.ModelForm):
         return file
 
 
+class AssetVersionInline(admin.TabularInline):
+    """The asset's previous originals, read only: restoring is the API's (one door)."""
+    model = AssetVersion
+    extra, can_delete = 0, False
+    fields = readonly_fields = ("number", "original_filename", "width", "height", "sha256",
+                                "created_at", "created_by")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Asset)
 class AssetAdmin(admin.ModelAdmin):
+    inlines = [AssetVersionInline]
     list_display = ("title", "thumbnail", "original_filename", "width", "height", "status",
                     "created_at")
     list_filter = ("status", "collection", "format", "created_at")

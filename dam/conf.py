@@ -17,6 +17,9 @@ DEFAULTS = {
     "MAX_UPLOAD_BYTES": 200 * 1024 * 1024,
     # Where originals are written inside the private storage.
     "ORIGINALS_PREFIX": "originals",
+    # Where an asset's previous originals (replaced files, dam.versions) are kept inside
+    # the private storage: <prefix>/<asset uid>/<sha256>.<ext>.
+    "VERSIONS_PREFIX": "versions",
     # Assets per page in the library grid.
     "PAGE_SIZE": 24,
     # The Snowball stemmer of search (dam.search.text): "english", "german", "french"...

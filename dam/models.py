@@ -264,3 +264,43 @@ class Usage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.asset} on {self.url}"
+
+
+def version_upload_to(version: "AssetVersion", filename: str) -> str:
+    """A previous original, under its asset and its checksum: one file per distinct
+    content of an asset, whatever how often it was replaced and restored."""
+    ext = (version.format or "bin").lower()
+    return f"{dam_setting('VERSIONS_PREFIX')}/{version.asset.uid}/{version.sha256}.{ext}"
+
+
+class AssetVersion(models.Model):
+    """An asset's previous original, kept when an editor replaced it (``dam.versions``),
+    private like every original, and what restoring it needs: the description and the
+    editor's decisions as they were (``metadata``, ``decisions``: JSON snapshots).
+    ``asset.versions.all()`` with ``file`` is everything it holds in storage."""
+
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField(help_text="1, 2, ... per asset, oldest first.")
+    file = models.FileField(upload_to=version_upload_to, max_length=255,
+                            storage=get_private_storage)
+    original_filename = models.CharField(max_length=255)
+    format = models.CharField(max_length=16)
+    sha256 = models.CharField(max_length=64)
+    size_bytes = models.PositiveBigIntegerField()
+    width = models.PositiveIntegerField(help_text="Pixels, after EXIF orientation.")
+    height = models.PositiveIntegerField(help_text="Pixels, after EXIF orientation.")
+    metadata = models.JSONField(default=dict, blank=True,
+                                help_text="The asset's description then, keywords included.")
+    decisions = models.JSONField(default=dict, blank=True,
+                                 help_text="The focal point and crops then (normalised 0-1).")
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [models.UniqueConstraint(fields=["asset", "number"],
+                                               name="unique_asset_version")]
+
+    def __str__(self) -> str:
+        return f"{self.asset} · version {self.number}"

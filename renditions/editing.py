@@ -13,7 +13,7 @@ from django.utils import timezone
 from dam.models import Asset
 from dam.services import asset_enqueue
 
-from . import describing, signals
+from . import describing, replacing, signals
 from .derive import engine_analysis, rendition_key
 from .engine import pipeline
 from .engine.geometry import PxBox
@@ -116,7 +116,8 @@ def review_set(*, asset: Asset, profile: RenditionProfile, review: str, user) ->
 
 #: The ``dam.roles`` action that undoing an event of each kind takes.
 REVERT_ACTIONS = {EditEvent.Kind.FOCAL: "edit", EditEvent.Kind.CROP: "edit",
-                  EditEvent.Kind.REVIEW: "review", EditEvent.Kind.METADATA: "edit_metadata"}
+                  EditEvent.Kind.REVIEW: "review", EditEvent.Kind.METADATA: "edit_metadata",
+                  EditEvent.Kind.FILE: "edit_metadata"}
 
 
 def revert_action(event: EditEvent) -> str:
@@ -133,6 +134,11 @@ def edit_revert(*, event: EditEvent, user) -> None:
         before = event.before
         point = None if before["origin"] == "auto" else (before["x"], before["y"])
         focal_set(asset=event.asset, point=point, user=user)
+    elif event.kind == EditEvent.Kind.FILE:  # undo a replacement: restore what it kept
+        version = event.asset.versions.filter(number=(event.before or {}).get("version")).first()
+        if version is None:
+            raise ValidationError("The version this replacement kept no longer exists.")
+        replacing.version_restore(version=version, user=user)
     elif event.kind == EditEvent.Kind.CROP:
         crop_set(asset=event.asset, profile=event.profile, box=event.before, user=user)
     else:

@@ -24,7 +24,7 @@ from dam.conf import dam_setting
 from dam.models import Asset
 from dam.storage import store_content_addressed
 
-from . import delivery, derive, rights
+from . import delivery, derive, rights, selectors
 from .conf import setting
 from .engine import pipeline, printing, rendering
 from .models import CropDecision, Frame, Rendition
@@ -73,8 +73,13 @@ def frame_ensure(*, asset: Asset, width: int, height: int, fmt: str,
                                                        plan.content, compose.pad, press))
 
 
-def variant_ensure(*, rendition: Rendition, width: int, fmt: str) -> Frame:
-    """The rendition's crop at ``width`` px in ``fmt``, stored, made if missing."""
+def variant_ensure(*, rendition: Rendition, width: int, fmt: str) -> Frame | Rendition:
+    """The rendition's crop at ``width`` px in ``fmt``, stored, made if missing.
+
+    A rendition made from an earlier original (the file was replaced, processing not
+    done yet) has a crop in that original's pixels: rather than cut the new file with
+    it, the rendition itself stands in (its own width and format) until it is remade.
+    """
     profile = rendition.profile
     spec = f"{profile.slug}@{width}.{fmt}"
     # The current metadata, which a rendition not yet remade after an edit lacks.
@@ -83,6 +88,8 @@ def variant_ensure(*, rendition: Rendition, width: int, fmt: str) -> Frame:
     found = Frame.objects.filter(asset_id=rendition.asset_id, spec=spec, key=key).first()
     if found:
         return found
+    if selectors.rendition_stale(rendition):
+        return rendition
     size = (width, delivery.variant_height(rendition, width))
     content = None
     if rendition.content:  # padded: the crop's place, scaled to this width

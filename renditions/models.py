@@ -321,6 +321,7 @@ class EditEvent(models.Model):
         REVIEW = "review", "Review"
         METADATA = "metadata", "Description"
         TRASH = "trash", "Trash"  # before/after: whether it is in the trash
+        FILE = "file", "File replaced"
 
     asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="edits")
     profile = models.ForeignKey(RenditionProfile, null=True, blank=True,

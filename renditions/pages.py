@@ -176,6 +176,7 @@ def asset_detail(request, uid):
         "asset": asset, "can": roles.Can(request.user, asset.collection), "renditions": renditions.order_by("profile__slug"),
         "profiles": selectors.profile_cards(asset=asset),
         "edits": _history(asset),
+        "versions": asset.versions.select_related("created_by"),
         "low_confidence": confidence.LOW_CONFIDENCE,
         "metadata": _metadata_rows(asset),
         "metadata_form": _metadata_form(asset),

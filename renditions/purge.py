@@ -21,7 +21,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from dam.conf import dam_setting
-from dam.models import Asset
+from dam.models import Asset, AssetVersion
 from dam.storage import private_storage
 
 from . import rights, signals
@@ -36,6 +36,7 @@ FILE_FIELDS = [
     (Analysis, "map_file", "asset_id", False),  # the saliency map (private)
     (Rendition, "file", "asset_id", True),      # renditions (public)
     (Frame, "file", "asset_id", True),          # frames, srcset widths, formats (public)
+    (AssetVersion, "file", "asset_id", False),  # earlier originals (private)
 ]
 
 

@@ -6,7 +6,7 @@ from django.db.models import (Case, CharField, Count, Exists, OuterRef, Prefetch
 
 from dam import selectors as dam_selectors
 from dam import usages
-from dam.models import Asset, Resemblance
+from dam.models import Asset, AssetVersion, Resemblance
 
 from . import delivery
 from .derive import decided_boxes, engine_analysis, plan_profile, rendition_key
@@ -37,6 +37,13 @@ def rendition_current(*, asset: Asset | None = None, asset_uid=None,
     else:
         found = found.filter(asset=asset)
     return found.order_by("-created_at", "-id").first()
+
+
+def rendition_stale(rendition: Rendition) -> bool:
+    """Whether ``rendition`` was made from an earlier original: the asset's file was
+    replaced (a version kept) after it was made, and processing has not replaced it yet."""
+    return AssetVersion.objects.filter(asset_id=rendition.asset_id,
+                                       created_at__gt=rendition.created_at).exists()
 
 
 def assets_described(assets: QuerySet[Asset]) -> QuerySet[Asset]:

@@ -210,6 +210,9 @@ def analysis_ensure(*, asset: Asset) -> tuple[Analysis, pipeline.ImageAnalysis]:
         fx, fy = pipeline.auto_focal(result)
         values.update(focal_x=fx, focal_y=fy, focal_origin=Analysis.Origin.AUTO)
     obj, _ = Analysis.objects.update_or_create(asset=asset, defaults=values)
+    if existing and existing.map_file.name not in ("", values["map_file"]):
+        superseded = existing.map_file  # another picture's map (a replaced file)
+        transaction.on_commit(lambda: superseded.storage.delete(superseded.name))
     return obj, result
 
 

@@ -22,6 +22,12 @@ crop_reviewed = Signal()
 #: ``renditions_updated`` once the new files are made.
 asset_described = Signal()
 
+#: An editor replaced an asset's original, or restored a previous one
+#: (``renditions.replacing``): ``asset_id``, ``version`` (the number the previous
+#: original was kept under), ``restored_from`` (the version restored, or None). Its
+#: renditions are remade: ``renditions_updated`` follows once they are.
+asset_replaced = Signal()
+
 #: An asset's rights state changed and its files were withheld or restored
 #: (``renditions.rights``): ``asset_id``, ``before`` and ``after`` ("ok",
 #: "embargoed", "expired", "trashed"; see ``dam.rights``).

@@ -19,6 +19,8 @@ class WebhooksConfig(AppConfig):
                                       dispatch_uid="webhooks.crop_reviewed")
         signals.asset_described.connect(receivers.on_asset_described,
                                         dispatch_uid="webhooks.asset_described")
+        signals.asset_replaced.connect(receivers.on_asset_replaced,
+                                       dispatch_uid="webhooks.asset_replaced")
         signals.rights_changed.connect(receivers.on_rights_changed,
                                        dispatch_uid="webhooks.rights_changed")
         signals.asset_purging.connect(receivers.on_asset_purging,

@@ -22,6 +22,8 @@ class Event(models.TextChoices):
     ASSET_DELETED = "asset.deleted", "Deleted (in the trash): take the asset down, purge CDNs"
     ASSET_RESTORED = "asset.restored", "Restored from the trash"
     ASSET_PURGED = "asset.purged", "Deleted for good: its id will never answer again"
+    ASSET_REPLACED = ("asset.replaced",
+                      "File replaced or a version restored (same URLs, new pixels)")
 
 
 #: The admin's test delivery; sent to the chosen endpoint whatever it subscribes to.

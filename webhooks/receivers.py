@@ -43,6 +43,15 @@ def on_asset_described(sender, *, changes: dict[int, list[str]], **kwargs) -> No
                       sorted(changes)[:10])
 
 
+def on_asset_replaced(sender, *, asset_id: int, version: int, restored_from: int | None,
+                      **kwargs) -> None:
+    """``asset.replaced``: the asset's URLs now serve pixels of another file (once its
+    renditions are remade: ``renditions.changed`` follows); ``version``: the number
+    the previous file is kept under, ``restored_from``: the version restored, if any."""
+    _create(Event.ASSET_REPLACED, asset_id, {"version": version,
+                                             "restored_from": restored_from})
+
+
 def on_rights_changed(sender, *, asset_id: int, before: str, after: str, **kwargs) -> None:
     """``asset.embargo_lifted`` when an embargoed asset may be delivered, ``asset.expired``
     when its licence ended; each with ``usages``, where sites recorded that they use the

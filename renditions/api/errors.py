@@ -16,7 +16,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from access.services import refusal_record
 
-from .. import editing
+from .. import editing, replacing
 
 
 class Conflict(exceptions.APIException):
@@ -43,7 +43,7 @@ def exception_handler(exc, context):
 
 
 def _as_api_exception(exc):
-    if isinstance(exc, editing.Conflict):
+    if isinstance(exc, (editing.Conflict, replacing.Conflict)):
         return Conflict(" ".join(exc.messages))
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else exc.messages

@@ -5,7 +5,7 @@
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
-from . import bulk, collections, docs, errors, licences, trash, usages, views
+from . import bulk, collections, docs, errors, licences, trash, usages, versions, views
 
 urlpatterns = [
     path("", views.RootView.as_view(), name="api-root"),
@@ -29,6 +29,13 @@ urlpatterns = [
          name="api-asset-usage"),
     path("trash/", trash.TrashListView.as_view(), name="api-trash"),
     path("trash/<uuid:uid>", trash.TrashDetailView.as_view(), name="api-trash-asset"),
+    path("assets/<uuid:uid>/file", versions.FileView.as_view(), name="api-asset-file"),
+    path("assets/<uuid:uid>/versions", versions.VersionListView.as_view(),
+         name="api-asset-versions"),
+    path("assets/<uuid:uid>/versions/<int:number>/restore", versions.VersionRestoreView.as_view(),
+         name="api-asset-version-restore"),
+    path("assets/<uuid:uid>/versions/<int:number>/file", versions.VersionFileView.as_view(),
+         name="api-asset-version-file"),
     path("keywords/", views.KeywordsView.as_view(), name="api-keywords"),
     path("profiles/", views.ProfileListView.as_view(), name="api-profiles"),
     path("collections/", collections.CollectionListView.as_view(), name="api-collections"),

@@ -217,7 +217,9 @@ def test_the_schema_is_openapi_3_and_lists_every_endpoint(client):
         "/api/assets/{uid}/plans", "/api/assets/{uid}/history/{event_id}/revert",
         "/api/assets/bulk", "/api/keywords/", "/api/assets/{uid}/usages",
         "/api/assets/{uid}/usages/{usage_id}", "/api/assets/{uid}/restore", "/api/trash/",
-        "/api/trash/{uid}"}
+        "/api/trash/{uid}", "/api/assets/{uid}/file",
+        "/api/assets/{uid}/versions", "/api/assets/{uid}/versions/{number}/restore",
+        "/api/assets/{uid}/versions/{number}/file"}
     assert {"get", "patch"} <= schema["paths"]["/api/assets/{uid}/"].keys()
     upload = schema["paths"]["/api/assets/"]["post"]
     assert "multipart/form-data" in upload["requestBody"]["content"]

@@ -26,7 +26,7 @@ from dam import urls as dam_urls
 from dam import usages
 from dam import views as dam_views
 from dam.models import Asset
-from renditions import editing, services
+from renditions import editing, replacing, services
 from renditions.models import EditEvent
 from tests.conftest import make_photo
 
@@ -100,6 +100,10 @@ EXPECTED: dict[str, dict[str, dict[str, set[int]]]] = {
     "api-asset-restore": {"GET": API_NOT_ALLOWED, "POST": _api("editor", {404})},  # not in it
     "api-trash": {"GET": _api("editor", {200}), "POST": API_NOT_ALLOWED},
     "api-trash-asset": {"GET": API_NOT_ALLOWED, "DELETE": _api("nobody", set())},  # admins
+    "api-asset-file": {"GET": API_NOT_ALLOWED, "POST": _api("editor", {400})},  # no file
+    "api-asset-versions": {"GET": API_VIEWERS, "POST": API_NOT_ALLOWED},
+    "api-asset-version-restore": {"GET": API_NOT_ALLOWED, "POST": _api("editor", {202})},
+    "api-asset-version-file": {"GET": _api("editor", {200}), "POST": API_NOT_ALLOWED},
     "api-root": {"GET": PUBLIC},  # links only
     "api-schema": {"GET": PUBLIC},
     "api-docs": {"GET": PUBLIC},
@@ -163,12 +167,18 @@ def _client(user, **kwargs) -> Client:
 
 
 def _fillers(asset) -> dict:
-    """Converter values, by (URL name, converter) first, then by converter alone."""
+    """Converter values, by (URL name, converter) first, then by converter alone. The
+    asset's file is replaced first, so it has a version (1) to restore and download; the
+    change reverted is the focal point's (reverting the replacement would restore 1)."""
+    focal_event = EditEvent.objects.filter(asset=asset).latest("pk").pk
+    replacing.asset_replace(asset=asset, user=None, file=SimpleUploadedFile(
+        "second.jpg", make_photo(1200, 800, subject=(0.3, 0.6))))
     return {
         "uid": asset.uid,
         "profile": "hero",
         "width": 320, "height": 180,
-        "event_id": EditEvent.objects.filter(asset=asset).latest("pk").pk,
+        "event_id": focal_event,
+        "number": 1,
         "usage_id": usages.usage_record(asset=asset, url="https://example.com/a",
                                         site="example.com")[0].pk,
         ("dam:original", "name"): asset.file.name,
@@ -220,6 +230,7 @@ def test_a_new_url_fails_the_matrix_until_it_is_given_a_row(settings, monkeypatc
     monkeypatch.setitem(sys.modules, urlconf.__name__, urlconf)
     settings.ROOT_URLCONF = urlconf.__name__
     routes, problems = _routes({"uid": uuid.uuid4(), "profile": "hero", "event_id": 1,
+                                "number": 1,
                                 "usage_id": 1, "name": "x", "width": 1, "height": 1})
     assert problems == ["'new/<int:thing>' (brand-new) has no row in EXPECTED",
                         "brand-new ('new/<int:thing>'): no filler for thing",

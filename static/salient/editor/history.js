@@ -19,6 +19,10 @@ async function revertPost(button, started) {
   const item = button.closest("li[data-kind]");
   const kind = item.dataset.kind;
   await postRevert(button.dataset.url);
+  if (kind === "file") {  // another file: every rendition, the photo and its size change
+    window.location.reload();
+    return;
+  }
   if (kind === "metadata") {
     await revertedMetadata(started);
     return;
