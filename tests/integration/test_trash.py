@@ -5,24 +5,29 @@ every row and file it owned in both storages (checked by walking them), and surv
 a crash; files_orphaned lists and removes what no row names."""
 from __future__ import annotations
 
+import io
 import os
 import time
 from datetime import timedelta
 
 import pytest
+from PIL import Image
 from django.contrib.auth.models import Permission
 from django.core.files.storage import FileSystemStorage, default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
 from taggit.models import TaggedItem
 
 from dam import services as dam_services
 from dam import usages
-from dam.models import Asset, Resemblance, Usage
+from dam.models import Asset, AssetVersion, Resemblance, Usage
 from dam.storage import private_storage
 from renditions import editing, orphans, purge
 from renditions import rights as rights_service
 from renditions.models import Analysis, CropDecision, EditEvent, Frame, Rendition
+from renditions.services import asset_process as assets_process
+from tests.conftest import make_photo
 from tests.integration._api import _client, _error, _upload, asset, no_queue  # noqa: F401
 from tests.integration.test_collections import desk, tree  # noqa: F401 (fixtures)
 from tests.integration.test_rights import T0, _public_urls, clock  # noqa: F401 (fixture)
@@ -184,8 +189,17 @@ def test_the_admin_deletes_to_the_trash(asset, django_user_model, sent):
 # --- Purge -------------------------------------------------------------------------
 
 def _everything(asset, editor):
-    """Give ``asset`` one of every row and file it can own: frames and variants, a
-    focal point and crop, a usage, keywords, a look-alike."""
+    """Give ``asset`` one of every row and file it can own: an earlier version of its
+    file, frames and variants, a focal point and crop, a usage, keywords, a look-alike."""
+    first = asset.file.name
+    replaced = _client(editor).post(
+        reverse("api-asset-file", args=[asset.uid]), format="multipart",
+        data={"file": SimpleUploadedFile("newer.jpg", _recompressed(make_photo(1200, 800)),
+                                         content_type="image/jpeg")})
+    assert replaced.status_code == 202, replaced.content
+    asset.refresh_from_db()
+    assert asset.versions.get().file.name.startswith("versions/") and asset.file.name != first
+    assets_process(asset_id=asset.pk)  # the renditions of the new file
     _public_urls(asset)  # a srcset width, a WebP variant, a signed frame
     asset.refresh_from_db()
     editing.focal_set(asset=asset, point=(0.3, 0.4), user=editor)
@@ -195,9 +209,16 @@ def _everything(asset, editor):
     asset.tags.add("harbour", "storm")
 
 
+def _recompressed(data: bytes) -> bytes:
+    """The same photo saved again at another quality: other bytes, same look."""
+    out = io.BytesIO()
+    Image.open(io.BytesIO(data)).save(out, "JPEG", quality=70)
+    return out.getvalue()
+
+
 def _rows(pk) -> dict[str, int]:
     return {model.__name__: model.objects.filter(**{lookup: pk}).count() for model, lookup in (
-        (Asset, "pk"), (Analysis, "asset_id"), (Rendition, "asset_id"), (Frame, "asset_id"),
+        (Asset, "pk"), (AssetVersion, "asset_id"), (Analysis, "asset_id"), (Rendition, "asset_id"), (Frame, "asset_id"),
         (Usage, "asset_id"), (EditEvent, "asset_id"), (CropDecision, "asset_id"),
         (Resemblance, "asset_id"), (Resemblance, "other_id"), (TaggedItem, "object_id"))}
 
@@ -230,7 +251,7 @@ def test_the_purge_removes_every_row_and_file_after_the_trash_days(
         (id(private_storage), n) for n in _files(private_storage)}
     theirs = {(id(s), n) for s, n in purge.asset_files(asset_id=twin.pk)}
     assert left == {x for x in theirs if x in left} and kept_before <= theirs
-    assert private_storage.exists(processed.file.name)  # the twin's still
+    assert private_storage.exists(twin.file.name)  # the twin's original stays
     assert Delivery.objects.filter(event="asset.purged").count() == 1
     payload = Delivery.objects.get(event="asset.purged").payload
     assert payload["asset"]["id"] == str(processed.uid) and payload["usages"][0]["url"] == PAGES[0]
