@@ -4,7 +4,7 @@ from datetime import datetime
 
 from celery import shared_task
 
-from . import rights, services
+from . import purge, rights, services
 from .conf import setting
 
 
@@ -43,3 +43,9 @@ def apply_rights(asset_ids: list[int] | None = None) -> int:
     """Periodic (Celery beat, every minute), and after an edit of rights dates: withhold
     or restore the files of assets whose embargo lifted or licence ended, and announce it."""
     return len(rights.rights_apply(asset_ids=asset_ids))
+
+
+@shared_task(acks_late=True)
+def purge_cdn(payload: dict) -> None:
+    """A deferred purger's network call (``renditions.purge``); idempotent."""
+    purge.purge_send(payload)

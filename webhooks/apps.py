@@ -21,3 +21,4 @@ class WebhooksConfig(AppConfig):
                                         dispatch_uid="webhooks.asset_described")
         signals.rights_changed.connect(receivers.on_rights_changed,
                                        dispatch_uid="webhooks.rights_changed")
+        signals.cdn_purge.connect(receivers.on_cdn_purge, dispatch_uid="webhooks.cdn_purge")

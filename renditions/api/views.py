@@ -24,7 +24,7 @@ from dam import usages as dam_usages
 from dam.conf import dam_setting
 from dam.models import Asset, Collection
 
-from .. import delivery, describing, editing
+from .. import delivery, describing, editing, responses
 from .. import selectors as rendition_selectors
 from .. import services
 from ..models import EditEvent, RenditionProfile
@@ -200,7 +200,8 @@ class AssetDetailView(APIView):
         asset = rendition_selectors.assets_described(Asset.objects.filter(uid=uid)).first()
         if asset is None:
             raise exceptions.NotFound("No asset with this id.")
-        return Response(s.AssetSerializer(asset, context={"request": request}).data)
+        response = Response(s.AssetSerializer(asset, context={"request": request}).data)
+        return responses.tagged(response, [f"asset-{uid}"])  # purged with its files
 
     @extend_schema(operation_id="assets_update", request=m.MetadataIn,
                    responses={200: s.AssetSerializer, **_errors(400, 401, 403, 404, 415, 429)},

@@ -1,0 +1,124 @@
+"""The stable URLs' cached lookup: what ``/d/<id>/<profile>`` (any ``w``, ``fm``,
+``Accept``) served last time, found again without the database.
+
+An ``Entry`` holds what an answer needs: the stored file's name, its key (the
+ETag), format, size and time, and the asset's rights window (``embargo_until``,
+``expires_at``), which delivery checks against the clock on every hit, so an
+embargo or an expiry takes effect at its exact moment even with a warm cache.
+
+Entries live in the Django cache ``DAM["ORIGIN_CACHE"]`` (the ``default`` alias:
+files under ``var/cache`` in the embedded default, shared by the web processes of
+one machine; Redis when there is one, shared by every machine). Each entry
+carries the *generation* it was made in: a random token per asset and one for
+everything (profiles), fetched with the entry in one ``get_many``. Changing a
+token (``asset_forget``, ``everything_forget``) makes every older entry of the
+asset a miss; no entry is deleted or enumerated. A lost token (evicted, a cache
+flushed) is replaced by a new one, so nothing stale can ever match again.
+A cache that fails is a miss: delivery goes to the database.
+"""
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.core.cache import caches
+
+from .conf import setting
+
+log = logging.getLogger(__name__)
+PREFIX = "salient:origin"
+EVERYTHING = f"{PREFIX}:gen"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What a delivery answer needs, without the database. ``name``: the file's
+    name in the public storage; ``key``: its content key (the ETag); ``size`` in
+    bytes; ``created``: Unix seconds; ``keys``: its surrogate keys."""
+
+    name: str
+    key: str
+    format: str
+    size: int
+    created: float
+    embargo_until: datetime | None
+    expires_at: datetime | None
+    keys: tuple[str, ...]
+    negotiated: bool = False
+
+
+@dataclass(frozen=True)
+class Found:
+    """A lookup's result: the entry (None: a miss) and the generation to store one under."""
+
+    entry: Entry | None
+    generation: tuple[str, str] | None
+
+
+def request_key(uid, profile: str, *, width: str, fmt: str, accepted: str) -> str:
+    """The cache key of one stable-URL request: the asset, the profile, the ``w`` and
+    ``fm`` asked for, and the best format the ``Accept`` header takes ("" for none)."""
+    return f"{PREFIX}:{uid}:{profile}:{width}:{fmt}:{accepted}"
+
+
+def entry_get(uid, key: str) -> Found:
+    """The entry stored under ``key`` if it was made in the asset's current generation."""
+    try:
+        cache = _cache()
+        names = [EVERYTHING, _generation_key(uid), key]
+        got = cache.get_many(names)
+        generation = (got.get(EVERYTHING) or _start(cache, EVERYTHING),
+                      got.get(names[1]) or _start(cache, names[1]))
+    except Exception as exc:  # noqa: BLE001 - any backend's error: a miss
+        log.warning("Origin cache unavailable (%s): answering from the database", exc)
+        return Found(None, None)
+    if None in generation:  # a cache that keeps nothing (DummyCache)
+        return Found(None, None)
+    stored = got.get(key)
+    if stored and stored[0] == generation:
+        return Found(stored[1], generation)
+    return Found(None, generation)
+
+
+def entry_put(key: str, found: Found, entry: Entry) -> None:
+    """Store ``entry`` under ``key`` in the generation ``found`` saw (none: nothing)."""
+    if found.generation is None:
+        return
+    try:
+        _cache().set(key, (found.generation, entry), setting("ORIGIN_CACHE_SECONDS"))
+    except Exception as exc:  # noqa: BLE001
+        log.warning("Origin cache unavailable (%s): entry not stored", exc)
+
+
+def asset_forget(uid) -> None:
+    """Every cached answer of the asset becomes a miss (a new generation)."""
+    _renew(_generation_key(uid))
+
+
+def everything_forget() -> None:
+    """Every cached answer becomes a miss (a profile changed)."""
+    _renew(EVERYTHING)
+
+
+def _renew(name: str) -> None:
+    try:
+        _cache().set(name, secrets.token_hex(8), None)
+    except Exception as exc:  # noqa: BLE001
+        # Entries expire after ORIGIN_CACHE_SECONDS; the rights window is still checked.
+        log.error("Origin cache unavailable (%s): %s not renewed", exc, name)
+
+
+def _start(cache, name: str) -> str:
+    """The generation under ``name``, begun now unless another process just did."""
+    cache.add(name, secrets.token_hex(8), None)
+    return cache.get(name)
+
+
+def _generation_key(uid) -> str:
+    return f"{PREFIX}:gen:{uid}"
+
+
+def _cache():
+    return caches[setting("ORIGIN_CACHE")]
