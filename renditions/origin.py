@@ -15,11 +15,17 @@ token (``asset_forget``, ``everything_forget``) makes every older entry of the
 asset a miss; no entry is deleted or enumerated. A lost token (evicted, a cache
 flushed) is replaced by a new one, so nothing stale can ever match again.
 A cache that fails is a miss: delivery goes to the database.
+
+Each process also keeps the entries it used (``LOCAL_ENTRIES`` at most, least recently
+used out first) with their generation: a hit then reads only the two tokens from
+the shared cache, and an entry of an older generation is never served.
 """
 from __future__ import annotations
 
 import logging
 import secrets
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -30,6 +36,7 @@ from .conf import setting
 log = logging.getLogger(__name__)
 PREFIX = "salient:origin"
 EVERYTHING = f"{PREFIX}:gen"
+LOCAL_ENTRIES = 4096
 
 
 @dataclass(frozen=True)
@@ -67,17 +74,20 @@ def entry_get(uid, key: str) -> Found:
     """The entry stored under ``key`` if it was made in the asset's current generation."""
     try:
         cache = _cache()
-        names = [EVERYTHING, _generation_key(uid), key]
+        names = [EVERYTHING, _generation_key(uid)]
         got = cache.get_many(names)
         generation = (got.get(EVERYTHING) or _start(cache, EVERYTHING),
                       got.get(names[1]) or _start(cache, names[1]))
+        if None in generation:  # a cache that keeps nothing (DummyCache)
+            return Found(None, None)
+        stored = _local.get(key)
+        if not stored or stored[0] != generation:
+            stored = cache.get(key)
     except Exception as exc:  # noqa: BLE001 - any backend's error: a miss
         log.warning("Origin cache unavailable (%s): answering from the database", exc)
         return Found(None, None)
-    if None in generation:  # a cache that keeps nothing (DummyCache)
-        return Found(None, None)
-    stored = got.get(key)
     if stored and stored[0] == generation:
+        _local.put(key, stored)
         return Found(stored[1], generation)
     return Found(None, generation)
 
@@ -86,6 +96,7 @@ def entry_put(key: str, found: Found, entry: Entry) -> None:
     """Store ``entry`` under ``key`` in the generation ``found`` saw (none: nothing)."""
     if found.generation is None:
         return
+    _local.put(key, (found.generation, entry))
     try:
         _cache().set(key, (found.generation, entry), setting("ORIGIN_CACHE_SECONDS"))
     except Exception as exc:  # noqa: BLE001
@@ -122,3 +133,28 @@ def _generation_key(uid) -> str:
 
 def _cache():
     return caches[setting("ORIGIN_CACHE")]
+
+
+class _Local:
+    """The process's own entries, by key, least recently used out first; safe
+    across the threads of one process (gunicorn's gthread)."""
+
+    def __init__(self, size: int):
+        self.size, self.items, self.lock = size, OrderedDict(), threading.Lock()
+
+    def get(self, key: str):
+        with self.lock:
+            found = self.items.get(key)
+            if found is not None:
+                self.items.move_to_end(key)
+            return found
+
+    def put(self, key: str, value) -> None:
+        with self.lock:
+            self.items[key] = value
+            self.items.move_to_end(key)
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+
+
+_local = _Local(LOCAL_ENTRIES)
