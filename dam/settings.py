@@ -317,7 +317,17 @@ def _cache() -> dict:
             "LOCATION": str(VAR_DIR / "cache"), "OPTIONS": {"MAX_ENTRIES": 10_000}}
 
 
-CACHES = {"default": _cache()}
+def _origin_cache() -> dict:
+    """The stable URLs' cached lookup (renditions.origin): the same Redis under its own
+    prefix, else its own folder, so its many entries never push the throttles' out."""
+    cache = _cache()
+    if cache["BACKEND"].endswith("RedisCache"):
+        return {**cache, "KEY_PREFIX": "salient-origin"}
+    return {**cache, "LOCATION": str(VAR_DIR / "cache-origin"),
+            "OPTIONS": {"MAX_ENTRIES": 50_000}}
+
+
+CACHES = {"default": _cache(), "origin": _origin_cache()}
 
 # --- Sign-in policy (django-axes, access; README "Sign-in policy") -------------
 # The sign-in page and the admin's both count. After AXES_FAILURE_LIMIT failures for

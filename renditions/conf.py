@@ -55,7 +55,7 @@ DEFAULTS = {
     "ACCEL_REDIRECT": "",
     # The Django cache alias of the stable URLs' cached lookup, and the seconds an
     # entry lives at most (a change makes it a miss at once anyway).
-    "ORIGIN_CACHE": "default",
+    "ORIGIN_CACHE": "origin",
     "ORIGIN_CACHE_SECONDS": 3600,
     # Dotted path of the callable (or class, made with no arguments) told what to
     # purge from CDNs: renditions.purge.webhook_purger (a cdn.purge webhook event),

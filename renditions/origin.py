@@ -6,9 +6,10 @@ ETag), format, size and time, and the asset's rights window (``embargo_until``,
 ``expires_at``), which delivery checks against the clock on every hit, so an
 embargo or an expiry takes effect at its exact moment even with a warm cache.
 
-Entries live in the Django cache ``DAM["ORIGIN_CACHE"]`` (the ``default`` alias:
-files under ``var/cache`` in the embedded default, shared by the web processes of
-one machine; Redis when there is one, shared by every machine). Each entry
+Entries live in the Django cache ``DAM["ORIGIN_CACHE"]`` (the ``origin`` alias:
+files under ``var/cache-origin`` in the embedded default, shared by the web processes
+of one machine; the Redis of the ``default`` cache when there is one, shared by every
+machine). Each entry
 carries the *generation* it was made in: a random token per asset and one for
 everything (profiles), fetched with the entry in one ``get_many``. Changing a
 token (``asset_forget``, ``everything_forget``) makes every older entry of the
