@@ -79,12 +79,12 @@ def serve(request, entry: Entry, max_age: int) -> HttpResponse:
     cacheable for ``max_age`` seconds at most."""
     url = _storage().url(entry.name)
     if url.startswith(("http://", "https://")):
-        response = _cached(HttpResponseRedirect(url), entry, max_age)
+        response = tagged(_cached(HttpResponseRedirect(url), entry, max_age), entry.keys)
     else:
         response = file_response(request, entry, max_age)
     if entry.negotiated:
         patch_vary_headers(response, ["Accept"])
-    return tagged(response, entry.keys)
+    return response
 
 
 def file_response(request, entry: Entry, max_age: int) -> HttpResponse:
