@@ -45,7 +45,9 @@ def apply_rights(asset_ids: list[int] | None = None) -> int:
     return len(rights.rights_apply(asset_ids=asset_ids))
 
 
-@shared_task(acks_late=True)
+@shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True,
+             retry_backoff_max=600, max_retries=8)
 def purge_cdn(payload: dict) -> None:
-    """A deferred purger's network call (``renditions.purge``); idempotent."""
+    """A deferred purger's network call (``renditions.purge``); idempotent, so a CDN
+    API that fails is asked again with backoff (about an hour in all)."""
     purge.purge_send(payload)

@@ -19,7 +19,8 @@ from PIL import Image
 from dam.models import Asset
 from renditions import delivery, editing, origin, purge, responses, services
 from renditions.models import Frame, RenditionProfile
-from tests.integration._api import _client, no_queue  # noqa: F401  (fixture)
+from tests.integration._api import no_queue  # noqa: F401  (fixture)
+from tests.integration.conftest import wait_for
 from tests.integration.test_rights import T0, Clock, _patch
 from tests.integration.test_webhooks import sent  # noqa: F401  (tasks captured: fixture)
 from webhooks.models import Delivery, Endpoint
@@ -309,6 +310,14 @@ def test_a_deferred_purger_runs_in_a_task(processed, settings, sent):
     json.dumps(payload)  # what the broker carries
     purge.purge_send(payload)
     assert PURGES == [made]
+    PURGES.clear()
+
+
+def test_a_deferred_purger_runs_on_a_live_worker(processed, settings, live_worker):
+    settings.DAM = {**settings.DAM, "PURGER": "tests.integration.test_origin.Deferred"}
+    PURGES.clear()
+    made = purge.asset_purge(asset_id=processed.pk, reason="deleted")
+    assert wait_for(lambda: PURGES, timeout=60) == [made]
     PURGES.clear()
 
 
