@@ -44,6 +44,12 @@ def origin_errors(configured: dict) -> list:
     if configured["ORIGIN_CACHE"] not in settings.CACHES:
         errors.append(Error(f"DAM['ORIGIN_CACHE'] names no cache in CACHES: "
                             f"{configured['ORIGIN_CACHE']!r}.", id="renditions.E007"))
+    elif "locmem" in settings.CACHES[configured["ORIGIN_CACHE"]]["BACKEND"].lower():
+        errors.append(Warning(
+            "DAM['ORIGIN_CACHE'] is a per-process cache: a change made by a worker or another "
+            "web process is not seen, and stable URLs keep answering the old file.",
+            hint="Use a file-based or Redis cache shared by every process.",
+            id="renditions.W009"))
     try:
         import_string(configured["PURGER"])
     except ImportError as exc:

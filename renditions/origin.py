@@ -81,16 +81,24 @@ def entry_get(uid, key: str) -> Found:
                       got.get(names[1]) or _start(cache, names[1]))
         if None in generation:  # a cache that keeps nothing (DummyCache)
             return Found(None, None)
-        stored = _local.get(key)
-        if not stored or stored[0] != generation:
-            stored = cache.get(key)
     except Exception as exc:  # noqa: BLE001 - any backend's error: a miss
         log.warning("Origin cache unavailable (%s): answering from the database", exc)
         return Found(None, None)
-    if stored and stored[0] == generation:
+    stored = _local.get(key)
+    if not stored or stored[0] != generation:
+        stored = _shared(cache, key)
+    if isinstance(stored, tuple) and stored[0] == generation:
         _local.put(key, stored)
         return Found(stored[1], generation)
     return Found(None, generation)
+
+
+def _shared(cache, key: str):
+    try:
+        return cache.get(key)
+    except Exception as exc:  # noqa: BLE001 - e.g. an entry of an older Entry: replaced
+        log.warning("Origin cache entry %s unreadable (%s): a miss", key, exc)
+        return None
 
 
 def entry_put(key: str, found: Found, entry: Entry) -> None:

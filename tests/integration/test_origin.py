@@ -361,3 +361,23 @@ def test_the_entry_carries_what_a_hit_needs(processed):
     entry = responses.entry_of(hero, processed)
     assert (entry.name, entry.key, entry.format) == (hero.file.name, hero.key, "jpeg")
     assert entry.keys == origin.Entry(**{**entry.__dict__}).keys
+
+
+def test_a_per_process_origin_cache_is_warned_of(settings):
+    settings.CACHES = {**settings.CACHES, "local": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.DAM = {**settings.DAM, "ORIGIN_CACHE": "local"}
+    assert "renditions.W009" in {e.id for e in run_checks()}
+
+
+def test_an_unreadable_entry_is_a_miss_and_replaced(processed, client, settings):
+    from django.core.cache import caches
+
+    url = _stable(processed)
+    key = origin.request_key(processed.uid, "hero", width="", fmt="", accepted="")
+    client.get(url)
+    origin._local.items.clear()
+    caches["origin"].set(key, 42)  # not an entry of this version
+    assert client.get(url).status_code == 200
+    origin._local.items.clear()
+    assert origin.entry_get(processed.uid, key).entry is not None  # stored again
