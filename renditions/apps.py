@@ -9,7 +9,7 @@ class RenditionsConfig(AppConfig):
         from dam import conf, services, signals
 
         from . import checks, describing, enqueue  # noqa: F401  (checks: the system checks)
-        from . import purge, rights
+        from . import cdn, rights
         from . import signals as rendition_signals
         from .conf import DEFAULTS
         from .engine import metadata
@@ -28,4 +28,4 @@ class RenditionsConfig(AppConfig):
                                         dispatch_uid="renditions.sweep")
         rendition_signals.renditions_updated.connect(rights.on_renditions_updated,
                                                      dispatch_uid="renditions.rights")
-        purge.connect()  # CDN purges and the cached lookup's invalidation
+        cdn.connect()  # CDN purges and the cached lookup's invalidation

@@ -31,7 +31,7 @@ def check_renditions_settings(app_configs, **kwargs):
 
 
 def origin_errors(configured: dict) -> list:
-    """The origin's keys (renditions.origin, responses, purge)."""
+    """The origin's keys (renditions.origin, responses, cdn)."""
     errors = [Error(f"DAM['{name}'] must be an integer of 0 or more.", id="renditions.E005")
               for name in ("STABLE_MAX_AGE", "STABLE_S_MAXAGE", "STALE_WHILE_REVALIDATE",
                            "ORIGIN_CACHE_SECONDS")

@@ -42,7 +42,7 @@ DEFAULTS = {
     "FRAME_MAX_SIDE": 4096,
     # Encoder quality (1-100) of frames that no profile describes.
     "FRAME_QUALITY": 80,
-    # The origin (renditions.origin, renditions.responses, renditions.purge).
+    # The origin (renditions.origin, renditions.responses, renditions.cdn).
     # Seconds browsers keep a stable or frame URL's answer (Cache-Control max-age).
     "STABLE_MAX_AGE": 60,
     # Seconds a CDN keeps it (s-maxage), and may serve it stale while it fetches it
@@ -58,9 +58,9 @@ DEFAULTS = {
     "ORIGIN_CACHE": "origin",
     "ORIGIN_CACHE_SECONDS": 3600,
     # Dotted path of the callable (or class, made with no arguments) told what to
-    # purge from CDNs: renditions.purge.webhook_purger (a cdn.purge webhook event),
-    # renditions.purge.logging_purger, or your own (README "An origin for a CDN").
-    "PURGER": "renditions.purge.webhook_purger",
+    # purge from CDNs: renditions.cdn.webhook_purger (a cdn.purge webhook event),
+    # renditions.cdn.logging_purger, or your own (README "An origin for a CDN").
+    "PURGER": "renditions.cdn.webhook_purger",
 }
 
 

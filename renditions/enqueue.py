@@ -59,7 +59,7 @@ def rights(asset_ids: list[int]) -> None:
 
 
 def cdn_purge(payload: dict) -> None:
-    """Hand a purge (``renditions.purge.Purge`` as a dict) to a deferred purger's task
+    """Hand a purge (``renditions.cdn.Purge`` as a dict) to a deferred purger's task
     once the transaction commits; with the broker down it is logged and lost (CDNs
     then keep the answers until their s-maxage ends)."""
     def send():

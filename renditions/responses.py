@@ -6,7 +6,7 @@ with its caching headers and surrogate keys.
 Caching (``DAM`` keys, ``renditions/conf.py``): stable and frame URLs say
 ``public, max-age=STABLE_MAX_AGE``, plus ``s-maxage=STABLE_S_MAXAGE`` and
 ``stale-while-revalidate=STALE_WHILE_REVALIDATE`` where set (for a CDN that
-purges: ``renditions.purge``); a file's own URL is kept a year, ``immutable``
+purges: ``renditions.cdn``); a file's own URL is kept a year, ``immutable``
 only for an asset without rights dates. Every lifetime is capped at the seconds
 left until the asset's expiry, with ``Expires`` at the same moment, and
 ``stale-while-revalidate`` is left out while an expiry is set, so no cache keeps

@@ -27,7 +27,7 @@ asset_described = Signal()
 #: "embargoed", "expired"; see ``dam.rights``).
 rights_changed = Signal()
 
-#: CDNs should drop an asset's answers (``renditions.purge.webhook_purger``, the
+#: CDNs should drop an asset's answers (``renditions.cdn.webhook_purger``, the
 #: default purger): ``purge``, a dict with ``asset`` (its id), ``keys`` (surrogate
 #: keys), ``urls`` and ``reason``. Sent once the change committed.
 cdn_purge = Signal()

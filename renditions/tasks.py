@@ -4,7 +4,7 @@ from datetime import datetime
 
 from celery import shared_task
 
-from . import purge, rights, services
+from . import cdn, rights, services
 from .conf import setting
 
 
@@ -48,6 +48,6 @@ def apply_rights(asset_ids: list[int] | None = None) -> int:
 @shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True,
              retry_backoff_max=600, max_retries=8)
 def purge_cdn(payload: dict) -> None:
-    """A deferred purger's network call (``renditions.purge``); idempotent, so a CDN
+    """A deferred purger's network call (``renditions.cdn``); idempotent, so a CDN
     API that fails is asked again with backoff (about an hour in all)."""
-    purge.purge_send(payload)
+    cdn.purge_send(payload)

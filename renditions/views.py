@@ -8,7 +8,7 @@ Only renditions and frames are public here; originals and saliency maps never ar
 Rights (``dam.rights``): every URL here answers 410 Gone with one plain line while
 the asset is under embargo or after its licence ended, and no answer lets a cache
 keep a file past the asset's expiry (``renditions.responses``). Every answer
-carries surrogate keys (``Surrogate-Key``, ``Cache-Tag``) that ``renditions.purge``
+carries surrogate keys (``Surrogate-Key``, ``Cache-Tag``) that ``renditions.cdn``
 names when the asset changes.
 """
 from __future__ import annotations

@@ -17,7 +17,7 @@ from django.utils import timezone
 from PIL import Image
 
 from dam.models import Asset
-from renditions import delivery, editing, origin, purge, responses, services
+from renditions import cdn, delivery, editing, origin, responses, services
 from renditions.models import Frame, RenditionProfile
 from tests.integration._api import no_queue  # noqa: F401  (fixture)
 from tests.integration.conftest import wait_for
@@ -27,10 +27,10 @@ from webhooks.models import Delivery, Endpoint
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-PURGES: list[purge.Purge] = []
+PURGES: list[cdn.Purge] = []
 
 
-def record(purged: purge.Purge) -> None:
+def record(purged: cdn.Purge) -> None:
     """The test purger (DAM["PURGER"] = "tests.integration.test_origin.record")."""
     PURGES.append(purged)
 
@@ -40,7 +40,7 @@ class Deferred:
 
     deferred = True
 
-    def __call__(self, purged: purge.Purge) -> None:
+    def __call__(self, purged: cdn.Purge) -> None:
         PURGES.append(purged)
 
 
@@ -262,7 +262,7 @@ def test_without_accel_redirect_no_such_header(processed, client):
 def test_the_purge_names_the_asset_key_and_its_urls(processed, recorded, settings):
     settings.SALIENT_PUBLIC_URL = "https://dam.example.com"
     with transaction.atomic():
-        made = purge.asset_purge(asset_id=processed.pk, reason="rights")
+        made = cdn.asset_purge(asset_id=processed.pk, reason="rights")
         assert recorded == []  # on commit only
     assert recorded == [made]
     assert made.keys == [f"asset-{processed.uid}"] and made.asset == str(processed.uid)
@@ -275,7 +275,7 @@ def test_the_purge_names_the_asset_key_and_its_urls(processed, recorded, setting
 
 def test_a_rolled_back_change_purges_nothing(processed, recorded):
     with pytest.raises(RuntimeError), transaction.atomic():
-        purge.asset_purge(asset_id=processed.pk, reason="renditions")
+        cdn.asset_purge(asset_id=processed.pk, reason="renditions")
         raise RuntimeError("rolled back")
     assert recorded == []
 
@@ -304,11 +304,11 @@ def test_the_rights_beat_purges_each_change(processed, recorded, clock, sent):
 def test_a_deferred_purger_runs_in_a_task(processed, settings, sent):
     settings.DAM = {**settings.DAM, "PURGER": "tests.integration.test_origin.Deferred"}
     PURGES.clear()
-    made = purge.asset_purge(asset_id=processed.pk, reason="renditions")
+    made = cdn.asset_purge(asset_id=processed.pk, reason="renditions")
     assert PURGES == []
     [(name, payload)] = [call for call in sent if call[0] == "renditions.tasks.purge_cdn"]
     json.dumps(payload)  # what the broker carries
-    purge.purge_send(payload)
+    cdn.purge_send(payload)
     assert PURGES == [made]
     PURGES.clear()
 
@@ -316,7 +316,7 @@ def test_a_deferred_purger_runs_in_a_task(processed, settings, sent):
 def test_a_deferred_purger_runs_on_a_live_worker(processed, settings, live_worker):
     settings.DAM = {**settings.DAM, "PURGER": "tests.integration.test_origin.Deferred"}
     PURGES.clear()
-    made = purge.asset_purge(asset_id=processed.pk, reason="deleted")
+    made = cdn.asset_purge(asset_id=processed.pk, reason="deleted")
     assert wait_for(lambda: PURGES, timeout=60) == [made]
     PURGES.clear()
 
@@ -324,7 +324,7 @@ def test_a_deferred_purger_runs_on_a_live_worker(processed, settings, live_worke
 def test_the_default_purger_is_an_opt_in_webhook_event(processed, sent):
     wants = Endpoint.objects.create(url="https://cdn.test/purge", events=["cdn.purge"])
     Endpoint.objects.create(url="https://site.test/hook")  # every event but the opt-in ones
-    made = purge.asset_purge(asset_id=processed.pk, reason="rights")
+    made = cdn.asset_purge(asset_id=processed.pk, reason="rights")
     [delivered] = Delivery.objects.filter(event="cdn.purge")
     assert delivered.endpoint == wants
     assert delivered.payload["purge"] == {"asset": made.asset, "keys": made.keys,
@@ -332,15 +332,15 @@ def test_the_default_purger_is_an_opt_in_webhook_event(processed, sent):
 
 
 def test_the_logging_purger_logs(processed, settings, caplog):
-    settings.DAM = {**settings.DAM, "PURGER": "renditions.purge.logging_purger"}
-    with caplog.at_level("INFO", logger="renditions.purge"):
-        purge.asset_purge(asset_id=processed.pk, reason="renditions")
+    settings.DAM = {**settings.DAM, "PURGER": "renditions.cdn.logging_purger"}
+    with caplog.at_level("INFO", logger="renditions.cdn"):
+        cdn.asset_purge(asset_id=processed.pk, reason="renditions")
     assert f"asset-{processed.uid}" in caplog.text
 
 
 def test_an_unknown_reason_is_refused(processed):
     with pytest.raises(ValueError):
-        purge.asset_purge(asset_id=processed.pk, reason="whim")
+        cdn.asset_purge(asset_id=processed.pk, reason="whim")
 
 
 # --- Settings --------------------------------------------------------------------------------

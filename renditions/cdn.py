@@ -139,10 +139,10 @@ def on_profile_changed(sender, **kwargs) -> None:
 
 
 def connect() -> None:
-    signals.renditions_updated.connect(on_renditions_updated, dispatch_uid="renditions.purge")
-    signals.rights_changed.connect(on_rights_changed, dispatch_uid="renditions.purge")
-    pre_delete.connect(on_asset_deleted, sender=Asset, dispatch_uid="renditions.purge")
-    post_save.connect(on_asset_saved, sender=Asset, dispatch_uid="renditions.purge")
+    signals.renditions_updated.connect(on_renditions_updated, dispatch_uid="renditions.cdn")
+    signals.rights_changed.connect(on_rights_changed, dispatch_uid="renditions.cdn")
+    pre_delete.connect(on_asset_deleted, sender=Asset, dispatch_uid="renditions.cdn")
+    post_save.connect(on_asset_saved, sender=Asset, dispatch_uid="renditions.cdn")
     for signal in (post_save, post_delete):
         signal.connect(on_profile_changed, sender=RenditionProfile,
-                       dispatch_uid="renditions.purge.profile")
+                       dispatch_uid="renditions.cdn.profile")
