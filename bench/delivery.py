@@ -7,9 +7,11 @@
    same size from the same 12 MP file. Salient analyses nothing at request time
    (the map was stored at upload); libvips computes its attention crop.
 2. **A cached rendition through the stable URL** under gunicorn as
-   ``manage.py serve`` starts it (gthread, 2 workers x 4 threads, DEBUG off):
-   requests per second from wrk on loopback, side by side with nginx serving the
-   same file statically, in one run.
+   ``manage.py serve`` starts it (gthread, 2 workers x 4 threads, DEBUG off), the
+   lookup warm (``renditions.origin``): requests per second and p50/p99 latency from
+   wrk on loopback, side by side with nginx serving the same file statically, and
+   with nginx in front of gunicorn sending the bytes by ``X-Accel-Redirect``
+   (``DAM["ACCEL_REDIRECT"]``, the README's recipe), in one run.
 
 Runs the embedded default in a fresh ``SALIENT_VAR_DIR`` (SQLite, local files);
 the asset is processed in this process before anything is timed.
@@ -25,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import types
 from pathlib import Path
 
 from . import ROOT, SHARED, machine_line, markdown_table, write_report
@@ -115,10 +118,11 @@ def frame_table(asset, photo: Path, repeats: int) -> str:
 # -- the stable URL under load ------------------------------------------------------
 
 @contextlib.contextmanager
-def gunicorn(var_dir: Path):
+def gunicorn(var_dir: Path, accel: str = ""):
     port = _free_port()
-    env = {**os.environ, "SALIENT_VAR_DIR": str(var_dir), "SALIENT_HTTPS": "0"}
-    log = (var_dir / "gunicorn.log").open("w")
+    env = {**os.environ, "SALIENT_VAR_DIR": str(var_dir), "SALIENT_HTTPS": "0",
+           "SALIENT_ACCEL_REDIRECT": accel}
+    log = (var_dir / f"gunicorn{'-accel' * bool(accel)}.log").open("w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "dam.wsgi:application", "--bind",
          f"127.0.0.1:{port}", "--workers", "2", "--threads", "4", "--worker-class", "gthread",
@@ -133,23 +137,57 @@ def gunicorn(var_dir: Path):
         log.close()
 
 
+ACCEL = "/_protected/"
+
+
+def accel_server(port: int, media: Path, upstream: str) -> str:
+    """The README's recipe: nginx in front of Salient, files by X-Accel-Redirect."""
+    return f"""
+  server {{
+    listen 127.0.0.1:{port};
+    location {ACCEL} {{
+      internal;
+      alias {media}/;
+      etag off;
+      add_header ETag $upstream_http_etag;
+      add_header Surrogate-Key $upstream_http_surrogate_key;
+      add_header Cache-Tag $upstream_http_cache_tag;
+      add_header Vary $upstream_http_vary;
+      add_header X-Content-Type-Options nosniff;
+    }}
+    location / {{
+      proxy_pass {upstream};
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Host $http_host;
+    }}
+  }}"""
+
+
 @contextlib.contextmanager
-def nginx(root: Path, work: Path):
-    port = _free_port()
+def nginx(root: Path, work: Path, upstream: str | None = None):
+    """nginx serving ``root`` statically (``yield``s its URL), and with an
+    ``upstream`` also the X-Accel-Redirect front of it (the URL of that: ``.accel``)."""
+    port, front = _free_port(), _free_port()
     conf = work / "nginx.conf"
+    upstreams = (f"upstream salient {{ server {upstream.split('//')[1]}; keepalive 32; }}"
+                 + accel_server(front, root, "http://salient")) if upstream else ""
     conf.write_text(f"""
 worker_processes 2; daemon off; pid {work}/nginx.pid; error_log {work}/error.log;
 events {{ worker_connections 1024; }}
 http {{
-  access_log off; sendfile on; types {{ image/jpeg jpg; }}
+  access_log off; sendfile on;
+  types {{ image/jpeg jpg; image/webp webp; image/avif avif; image/png png; }}
   server {{ listen 127.0.0.1:{port}; root {root}; etag on; }}
+  {upstreams}
 }}
 """)
     proc = subprocess.Popen(["nginx", "-c", str(conf), "-p", str(work)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
     try:
         _wait(f"http://127.0.0.1:{port}/", ok=(200, 403, 404))
-        yield f"http://127.0.0.1:{port}"
+        yield types.SimpleNamespace(static=f"http://127.0.0.1:{port}",
+                                    accel=f"http://127.0.0.1:{front}")
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -189,22 +227,37 @@ def load_table(asset, var_dir: Path) -> str:
 
     hero = asset.renditions.get(profile__slug="hero")
     media = Path(hero.file.path).parent.parent.parent  # MEDIA_ROOT
-    with gunicorn(var_dir) as app, nginx(media, var_dir) as static:
-        stable = f"{app}{reverse('deliver', args=[asset.uid, 'hero'])}"
-        plain = f"{static}/{hero.file.name}"
-        for url in (stable, plain):
-            answer = requests.get(url, timeout=10)
-            if answer.status_code != 200 or answer.content != hero.file.open("rb").read():
+    body = hero.file.open("rb").read()
+    path = reverse("deliver", args=[asset.uid, "hero"])
+    with (gunicorn(var_dir) as app, gunicorn(var_dir, ACCEL) as behind,
+          nginx(media, var_dir, upstream=behind) as front):
+        urls = {"Salient /d/<id>/hero (gunicorn)": f"{app}{path}",
+                "nginx, the same file": f"{front.static}/{hero.file.name}",
+                "nginx + Salient by X-Accel-Redirect": f"{front.accel}{path}"}
+        for url in urls.values():
+            answer = requests.get(url, timeout=10)  # and the lookup is warm
+            if answer.status_code != 200 or answer.content != body:
                 raise RuntimeError(f"{url} does not serve the rendition ({answer.status_code})")
-        results = {"Salient /d/<id>/hero (gunicorn)": wrk(stable),
-                   "nginx, the same file": wrk(plain)}
+        accel_check(requests.get(urls["nginx + Salient by X-Accel-Redirect"], timeout=10),
+                    hero, asset)
+        results = {name: wrk(url) for name, url in urls.items()}
     nginx_rps = results["nginx, the same file"]["rps"]
     rows = [[name, f"{r['rps']:.0f}", r["p50"], r["p99"], r["errors"],
              f"{r['rps'] / nginx_rps:.3f}x"] for name, r in results.items()]
     size = f"{hero.width}x{hero.height} JPEG, {hero.file.size / 1024:.0f} KiB"
-    return (f"wrk {' '.join(WRK)} on loopback, {size}\n\n"
+    return (f"wrk {' '.join(WRK)} on loopback, {size}; target: Salient >= 0.10x nginx\n\n"
             + markdown_table(["server", "requests/s", "p50", "p99", "non-2xx", "vs nginx"],
                              rows))
+
+
+def accel_check(answer, hero, asset) -> None:
+    """What nginx answers by X-Accel-Redirect carries the app's headers."""
+    wanted = {"Content-Type": "image/jpeg", "ETag": f'"{hero.key}"',
+              "Surrogate-Key": f"asset-{asset.uid} asset-{asset.uid}-hero",
+              "Cache-Control": "public, max-age=60"}
+    wrong = {k: answer.headers.get(k) for k, v in wanted.items() if answer.headers.get(k) != v}
+    if wrong or "X-Accel-Redirect" in answer.headers:
+        raise RuntimeError(f"X-Accel-Redirect through nginx: wrong headers {wrong}")
 
 
 def _ms(seconds: float) -> str:
@@ -240,7 +293,9 @@ def main(argv=None) -> None:
     parser.add_argument("--repeats", type=int, default=REPEATS)
     parser.add_argument("--synthetic", action="store_true")
     parser.add_argument("--shared", type=Path, default=SHARED)
+    parser.add_argument("--seconds", type=int, default=10, help="wrk's duration per server")
     args = parser.parse_args(argv)
+    WRK[-1] = f"-d{args.seconds}s"
     run(shared=args.shared, repeats=args.repeats, synthetic=args.synthetic)
 
 

@@ -46,6 +46,12 @@ Sign-in policy, throttles, audit log (README "Sign-in policy"; access/conf.py):
     SALIENT_CACHE_URL       redis://... for the throttles' counts (default: with a Redis
                             broker, the next database on its server; else files in var/cache)
 
+Delivery behind nginx (README "An origin for a CDN"):
+    SALIENT_ACCEL_REDIRECT  DAM["ACCEL_REDIRECT"], e.g. /_protected/: files go by
+                            X-Accel-Redirect to that internal nginx location
+    SALIENT_CONN_MAX_AGE    seconds a PostgreSQL connection is kept between requests
+                            (default 600; health-checked before reuse)
+
 Reliability:
     SALIENT_SWEEP_INTERVAL  seconds between sweeps for stuck assets (default 60)
     SALIENT_STUCK_AFTER     DAM["STUCK_AFTER"]: seconds before a queued/processing
@@ -163,8 +169,10 @@ TEMPLATES = [
 
 DATABASES = {
     "default": dj_database_url.config(
-        default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}", conn_max_age=60,
-        conn_health_checks=True,  # a connection broken by a database restart is replaced
+        default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}",
+        # Persistent connections (each thread keeps one), checked before each reuse:
+        # a connection broken by a database restart is replaced, not a 503.
+        conn_max_age=int(os.environ.get("SALIENT_CONN_MAX_AGE", 600)), conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
@@ -310,7 +318,17 @@ def _cache() -> dict:
             "LOCATION": str(VAR_DIR / "cache"), "OPTIONS": {"MAX_ENTRIES": 10_000}}
 
 
-CACHES = {"default": _cache()}
+def _origin_cache() -> dict:
+    """The stable URLs' cached lookup (renditions.origin): the same Redis under its own
+    prefix, else its own folder, so its many entries never push the throttles' out."""
+    cache = _cache()
+    if cache["BACKEND"].endswith("RedisCache"):
+        return {**cache, "KEY_PREFIX": "salient-origin"}
+    return {**cache, "LOCATION": str(VAR_DIR / "cache-origin"),
+            "OPTIONS": {"MAX_ENTRIES": 50_000}}
+
+
+CACHES = {"default": _cache(), "origin": _origin_cache()}
 
 # --- Sign-in policy (django-axes, access; README "Sign-in policy") -------------
 # The sign-in page and the admin's both count. After AXES_FAILURE_LIMIT failures for
@@ -337,6 +355,8 @@ ACCESS = {"PROXY_COUNT": int(os.environ.get("SALIENT_PROXY_COUNT", 0))}
 DAM = {}
 if os.environ.get("SALIENT_STUCK_AFTER"):
     DAM["STUCK_AFTER"] = int(os.environ["SALIENT_STUCK_AFTER"])
+if os.environ.get("SALIENT_ACCEL_REDIRECT"):  # behind nginx: README "An origin for a CDN"
+    DAM["ACCEL_REDIRECT"] = os.environ["SALIENT_ACCEL_REDIRECT"]
 
 # --- Content-Security-Policy: no inline scripts or styles anywhere (django-csp).
 _IMG_SOURCES = ["'self'", "data:", "blob:"]

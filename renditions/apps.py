@@ -10,7 +10,7 @@ class RenditionsConfig(AppConfig):
         from dam import conf, services, signals
 
         from . import checks, describing, enqueue  # noqa: F401  (checks: the system checks)
-        from . import element, regions, regions_in, rights
+        from . import cdn, element, regions, regions_in, rights
         from . import signals as rendition_signals
         from .conf import DEFAULTS
         from .engine import metadata
@@ -34,3 +34,4 @@ class RenditionsConfig(AppConfig):
                                       dispatch_uid="renditions.regions")
         rendition_signals.renditions_updated.connect(rights.on_renditions_updated,
                                                      dispatch_uid="renditions.rights")
+        cdn.connect()  # CDN purges and the cached lookup's invalidation

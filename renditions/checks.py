@@ -6,6 +6,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 from django.db import DatabaseError
+from django.utils.module_loading import import_string
 
 from dam.checks import positive_integers
 
@@ -27,7 +28,7 @@ def check_renditions_settings(app_configs, **kwargs):
     elif backend not in ("auto", "spectral") and not backend.endswith(".onnx"):
         errors.append(Error("DAM['SALIENCY_BACKEND'] must be 'auto', 'spectral' or an .onnx path.",
                             id="renditions.E004"))
-    return errors + _element_widths(configured["ELEMENT_WIDTHS"])
+    return errors + _element_widths(configured["ELEMENT_WIDTHS"]) + origin_errors(configured)
 
 
 def _element_widths(widths) -> list[Error]:
@@ -37,6 +38,33 @@ def _element_widths(widths) -> list[Error]:
         return []
     return [Error("DAM['ELEMENT_WIDTHS'] must be a non-empty list of widths in px (16 or more).",
                   id="renditions.E025")]
+
+
+def origin_errors(configured: dict) -> list:
+    """The origin's keys (renditions.origin, responses, cdn)."""
+    errors = [Error(f"DAM['{name}'] must be an integer of 0 or more.", id="renditions.E005")
+              for name in ("STABLE_MAX_AGE", "STABLE_S_MAXAGE", "STALE_WHILE_REVALIDATE",
+                           "ORIGIN_CACHE_SECONDS")
+              if not isinstance(configured[name], int) or configured[name] < 0]
+    accel = configured["ACCEL_REDIRECT"]
+    if accel and not (isinstance(accel, str) and accel.startswith("/") and accel.endswith("/")):
+        errors.append(Error("DAM['ACCEL_REDIRECT'] is an internal location such as "
+                            "'/_protected/' (a leading and a trailing slash), or ''.",
+                            id="renditions.E006"))
+    if configured["ORIGIN_CACHE"] not in settings.CACHES:
+        errors.append(Error(f"DAM['ORIGIN_CACHE'] names no cache in CACHES: "
+                            f"{configured['ORIGIN_CACHE']!r}.", id="renditions.E007"))
+    elif "locmem" in settings.CACHES[configured["ORIGIN_CACHE"]]["BACKEND"].lower():
+        errors.append(Warning(
+            "DAM['ORIGIN_CACHE'] is a per-process cache: a change made by a worker or another "
+            "web process is not seen, and stable URLs keep answering the old file.",
+            hint="Use a file-based or Redis cache shared by every process.",
+            id="renditions.W009"))
+    try:
+        import_string(configured["PURGER"])
+    except ImportError as exc:
+        errors.append(Error(f"DAM['PURGER'] cannot be imported: {exc}", id="renditions.E008"))
+    return errors
 
 
 @register(Tags.database)

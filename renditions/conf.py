@@ -54,6 +54,25 @@ DEFAULTS = {
     # itself, a static file, is served to any origin.
     "ELEMENT_WIDTHS": (320, 640, 960, 1280, 1920, 2560),
     "ELEMENT_CORS": True,
+    # The origin (renditions.origin, renditions.responses, renditions.cdn).
+    # Seconds browsers keep a stable or frame URL's answer (Cache-Control max-age).
+    "STABLE_MAX_AGE": 60,
+    # Seconds a CDN keeps it (s-maxage), and may serve it stale while it fetches it
+    # again (stale-while-revalidate); 0 leaves them out. Set them (e.g. 86400 and 60)
+    # only with a PURGER that reaches the CDN: a change is then seen at once.
+    "STABLE_S_MAXAGE": 0,
+    "STALE_WHILE_REVALIDATE": 0,
+    # An internal nginx location (e.g. "/_protected/") aliasing the public media
+    # folder: files are then answered with X-Accel-Redirect, headers only.
+    "ACCEL_REDIRECT": "",
+    # The Django cache alias of the stable URLs' cached lookup, and the seconds an
+    # entry lives at most (a change makes it a miss at once anyway).
+    "ORIGIN_CACHE": "origin",
+    "ORIGIN_CACHE_SECONDS": 3600,
+    # Dotted path of the callable (or class, made with no arguments) told what to
+    # purge from CDNs: renditions.cdn.webhook_purger (a cdn.purge webhook event),
+    # renditions.cdn.logging_purger, or your own (README "An origin for a CDN").
+    "PURGER": "renditions.cdn.webhook_purger",
 }
 
 

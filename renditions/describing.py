@@ -31,7 +31,7 @@ from taggit.models import Tag, TaggedItem
 from dam import services as dam_services
 from dam.models import Asset, Collection
 
-from . import enqueue, signals
+from . import cdn, enqueue, signals
 from .engine.metadata import LONG
 from .engine.metadata_out import PublicMetadata
 from .models import EditEvent
@@ -365,6 +365,8 @@ def _write(plans: list[_Plan], user) -> None:
     dated = [plan.asset.pk for plan in plans if plan.after.keys() & set(DATES)]
     if dated:  # withhold or restore the files now, not at the next beat
         enqueue.rights(dated)
+        for pk in dated:  # the cached lookup and CDNs hold the old window
+            cdn.asset_purge(asset_id=pk, reason="rights")
     _announce({plan.asset.pk: sorted(plan.after.keys() - PRIVATE) for plan in plans})
 
 

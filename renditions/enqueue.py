@@ -19,6 +19,7 @@ PROCESS_ASSET = "renditions.tasks.process_asset"
 SWEEP_STUCK_ASSETS = "renditions.tasks.sweep_stuck_assets"
 WEBHOOK_DELIVER = "webhooks.tasks.deliver"
 RIGHTS_APPLY = "renditions.tasks.apply_rights"
+CDN_PURGE = "renditions.tasks.purge_cdn"
 
 
 def processing(asset_id: int, profile_ids: list[int] | None = None) -> None:
@@ -54,6 +55,19 @@ def rights(asset_ids: list[int]) -> None:
         except Exception as exc:  # noqa: BLE001 - kombu raises many kinds
             log.warning("Assets %s: could not reach the broker (%s); the rights beat will "
                         "apply their rights", asset_ids[:10], exc)
+    transaction.on_commit(send)
+
+
+def cdn_purge(payload: dict) -> None:
+    """Hand a purge (``renditions.cdn.Purge`` as a dict) to a deferred purger's task
+    once the transaction commits; with the broker down it is logged and lost (CDNs
+    then keep the answers until their s-maxage ends)."""
+    def send():
+        try:
+            send_task(CDN_PURGE, payload)
+        except Exception as exc:  # noqa: BLE001 - kombu raises many kinds
+            log.error("Asset %s: could not reach the broker (%s); CDN purge not sent",
+                      payload.get("asset"), exc)
     transaction.on_commit(send)
 
 

@@ -37,3 +37,7 @@ rights_changed = Signal()
 #: purge's transaction, before its rows go, so receivers can still read it; what they
 #: write commits with the purge (or not at all).
 asset_purging = Signal()
+#: CDNs should drop an asset's answers (``renditions.cdn.webhook_purger``, the
+#: default purger): ``purge``, a dict with ``asset`` (its id), ``keys`` (surrogate
+#: keys), ``urls`` and ``reason``. Sent once the change committed.
+cdn_purge = Signal()

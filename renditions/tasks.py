@@ -4,7 +4,7 @@ from datetime import datetime
 
 from celery import shared_task
 
-from . import purge, rights, services
+from . import cdn, purge, rights, services
 from .conf import setting
 
 
@@ -50,3 +50,11 @@ def purge_trash() -> int:
     """Periodic (Celery beat, hourly): remove for good the assets whose DAM["TRASH_DAYS"]
     in the trash are over, and finish any purge that a crash cut short."""
     return len(purge.trash_purge_due())
+
+
+@shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True,
+             retry_backoff_max=600, max_retries=8)
+def purge_cdn(payload: dict) -> None:
+    """A deferred purger's network call (``renditions.cdn``); idempotent, so a CDN
+    API that fails is asked again with backoff (about an hour in all)."""
+    cdn.purge_send(payload)

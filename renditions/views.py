@@ -7,42 +7,60 @@ Only renditions and frames are public here; originals and saliency maps never ar
 
 Rights (``dam.rights``): every URL here answers 410 Gone with one plain line while
 the asset is under embargo or after its licence ended, and no answer lets a cache
-keep a file past the asset's expiry (``_cached``).
+keep a file past the asset's expiry (``renditions.responses``). Every answer
+carries surrogate keys (``Surrogate-Key``, ``Cache-Tag``) that ``renditions.cdn``
+names when the asset changes.
 """
 from __future__ import annotations
 
-from django.http import (FileResponse, Http404, HttpResponse, HttpResponseBadRequest,
-                         HttpResponseForbidden, HttpResponseRedirect)
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, HttpResponseForbidden
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
-from django.utils.cache import patch_vary_headers
-from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 from rest_framework.exceptions import Throttled
 
-from dam import rights
 from dam.models import Asset
 
-from . import delivery, frames, print_frames, selectors
+from . import delivery, frames, origin, print_frames, responses, selectors
 from .api.throttling import new_frame_gate
-from .engine.rendering import FORMATS, MEDIA_TYPES
+from .conf import setting
+from .engine.rendering import FORMATS
 from .icc import IccProfile
 from .models import Frame, Rendition
 
-# The stable and frame URLs revalidate (their content changes with the focal
-# point); a file's own URL names its bytes, so it never changes.
-STABLE_CACHE = 60
-FILE_CACHE = 31536000
+# A file's own URL names its bytes, so it never changes; the stable and frame URLs
+# revalidate after DAM["STABLE_MAX_AGE"] (their content changes with the focal point).
+FILE_CACHE = responses.FILE_CACHE
 
 
 @require_safe
 def deliver(request, uid, profile):
     """The current rendition of a profile, at a srcset width ``w`` and in format
-    ``fm`` (else the best the browser accepts, where the profile allows it)."""
+    ``fm`` (else the best the browser accepts, where the profile allows it);
+    answered from the cached lookup (``renditions.origin``) when it can be."""
+    key = origin.request_key(uid, profile, width=request.GET.get("w", ""),
+                             fmt=request.GET.get("fm", ""),
+                             accepted=delivery.negotiate(request.headers.get("Accept", ""),
+                                                         default=""))
+    found = origin.entry_get(uid, key)
+    if found.entry is not None:
+        try:
+            return _answer(request, found.entry)
+        except FileNotFoundError:  # moved or deleted since: ask the database
+            pass
+    answer = _deliver(request, uid, profile)
+    if isinstance(answer, origin.Entry):
+        origin.entry_put(key, found, answer)
+        return _answer(request, answer)
+    return answer
+
+
+def _deliver(request, uid, profile) -> origin.Entry | HttpResponse:
+    """The entry of what the stable URL serves, from the database, or the refusal."""
     rendition = selectors.rendition_current(asset_uid=uid, profile_slug=profile)
     if rendition is None:
         raise Http404("No such asset, or its rendition does not exist yet.")
-    if gone := _withheld(rendition.asset):
+    asset = rendition.asset
+    if gone := responses.withheld(asset, responses.surrogate_keys(uid, profile)):
         return gone
     fmt, negotiated = _format(request, rendition.profile.format,
                               may_negotiate=delivery.negotiates(rendition.profile))
@@ -56,7 +74,15 @@ def deliver(request, uid, profile):
     served = rendition
     if int(width) != rendition.width or fmt != rendition.format:
         served = frames.variant_ensure(rendition=rendition, width=int(width), fmt=fmt)
-    return _serve(request, served, rendition.asset, STABLE_CACHE, negotiated)
+        served.rendition = rendition
+    return responses.entry_of(served, asset, negotiated=negotiated)
+
+
+def _answer(request, entry: origin.Entry) -> HttpResponse:
+    """A stable URL's answer from its entry: 410 from the moment the rights say so."""
+    if gone := responses.withheld(entry, entry.keys):
+        return gone
+    return responses.serve(request, entry, setting("STABLE_MAX_AGE"))
 
 
 @require_safe
@@ -72,7 +98,7 @@ def deliver_frame(request, uid, width, height):
     if fmt is None:
         return _bad_format()
     asset = get_object_or_404(Asset.objects.select_related("analysis"), uid=uid)
-    if gone := _withheld(asset):
+    if gone := responses.withheld(asset, responses.surrogate_keys(uid, None)):
         return gone
     try:
         frame = frames.frame_ensure(asset=asset, width=width, height=height, fmt=fmt,
@@ -81,7 +107,8 @@ def deliver_frame(request, uid, width, height):
         raise Http404(str(exc)) from None
     except Throttled as exc:
         return _too_many(exc.wait)
-    return _serve(request, frame, asset, STABLE_CACHE, negotiated)
+    entry = responses.entry_of(frame, asset, negotiated=negotiated)
+    return responses.serve(request, entry, setting("STABLE_MAX_AGE"))
 
 
 @require_safe
@@ -96,7 +123,7 @@ def deliver_print(request, uid, width, height):
     except delivery.Refused as exc:
         return _refuse(str(exc))
     asset = get_object_or_404(Asset.objects.select_related("analysis"), uid=uid)
-    if gone := _withheld(asset):
+    if gone := responses.withheld(asset, responses.surrogate_keys(uid, None)):
         return gone
     try:
         press = print_frames.press(wanted)
@@ -110,19 +137,21 @@ def deliver_print(request, uid, width, height):
         raise Http404(str(exc)) from None
     except Throttled as exc:
         return _too_many(exc.wait)
-    return _serve(request, frame, asset, STABLE_CACHE, False)
+    return responses.serve(request, responses.entry_of(frame, asset), setting("STABLE_MAX_AGE"))
 
 
 @require_safe
 def rendition_file(request, name):
     """A rendition's or frame's own file by its content-addressed name (``file_url``)."""
     stored = (Rendition.objects.select_related("profile", "asset").filter(file=name).first()
-              or Frame.objects.select_related("asset").filter(file=name).first())
+              or Frame.objects.select_related("asset", "rendition__profile")
+              .filter(file=name).first())
     if stored is None:
         raise Http404("No such rendition.")
-    if gone := _withheld(stored.asset):
+    entry = responses.entry_of(stored, stored.asset)
+    if gone := responses.withheld(entry, entry.keys):
         return gone
-    return _file_response(request, stored, stored.asset, FILE_CACHE)
+    return responses.file_response(request, entry, FILE_CACHE)
 
 
 def _format(request, default: str, *, may_negotiate: bool) -> tuple[str | None, bool]:
@@ -135,60 +164,6 @@ def _format(request, default: str, *, may_negotiate: bool) -> tuple[str | None, 
     if not may_negotiate:
         return default, False
     return delivery.negotiate(request.headers.get("Accept", ""), default=default), True
-
-
-def _withheld(asset: Asset) -> HttpResponse | None:
-    """410 Gone with the one-line reason while the asset's rights forbid delivery,
-    stored by no cache (a lifted embargo is seen at once); None when it may be served."""
-    state = rights.rights_state(asset, timezone.now())
-    if state == rights.OK:
-        return None
-    response = HttpResponse(rights.REASONS[state] + "\n", status=410,
-                            content_type="text/plain; charset=utf-8")
-    response["Cache-Control"] = "no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
-def _cached(response: HttpResponse, asset: Asset, max_age: int) -> HttpResponse:
-    """``Cache-Control`` public for ``max_age`` seconds, capped at the seconds left until
-    the asset's expiry, with ``Expires`` at the same moment; ``immutable`` only for the
-    long-lived file URLs of an asset without rights dates."""
-    now = timezone.now()
-    seconds = rights.cache_seconds(asset, now, default=max_age)
-    immutable = max_age == FILE_CACHE and rights.may_be_immutable(asset)
-    response["Cache-Control"] = f"public, max-age={seconds}" + (", immutable" * immutable)
-    if asset.expires_at is not None:
-        response["Expires"] = http_date(now.timestamp() + seconds)
-    return response
-
-
-def _serve(request, stored, asset: Asset, max_age: int, negotiated: bool) -> HttpResponse:
-    """The file itself, or a redirect to it where a remote storage serves files."""
-    url = stored.file.url
-    if url.startswith(("http://", "https://")):
-        response = _cached(HttpResponseRedirect(url), asset, max_age)
-    else:
-        response = _file_response(request, stored, asset, max_age)
-    if negotiated:
-        patch_vary_headers(response, ["Accept"])
-    return response
-
-
-def _file_response(request, stored: Rendition | Frame, asset: Asset,
-                   max_age: int) -> HttpResponse:
-    """The file with validators; ConditionalGetMiddleware answers 304 from them."""
-    content_type = MEDIA_TYPES[stored.format]
-    if request.method == "HEAD":
-        response = HttpResponse(content_type=content_type)
-        response["Content-Length"] = str(stored.file.size)
-    else:
-        response = FileResponse(stored.file.open("rb"), content_type=content_type)
-    response["ETag"] = f'"{stored.key}"'
-    response["Last-Modified"] = http_date(stored.created_at.timestamp())
-    _cached(response, asset, max_age)
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 def _refuse(reason: str) -> HttpResponse:

@@ -25,3 +25,4 @@ class WebhooksConfig(AppConfig):
                                        dispatch_uid="webhooks.rights_changed")
         signals.asset_purging.connect(receivers.on_asset_purging,
                                       dispatch_uid="webhooks.asset_purging")
+        signals.cdn_purge.connect(receivers.on_cdn_purge, dispatch_uid="webhooks.cdn_purge")

@@ -24,10 +24,14 @@ class Event(models.TextChoices):
     ASSET_PURGED = "asset.purged", "Deleted for good: its id will never answer again"
     ASSET_REPLACED = ("asset.replaced",
                       "File replaced or a version restored (same URLs, new pixels)")
+    CDN_PURGE = "cdn.purge", "Purge CDNs: an asset's answers changed (surrogate keys, URLs)"
 
 
 #: The admin's test delivery; sent to the chosen endpoint whatever it subscribes to.
 PING = "ping"
+#: Sent only to endpoints that tick them: an endpoint with no events chosen gets the
+#: others, not these (a CDN purger's traffic is not a site's business).
+OPT_IN = {Event.CDN_PURGE}
 
 
 def secret_new() -> str:
@@ -58,7 +62,7 @@ class Endpoint(models.Model):
         return self.description or self.url
 
     def wants(self, event: str) -> bool:
-        return not self.events or event in self.events
+        return event in self.events or (not self.events and event not in OPT_IN)
 
 
 class Delivery(models.Model):

@@ -72,6 +72,16 @@ def on_rights_changed(sender, *, asset_id: int, before: str, after: str, **kwarg
                               "rights": {"before": before, "after": after}})
 
 
+def on_cdn_purge(sender, *, purge: dict, **kwargs) -> None:
+    """``cdn.purge`` with ``purge``: ``asset`` (its id), ``keys`` (the surrogate keys
+    to purge), ``urls`` and ``reason`` (renditions, rights, deleted, replaced)."""
+    try:
+        services.deliveries_create_about(event=str(Event.CDN_PURGE), fields={"purge": purge})
+    except Exception:  # noqa: BLE001 - see the module docstring
+        log.exception("Asset %s: could not create the cdn.purge webhook deliveries",
+                      purge.get("asset"))
+
+
 def _create(event: str, asset_id: int, extra: dict) -> None:
     try:
         services.deliveries_create(event=str(event), asset_id=asset_id, extra=extra)

@@ -56,6 +56,14 @@ def deliveries_create_each(*, event: str, extras: dict[int, dict]) -> list[Deliv
 
 
 @transaction.atomic
+def deliveries_create_about(*, event: str, fields: dict) -> list[Delivery]:
+    """One delivery of ``event`` with ``fields`` (no asset JSON: the asset may be
+    gone) per active endpoint that wants it."""
+    return _create([(endpoint, event, fields)
+                    for endpoint in selectors.endpoints_for(event=event)])
+
+
+@transaction.atomic
 def endpoint_ping(*, endpoint: Endpoint) -> Delivery:
     """A ``ping`` delivery to one endpoint, to check its URL and signature check."""
     return _create([(endpoint, PING, {})])[0]

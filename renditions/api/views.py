@@ -24,7 +24,7 @@ from dam import usages as dam_usages
 from dam.conf import dam_setting
 from dam.models import Asset, Collection
 
-from .. import delivery, describing, editing, print_frames
+from .. import delivery, describing, editing, print_frames, responses
 from .. import selectors as rendition_selectors
 from .. import services
 from ..models import EditEvent, RenditionProfile
@@ -202,8 +202,9 @@ class AssetDetailView(APIView):
             Asset.objects.filter(uid=uid, deleted_at__isnull=True)).first()
         if asset is None:
             raise exceptions.NotFound("No asset with this id.")
-        return Response(s.AssetSerializer(asset, context={"request": request,
-                                                          "element": True}).data)
+        response = Response(s.AssetSerializer(asset, context={"request": request,
+                                                              "element": True}).data)
+        return responses.tagged(response, [f"asset-{uid}"])  # purged with its files
 
     @extend_schema(operation_id="assets_update", request=m.MetadataIn,
                    responses={200: s.AssetSerializer, **_errors(400, 401, 403, 404, 415, 429)},

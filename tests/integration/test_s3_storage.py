@@ -141,6 +141,7 @@ def test_rights_withhold_the_bucket_objects_and_restore_them(
         asset.save(update_fields=["expires_at"])
         capped = client.get(stable)
         assert capped.status_code == 302 and capped["Cache-Control"] == "public, max-age=60"
+        assert capped["Surrogate-Key"] == f"asset-{asset.uid} asset-{asset.uid}-hero"
         now["at"] = expiry - timedelta(seconds=20)
         assert client.get(stable)["Cache-Control"] == "public, max-age=20"
 
