@@ -18,6 +18,7 @@ from PIL import Image, ImageColor, ImageFilter, PngImagePlugin
 from .geometry import scale_box
 from .loading import flatten, open_full
 from .metadata_out import PublicMetadata
+from .pyramid import Pyramid
 
 FORMATS = ("jpeg", "webp", "avif", "png")
 MEDIA_TYPES = {"jpeg": "image/jpeg", "webp": "image/webp",
@@ -34,11 +35,13 @@ _SHARPEN = ImageFilter.UnsharpMask(radius=0.8, percent=40, threshold=2)
 STRIP_ROWS = 64
 
 
-def render(img: Image.Image, box: Sequence[int], size: tuple[int, int], *,
+def render(img: Image.Image | Pyramid, box: Sequence[int], size: tuple[int, int], *,
            fmt: str, quality: int, exif: bytes | None = None, threads: int = 1,
            content: Sequence[int] | None = None, fill: str = "",
            metadata: PublicMetadata | None = None) -> bytes:
     """Return the encoded rendition of ``box`` (source px) at ``size`` (w, h) px.
+
+    ``img``: the decoded image, or a ``Pyramid`` of it shared with other renditions.
 
     ``fmt`` is one of ``FORMATS``; ``quality`` 1-100 (ignored for PNG);
     ``exif`` (used without ``metadata``) defaults to ``img.info['exif']`` and
@@ -51,13 +54,14 @@ def render(img: Image.Image, box: Sequence[int], size: tuple[int, int], *,
     fmt = fmt.lower().replace("jpg", "jpeg")
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
+    source = img if isinstance(img, Pyramid) else Pyramid(img)
     if content is None:
-        out = resize(img, box, size, threads=threads)
+        out = resize(source, box, size, threads=threads)
     else:
-        out = pad(img, box, size, content, fill, threads=threads)
+        out = pad(source, box, size, content, fill, threads=threads)
     if fmt == "jpeg":
         out = flatten(out)
-    return encode(out, fmt, quality, embedded(img, fmt, exif, metadata))
+    return encode(out, fmt, quality, embedded(source.image, fmt, exif, metadata))
 
 
 def embedded(img: Image.Image, fmt: str, exif: bytes | None,
@@ -134,25 +138,38 @@ def render_file(fp, jobs: Sequence[Job], *, source_size: tuple[int, int], max_pi
     ``metadata`` goes into every file (see ``render``). Raises ``loading.ImageError`` for a file that fails to decode.
     """
     image = open_full(fp, max_pixels=max_pixels, reduce=decode_reduction(jobs, min_shrink))
-    return render_many(image, scale_jobs(jobs, source_size, image.size), threads=threads,
-                       metadata=metadata)
+    reduced = max(1, round(source_size[0] / image.width))
+    return render_many(Pyramid(image, reduced=reduced), scale_jobs(jobs, source_size, image.size),
+                       threads=threads, metadata=metadata)
 
 
-def render_many(img: Image.Image, jobs: Sequence[Job], *, threads: int = 2,
+def render_many(img: Image.Image | Pyramid, jobs: Sequence[Job], *, threads: int = 2,
                 metadata: PublicMetadata | None = None) -> list[bytes]:
-    """Render ``jobs`` from one decoded ``img``, in order, on ``threads`` threads.
+    """Render ``jobs`` from one decoded ``img`` (or its ``Pyramid``), in order,
+    on ``threads`` threads.
 
     Pillow releases the GIL while resampling and encoding, so renditions of a
-    photo are made side by side; the source is only read.
+    photo are made side by side, the costliest first so that the threads end
+    together; they share the pyramid's levels, and the source is only read.
     """
-    img.load()
+    source = img if isinstance(img, Pyramid) else Pyramid(img)
     if threads <= 1 or len(jobs) <= 1:  # one job: its strips share the threads
-        return [_render_job(img, j, threads, metadata) for j in jobs]
+        return [_render_job(source, j, threads, metadata) for j in jobs]
+    order = sorted(range(len(jobs)), key=lambda i: -_cost(source, jobs[i]))
     with ThreadPoolExecutor(max_workers=threads) as pool:
-        return list(pool.map(lambda j: _render_job(img, j, 1, metadata), jobs))
+        done = dict(zip(order, pool.map(lambda i: _render_job(source, jobs[i], 1, metadata),
+                                        order)))
+    return [done[i] for i in range(len(jobs))]
 
 
-def _render_job(img: Image.Image, job: Job, threads: int,
+def _cost(source: Pyramid, job: Job) -> float:
+    """A job's work, roughly: the level px its resample reads plus its output px."""
+    x0, y0, x1, y1 = job.box
+    factor = source.choose(job.box, job.size)
+    return (x1 - x0) * (y1 - y0) / factor ** 2 + 4 * job.size[0] * job.size[1]
+
+
+def _render_job(img: Pyramid, job: Job, threads: int,
                 metadata: PublicMetadata | None) -> bytes:
     return render(img, job.box, job.size, fmt=job.fmt, quality=job.quality, threads=threads,
                   content=job.content, fill=job.fill, metadata=metadata)
@@ -164,13 +181,14 @@ BLUR_RADIUS = 0.04
 BLUR_SHRINK = 4
 
 
-def pad(img: Image.Image, box: Sequence[int], size: tuple[int, int], content: Sequence[int],
-        fill: str, *, threads: int = 1) -> Image.Image:
+def pad(img: Image.Image | Pyramid, box: Sequence[int], size: tuple[int, int],
+        content: Sequence[int], fill: str, *, threads: int = 1) -> Image.Image:
     """``box`` (source px) scaled into ``content`` (output px) of a ``size`` frame;
     the rest is ``fill``: a colour "#rrggbb", or "blur", the crop itself scaled
     to cover the frame and blurred (Cloudinary's blurred background)."""
     x0, y0, x1, y1 = (int(v) for v in content)
     inner = resize(img, box, (x1 - x0, y1 - y0), threads=threads)
+    img = img.image if isinstance(img, Pyramid) else img
     if fill == "blur":
         canvas = _blurred(img, box, size)
     else:
@@ -196,26 +214,32 @@ def _blurred(img: Image.Image, box: Sequence[int], size: tuple[int, int]) -> Ima
     return back.resize(tuple(size), Image.Resampling.BILINEAR)
 
 
-def resize(img: Image.Image, box: Sequence[int], size: tuple[int, int], *,
+def resize(img: Image.Image | Pyramid, box: Sequence[int], size: tuple[int, int], *,
            threads: int = 1) -> Image.Image:
-    """Crop ``box`` and scale it to ``size`` (w, h) px.
+    """Crop ``box`` (px of ``img``, or of the pyramid's decoded image) and scale
+    it to ``size`` (w, h) px.
 
-    Lanczos with Pillow's two-step reduce (``reducing_gap``) for speed without
-    aliasing; alpha is premultiplied by Pillow during the resize. Sharpened
-    lightly when shrunk by ``SHARPEN_FROM`` or more. Gamma-linear resampling is
-    not done: at 8 bits per channel it costs about 3x and changes little on
-    photos. ``threads`` > 1 resamples horizontal strips side by side (Pillow
-    releases the GIL); each output row is computed as in one piece, up to the
-    float rounding of a strip's scale (a level, in a few pixels in a thousand).
+    Lanczos from the smallest pyramid level that leaves a ``pyramid.LEVEL_GAP``
+    shrink (the levels are box-filtered reductions by 2, shared by the
+    renditions of one image), then Pillow's two-step reduce (``reducing_gap``)
+    for speed without aliasing; alpha is premultiplied by Pillow during the
+    resize. Sharpened lightly when ``box`` shrinks by ``SHARPEN_FROM`` or more.
+    Gamma-linear resampling is not done: at 8 bits per channel it costs about
+    3x and changes little on photos. ``threads`` > 1 resamples horizontal
+    strips side by side (Pillow releases the GIL); each output row is computed
+    as in one piece, up to the float rounding of a strip's scale (a level, in a
+    few pixels in a thousand).
     """
-    box = tuple(int(v) for v in box)
-    _check_box(box, img.size)
-    if (box[2] - box[0], box[3] - box[1]) == tuple(size):
-        return img.crop(box)
+    source = img if isinstance(img, Pyramid) else Pyramid(img)
+    box, size = tuple(int(v) for v in box), tuple(size)
+    _check_box(box, source.size)
+    if (box[2] - box[0], box[3] - box[1]) == size:
+        return source.image.crop(box)
+    level, level_box = source.source_for(box, size)
     if threads > 1 and size[1] >= STRIP_ROWS * threads:
-        out = _resize_strips(img, box, tuple(size), threads)
+        out = _resize_strips(level, level_box, size, threads)
     else:
-        out = img.resize(tuple(size), Image.Resampling.LANCZOS, box=box, reducing_gap=2.0)
+        out = level.resize(size, Image.Resampling.LANCZOS, box=level_box, reducing_gap=2.0)
     if (box[2] - box[0]) / size[0] >= SHARPEN_FROM:
         out = _sharpen(out)
     return out
