@@ -29,8 +29,9 @@ from PIL import Image
 from . import composition
 from . import faces as _detector
 from . import focal as _focal
-from . import loading, planning, saliency, sizing
+from . import loading, planning, rendering, saliency, sizing
 from .geometry import NormBox, NormPoint, PxBox, scale_box
+from .pyramid import Pyramid
 
 log = logging.getLogger(__name__)
 
@@ -106,11 +107,36 @@ def expected_key(backend: saliency.SaliencyBackend, *, detect_faces: bool) -> st
 
 def analyse(source, *, backend=None, detect_faces: bool = True,
             longest: int = ANALYSIS_LONGEST, max_pixels: int | None = None) -> ImageAnalysis:
-    """Analyse the image at ``source`` (a path or binary file). ``backend``: a
+    """Analyse the image at ``source`` (a path or binary file, or a
+    ``pyramid.Pyramid`` already decoded for its renditions, whose analysis copy
+    then comes from a level: one decode per asset). ``backend``: a
     ``saliency.SaliencyBackend``, a backend name or None for the default.
     Raises ``loading.ImageError`` for a file that cannot be used."""
-    image, size = loading.open_for_analysis(source, longest=longest, max_pixels=max_pixels)
+    if isinstance(source, Pyramid):
+        image, size = source.analysis_image(longest), source.source_size
+    else:
+        image, size = loading.open_for_analysis(source, longest=longest, max_pixels=max_pixels)
     return analyse_image(image, size, backend=backend, detect_faces=detect_faces)
+
+
+def decode_reduction(specs, size: tuple[int, int], *, longest: int = ANALYSIS_LONGEST,
+                     min_shrink: float = rendering.MIN_SHRINK_AFTER_REDUCE) -> int:
+    """The JPEG decode reduction (1-8) for one decode that serves the analysis
+    (``longest`` px) and renditions of ``specs`` on an original of ``size``
+    (W, H) px, judged on each spec's largest crop (``rendering.decode_reduction``;
+    a smaller crop, zoomed or an editor's, is decoded again by
+    ``rendering.render_decoded``)."""
+    jobs = []
+    for spec in specs:
+        box = sizing.box_size(spec.ratio, *size) if spec.ratio else tuple(size)
+        out = sizing.output_size(box, width=spec.width, height=spec.height,
+                                 max_width=spec.max_width, allow_upscale=spec.allow_upscale,
+                                 aspect=spec.aspect)
+        jobs.append(rendering.Job((0, 0, *box), out, "", 0))
+    reduce = rendering.decode_reduction(jobs, min_shrink) if jobs else 8
+    while reduce > 1 and max(size) / reduce < longest:
+        reduce //= 2
+    return reduce
 
 
 def analyse_image(image: Image.Image, size: tuple[int, int], *, backend=None,

@@ -19,6 +19,8 @@ from typing import Sequence
 
 from PIL import Image
 
+from .loading import analysis_image, decode_full
+
 #: The least shrink each level must leave to the final Lanczos resample. The
 #: half may leave 1.1x (a 2.5x hero resamples 1.25x from it); the deeper levels
 #: (box filters of box filters, or of a DCT-scaled decode) soften more and must
@@ -35,14 +37,24 @@ class Pyramid:
     that first needs a level makes it while the others wait only for that one.
     """
 
-    def __init__(self, image: Image.Image, *, reduced: int = 1):
+    def __init__(self, image: Image.Image, *, reduced: int = 1,
+                 source_size: tuple[int, int] | None = None):
         """``reduced``: the JPEG decoder's DCT scaling already applied (1, 2, 4
-        or 8), which counts as levels taken when a level's gap is chosen."""
+        or 8), which counts as levels taken when a level's gap is chosen;
+        ``source_size``: the original's oriented (W, H) px (default: the image's)."""
         image.load()
         self.image = image
         self.reduced = reduced
+        self.source_size = tuple(source_size or image.size)
         self._levels = {1: image}
         self._lock = threading.RLock()
+
+    @classmethod
+    def open(cls, fp, *, max_pixels: int | None, reduce: int = 1) -> Pyramid:
+        """Decode ``fp`` once (``loading.decode_full``; a JPEG at 1/``reduce``
+        through DCT scaling). Raises ``loading.ImageError``."""
+        image, size = decode_full(fp, max_pixels=max_pixels, reduce=reduce)
+        return cls(image, reduced=max(1, round(size[0] / image.width)), source_size=size)
 
     @property
     def size(self) -> tuple[int, int]:
@@ -78,8 +90,6 @@ class Pyramid:
     def analysis_image(self, longest: int) -> Image.Image:
         """The analysis copy (``loading.analysis_image``'s contract: RGB, fits
         ``longest`` px) from the smallest level that still has ``longest`` px."""
-        from .loading import analysis_image
-
         factor = 1
         while factor < MAX_LEVEL and max(self.size) / (factor * 2) >= longest:
             factor *= 2

@@ -16,7 +16,7 @@ from typing import NamedTuple, Sequence
 from PIL import Image, ImageColor, ImageFilter, PngImagePlugin
 
 from .geometry import scale_box
-from .loading import flatten, open_full
+from .loading import flatten
 from .metadata_out import PublicMetadata
 from .pyramid import Pyramid
 
@@ -137,9 +137,21 @@ def render_file(fp, jobs: Sequence[Job], *, source_size: tuple[int, int], max_pi
     trades a little fidelity for speed where a person waits for the result.
     ``metadata`` goes into every file (see ``render``). Raises ``loading.ImageError`` for a file that fails to decode.
     """
-    image = open_full(fp, max_pixels=max_pixels, reduce=decode_reduction(jobs, min_shrink))
-    reduced = max(1, round(source_size[0] / image.width))
-    return render_many(Pyramid(image, reduced=reduced), scale_jobs(jobs, source_size, image.size),
+    decoded = Pyramid.open(fp, max_pixels=max_pixels, reduce=decode_reduction(jobs, min_shrink))
+    return render_many(decoded, scale_jobs(jobs, source_size, decoded.size), threads=threads,
+                       metadata=metadata)
+
+
+def render_decoded(decoded: Pyramid, fp, jobs: Sequence[Job], *, max_pixels: int | None,
+                   threads: int = 2, min_shrink: float = MIN_SHRINK_AFTER_REDUCE,
+                   metadata: PublicMetadata | None = None) -> list[bytes]:
+    """``render_file`` from a decode already made (the analysis' one): boxes in
+    ``decoded.source_size`` px. ``fp`` is decoded again only when a job needs
+    more pixels than ``decoded`` has (an editor's small crop of a huge photo)."""
+    if decode_reduction(jobs, min_shrink) < decoded.reduced:
+        return render_file(fp, jobs, source_size=decoded.source_size, max_pixels=max_pixels,
+                           threads=threads, min_shrink=min_shrink, metadata=metadata)
+    return render_many(decoded, scale_jobs(jobs, decoded.source_size, decoded.size),
                        threads=threads, metadata=metadata)
 
 

@@ -1,4 +1,6 @@
 """The shared decode: levels made once, the level each rendition resamples from."""
+import io
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -68,3 +70,32 @@ def test_the_analysis_copy_comes_from_a_level():
 
 def test_the_gaps_never_let_a_level_be_smaller_than_the_output():
     assert min(pyramid.LEVEL_GAPS.values()) >= 1.0
+
+
+def test_a_crop_needing_more_pixels_than_the_shared_decode_is_decoded_again(tmp_path, monkeypatch):
+    path = tmp_path / "big.jpg"
+    noise((1600, 1200)).save(path, quality=90)
+    decoded = Pyramid.open(path, max_pixels=None, reduce=4)
+    assert decoded.size == (400, 300) and decoded.source_size == (1600, 1200)
+    again = []
+    real = rendering.render_file
+    monkeypatch.setattr(rendering, "render_file", lambda *a, **k: again.append(1) or real(*a, **k))
+    rendering.render_decoded(decoded, path, [rendering.Job((0, 0, 1600, 1200), (100, 75),
+                                                           "jpeg", 80)], max_pixels=None)
+    assert again == []  # 16x: 1/4 leaves 4x
+    [data] = rendering.render_decoded(decoded, path, [rendering.Job((0, 0, 800, 600), (400, 300),
+                                                                    "jpeg", 80)], max_pixels=None)
+    assert again == [1] and Image.open(io.BytesIO(data)).size == (400, 300)
+
+
+@pytest.mark.parametrize("size, reduce", [((4000, 3000), 1), ((12240, 8160), 2),
+                                          ((3000, 3000), 1)])
+def test_one_decode_serves_the_default_profiles_and_the_analysis(size, reduce):
+    from renditions.engine import pipeline
+    from renditions.migrations._defaults import DEFAULT_PROFILES
+
+    specs = [pipeline.RenditionSpec(aspect=aspect, width=(exact or (None, None))[0],
+                                    height=(exact or (None, None))[1], max_width=max_width)
+             for _slug, _name, aspect, exact, max_width, _fmt, _q in DEFAULT_PROFILES]
+    assert pipeline.decode_reduction(specs, size) == reduce
+    assert pipeline.decode_reduction([], (1280, 960)) == 2  # the analysis alone: 640 px
