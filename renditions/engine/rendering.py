@@ -30,6 +30,7 @@ KEPT_EXIF_TAGS = (0x8298, 0x013B)
 #: Downscale factor from which the result gets a light unsharp mask (small
 #: outputs, where it helps most and costs least; libvips does not sharpen).
 SHARPEN_FROM = 4.0
+
 _SHARPEN = ImageFilter.UnsharpMask(radius=0.8, percent=40, threshold=2)
 #: Fewest output rows per strip when one rendition's resize is split over threads.
 STRIP_ROWS = 64
@@ -308,13 +309,22 @@ def public_exif(exif: bytes | None) -> bytes | None:
 def encode(img: Image.Image, fmt: str, quality: int, meta: dict) -> bytes:
     """Encode ``img`` in ``fmt`` with ``meta`` (icc_profile, exif, xmp, pnginfo) embedded."""
     buf = io.BytesIO()
-    img.save(buf, format=fmt.upper(), **_options(fmt, quality), **meta)
+    img.save(buf, format=fmt.upper(), **_options(fmt, quality, img.size), **meta)
     return buf.getvalue()
 
 
-def _options(fmt: str, quality: int) -> dict:
+#: Output pixels from which a JPEG is progressive. Huffman tables are always
+#: optimised (1.2 % smaller for 2x the 5 ms of a plain 1600x900 encode);
+#: progressive scans save 3.5 % more but cost 2.5x the optimised encode's
+#: time (the 7 default renditions of a 12 MP photo: 1.20 MB in 119 ms against
+#: 1.24 MB in 47 ms, one core). None: never.
+PROGRESSIVE_FROM: int | None = None
+
+
+def _options(fmt: str, quality: int, size: tuple[int, int] = (0, 0)) -> dict:
     if fmt == "jpeg":
-        return {"quality": quality, "progressive": True, "optimize": True,
+        progressive = PROGRESSIVE_FROM is not None and size[0] * size[1] >= PROGRESSIVE_FROM
+        return {"quality": quality, "progressive": progressive, "optimize": True,
                 "subsampling": "4:4:4" if quality >= 90 else "4:2:0"}
     if fmt == "webp":
         return {"quality": quality, "method": 4}
