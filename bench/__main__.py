@@ -27,6 +27,10 @@ against a plain icontains scan (bench/search.py; about 10 minutes).
 matches per transform of photos from ../shared, then lookup time at 100,000 stored
 hashes, banded index against a full scan (bench/similar.py).
 
+``python -m bench.fidelity --before PATH`` renders the default renditions and
+three frames with this checkout and another, and prints their PSNR against each
+other and against an exact Lanczos resample (bench/fidelity.py).
+
 Options: ``--only quality|speed``, ``--limit N`` (quality: first N photos;
 speed: a quick run with fewer repeats and no memory children), ``--all`` (all
 700 OSIE photos), ``--repeats N`` (speed, default 7), ``--synthetic`` (use
