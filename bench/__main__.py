@@ -11,9 +11,11 @@ face, and a face people looked at, beside the fixations kept.
 request against libvips' attention crop and the stable URL under gunicorn against
 nginx with wrk (Debian's wrk and nginx; .ci/run does not need them).
 
-``python -m bench load [--uploads N ...]`` (``make bench BENCH_ARGS=load``) runs
-the load benchmark instead (bench/load.py: the app under a burst of uploads; about
-15 minutes for the default 200 uploads, so a plain ``make bench`` leaves it out).
+``python -m bench load [--assets N --uploads N ...]`` (``make bench BENCH_ARGS=load``)
+runs the load benchmark instead: ``generate_renditions`` over N assets (default
+1,000: assets per minute per core, 100,000 extrapolated; bench/regenerate.py),
+then the app under a burst of uploads (bench/load.py; about 15 minutes for the
+default 200 uploads), so a plain ``make bench`` leaves it out.
 
 ``python -m bench search [--assets N --queries N --setups sqlite,postgres]``
 (``make bench BENCH_ARGS=search``) times search, filters and facets over 100,000
@@ -24,6 +26,10 @@ against a plain icontains scan (bench/search.py; about 10 minutes).
 (``make bench BENCH_ARGS=similar``) measures near-duplicates: recall and false
 matches per transform of photos from ../shared, then lookup time at 100,000 stored
 hashes, banded index against a full scan (bench/similar.py).
+
+``python -m bench.fidelity --before PATH`` renders the default renditions and
+three frames with this checkout and another, and prints their PSNR against each
+other and against an exact Lanczos resample (bench/fidelity.py).
 
 Options: ``--only quality|speed``, ``--limit N`` (quality: first N photos;
 speed: a quick run with fewer repeats and no memory children), ``--all`` (all

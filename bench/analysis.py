@@ -2,13 +2,15 @@
 
 Everything goes through the engine's front door (``renditions.engine.pipeline``),
 as the worker does: ``analyse`` once (analysis decode, saliency map, faces when
-the detector is installed), then one ``Planner`` plan per aspect or profile,
-then ``rendering.render_file`` for the pixels. All boxes are in px of the
+the detector is installed), then one ``Planner`` plan per aspect or profile;
+renditions decode once for both (``pyramid.Pyramid``, ``rendering.render_decoded``). All boxes are in px of the
 oriented original.
 """
 from __future__ import annotations
 
-from renditions.engine import faces, pipeline, rendering, sizing
+from PIL import Image
+
+from renditions.engine import faces, pipeline, pyramid, rendering, sizing
 
 RENDER_THREADS = 2  # as the app's DAM RENDER_THREADS default
 
@@ -54,13 +56,17 @@ def profile_targets(profiles, size: tuple[int, int]) -> list[dict]:
 
 def salient_renditions(path, targets: list[dict], *, backend: str | None = None,
                        threads: int = RENDER_THREADS) -> list[bytes]:
-    """One analysis, ``open_full`` once (reduced for a huge JPEG, as the worker does),
-    then every target rendered side by side."""
-    analysis = analyse(path, backend=backend)
-    planner = pipeline.Planner(analysis)
+    """As the worker makes an upload's renditions: one decode (reduced for a huge
+    JPEG to what the largest crops need), the analysis from it, then every
+    target planned and rendered side by side from the same decode."""
+    with Image.open(path) as im:
+        size = im.size  # the bench's photos carry no EXIF orientation
+    specs = [target["spec"] for target in targets]
+    decoded = pyramid.Pyramid.open(path, max_pixels=None,
+                                   reduce=pipeline.decode_reduction(specs, size))
+    planner = pipeline.Planner(pipeline.analyse(decoded, backend=backend))
     jobs = []
     for target in targets:
         plan = planner.plan(target["spec"])
         jobs.append(rendering.Job(plan.box, plan.size, target["fmt"], target["quality"]))
-    return rendering.render_file(path, jobs, source_size=analysis.size, max_pixels=None,
-                                 threads=threads)
+    return rendering.render_decoded(decoded, path, jobs, max_pixels=None, threads=threads)

@@ -1,4 +1,8 @@
-"""``python -m bench load``: a burst of 12 MP uploads through the running app.
+"""``python -m bench load``: regeneration throughput, then a burst of 12 MP uploads.
+
+First ``generate_renditions`` over ``--assets`` (default 1,000) assets: assets per
+minute per core and the time for 100,000 (bench/regenerate.py; ``--assets 0``
+skips it); then the burst below (``--uploads 0`` skips it).
 
 For each worker concurrency (1 and 2 by default) the app is started exactly as
 ``make run`` does (``migrate``, ``ensure_editor``, ``serve ADDR --concurrency C``,
@@ -39,7 +43,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from . import ARTIFACTS, ROOT, machine_line, markdown_table, write_report
+from . import ARTIFACTS, ROOT, machine_line, markdown_table, regenerate, write_report
 from .load_stages import (SIZE, STAGES, base_photos, distinct, measure_stages, percentile,
                           pipeline_settings, stage_shares)
 
@@ -481,10 +485,19 @@ def main(argv=None) -> None:
     parser.add_argument("--bases", type=int, default=BASES, help="distinct generated photos")
     parser.add_argument("--stage-photos", type=int, default=STAGE_PHOTOS)
     parser.add_argument("--keep", action="store_true", help="keep each run's SALIENT_VAR_DIR")
+    parser.add_argument("--assets", type=int, default=regenerate.ASSETS,
+                        help="assets for the generate_renditions throughput run (0: skip it)")
+    parser.add_argument("--root", action="append", type=Path,
+                        help="a checkout to time generate_renditions in (repeatable; default "
+                             "this one): a 'before' tree beside this one")
     args = parser.parse_args(argv)
-    run(uploads=args.uploads, clients=args.clients,
-        workers=[int(w) for w in args.workers.split(",")], bases=args.bases,
-        stage_photos=args.stage_photos, keep=args.keep)
+    if args.assets:
+        regenerate.run(assets=args.assets, bases=args.bases, roots=args.root or [ROOT],
+                       keep=args.keep)
+    if args.uploads:
+        run(uploads=args.uploads, clients=args.clients,
+            workers=[int(w) for w in args.workers.split(",")], bases=args.bases,
+            stage_photos=args.stage_photos, keep=args.keep)
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ from . import enqueue, print_frames, rights, signals
 from . import derive, regions_in
 from .conf import setting
 from .derive import decided_boxes, rendition_key
-from .engine import loading, pipeline, rendering, saliency
+from .engine import loading, pipeline, pyramid, rendering, saliency
 from .engine.areas import image_areas
 from .models import Rendition, RenditionProfile, Analysis
 
@@ -81,12 +81,13 @@ def _process(asset_id: int, profile_ids: list[int] | None) -> None:
         updated_at=timezone.now())
     before = _stored(asset.pk)
     try:
-        stored, analysis = analysis_ensure(asset=asset)
+        decode = SharedDecode(asset, profiles)
+        stored, analysis = analysis_ensure(asset=asset, decode=decode)
         # the photo's own crops and focal point (IPTC Image Regions), before rendering
         if regions_in.regions_apply(asset=asset, enqueue=False):
             stored.refresh_from_db()
         renditions_ensure(asset=asset, analysis=stored, profiles=profiles,
-                          planner=pipeline.Planner(analysis))
+                          planner=pipeline.Planner(analysis), decode=decode)
     except loading.ImageError as exc:
         _finish(asset.pk, Asset.Status.FAILED, str(exc))
     except Exception as exc:
@@ -180,10 +181,33 @@ def assets_sweep(*, before: datetime | None = None) -> list[int]:
     return queued
 
 
-def analysis_ensure(*, asset: Asset) -> tuple[Analysis, pipeline.ImageAnalysis]:
+class SharedDecode:
+    """An asset's one decode (``pyramid.Pyramid``), made on first use, for its
+    analysis and its renditions: reduced (a huge JPEG) to what the largest crop
+    of each of ``profiles`` (None: the active ones) and the analysis need."""
+
+    def __init__(self, asset: Asset, profiles=None):
+        self.asset, self.profiles, self.decoded = asset, profiles, None
+
+    def __call__(self) -> pyramid.Pyramid:
+        if self.decoded is None:
+            profiles = (self.profiles if self.profiles is not None
+                        else RenditionProfile.objects.filter(is_active=True))
+            reduce = pipeline.decode_reduction(
+                [derive.rendition_spec(p) for p in profiles],
+                (self.asset.width, self.asset.height), longest=setting("ANALYSIS_LONGEST"))
+            with self.asset.file.open("rb") as fp:
+                self.decoded = pyramid.Pyramid.open(fp, max_pixels=dam_setting("MAX_PIXELS"),
+                                                    reduce=reduce)
+        return self.decoded
+
+
+def analysis_ensure(*, asset: Asset, decode: SharedDecode | None = None
+                    ) -> tuple[Analysis, pipeline.ImageAnalysis]:
     """Return the asset's analysis (stored, and as the engine takes it), computing
     it when what would produce it now differs from what produced it: another
     model, another detector, or a fallback (no detector, or one that failed).
+    ``decode``: the asset's decode to analyse, shared with its renditions.
 
     An editor's focal point survives a recomputation (the editor's word wins).
     """
@@ -196,10 +220,13 @@ def analysis_ensure(*, asset: Asset) -> tuple[Analysis, pipeline.ImageAnalysis]:
             existing.areas = image_areas(pipeline.Planner(analysis).field)
             existing.save(update_fields=["areas"])
         return existing, analysis
-    with asset.file.open("rb") as fp:
-        result = pipeline.analyse(fp, backend=backend, detect_faces=detect,
-                                  longest=setting("ANALYSIS_LONGEST"),
-                                  max_pixels=dam_setting("MAX_PIXELS"))
+    options = dict(backend=backend, detect_faces=detect, longest=setting("ANALYSIS_LONGEST"),
+                   max_pixels=dam_setting("MAX_PIXELS"))
+    if decode is not None:
+        result = pipeline.analyse(decode(), **options)
+    else:
+        with asset.file.open("rb") as fp:
+            result = pipeline.analyse(fp, **options)
     values = dict(key=result.key, map_file=_store_map(asset, result.saliency_map),
                   model_name=result.model_name, model_version=result.model_version,
                   detector=result.detector, detector_version=result.detector_version,
@@ -232,10 +259,12 @@ def rendition_keys(*, asset_id: int) -> set[str]:
 
 
 def renditions_ensure(*, asset: Asset, analysis: Analysis, profiles=None,
-                      planner: pipeline.Planner | None = None) -> list[Rendition]:
+                      planner: pipeline.Planner | None = None,
+                      decode: SharedDecode | None = None) -> list[Rendition]:
     """Store the current rendition of every profile that lacks one; drop stale ones.
 
-    ``planner``: one on ``analysis`` already loaded (else the stored map is read).
+    ``planner``: one on ``analysis`` already loaded (else the stored map is read);
+    ``decode``: the asset's decode, used when the analysis has made it already.
     """
     profiles = list(profiles if profiles is not None
                     else RenditionProfile.objects.filter(is_active=True))
@@ -246,7 +275,8 @@ def renditions_ensure(*, asset: Asset, analysis: Analysis, profiles=None,
     missing = [p for p in profiles if (p.pk, wanted[p.pk]) not in have]
     if missing:
         planner = planner or pipeline.Planner(derive.engine_analysis(asset, analysis))
-        _render_profiles(asset, analysis, planner, missing, wanted, boxes)
+        decoded = decode.decoded if decode is not None else None
+        _render_profiles(asset, analysis, planner, missing, wanted, boxes, decoded)
     with transaction.atomic():
         now = _wanted_now(asset, profiles)
         if now == wanted:
@@ -274,17 +304,21 @@ def _delete_superseded(asset: Asset, wanted: dict[int, str], now: dict[int, str]
             _delete_rendition(rendition)
 
 
-def _render_profiles(asset, analysis, planner, profiles, keys, boxes) -> None:
-    """Plan every profile, render them side by side, then store each file."""
+def _render_profiles(asset, analysis, planner, profiles, keys, boxes, decoded=None) -> None:
+    """Plan every profile, render them side by side (from ``decoded``, the
+    analysis' decode, when there is one), then store each file."""
     plans = [derive.plan_profile(planner, analysis, p, box=boxes.get(p.pk)) for p in profiles]
     jobs = [rendering.Job(plan.box, plan.size, profile.format, profile.quality, plan.content,
                           profile.pad, print_frames.profile_press(profile))
             for profile, plan in zip(profiles, plans)]
+    options = dict(max_pixels=dam_setting("MAX_PIXELS"), threads=setting("RENDER_THREADS"),
+                   metadata=derive.public_metadata(asset))
     with asset.file.open("rb") as fp:
-        encoded = rendering.render_file(fp, jobs, source_size=(asset.width, asset.height),
-                                        max_pixels=dam_setting("MAX_PIXELS"),
-                                        threads=setting("RENDER_THREADS"),
-                                        metadata=derive.public_metadata(asset))
+        if decoded is not None:
+            encoded = rendering.render_decoded(decoded, fp, jobs, **options)
+        else:
+            encoded = rendering.render_file(fp, jobs, source_size=(asset.width, asset.height),
+                                            **options)
     for profile, plan, job, data in zip(profiles, plans, jobs, encoded):
         _store_rendition(asset, profile, keys[profile.pk], plan, job.size, data)
 

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import heatmap, loading, pipeline, rendering, saliency
+from . import heatmap, loading, pipeline, pyramid, rendering, saliency
 from .geometry import NormPoint, scale_box
 
 DEFAULT_ASPECTS = ("1:1", "16:9", "9:16", "4:5", "3:1")
@@ -173,12 +173,11 @@ def _run_saliency(args, backend) -> int:
 
 
 def _run_render(args, backend) -> int:
-    try:
-        full = loading.open_full(args.image, max_pixels=args.max_pixels)
+    try:  # one decode for the analysis and the rendition, as the worker does
+        full = pyramid.Pyramid.open(args.image, max_pixels=args.max_pixels)
     except loading.ImageError as exc:
         return _fail(args.image, str(exc))
-    analysis = pipeline.analyse_image(loading.analysis_image(full), full.size, backend=backend,
-                                      detect_faces=not args.no_faces)
+    analysis = pipeline.analyse(full, backend=backend, detect_faces=not args.no_faces)
     spec = pipeline.RenditionSpec(aspect=args.aspect and args.aspect[1], width=args.width,
                                   height=args.height, max_width=args.max_width,
                                   zoom=args.zoom, allow_upscale=args.upscale)

@@ -96,10 +96,11 @@ def open_for_analysis(fp, *, longest: int = 640, max_pixels: int | None = None
     at about 1000 px. Alpha is flattened on white.
     """
     with _opened(fp, max_pixels=max_pixels) as im:
-        full = oriented_size(im)
+        size = im.size
         if im.format in ("JPEG", "MPO"):
             im.draft("RGB", _draft_request(im.size, longest))
         _load(im)
+        full = _loaded_size(im, size)
         small = _normalise(im)
     return analysis_image(small, longest), full
 
@@ -113,11 +114,24 @@ def open_full(fp, *, max_pixels: int | None = None, reduce: int = 1) -> Image.Im
     fraction of its size through DCT scaling (about 1/reduce² of the memory);
     other formats ignore it, so callers scale by the returned image's size.
     """
+    return decode_full(fp, max_pixels=max_pixels, reduce=reduce)[0]
+
+
+def decode_full(fp, *, max_pixels: int | None = None, reduce: int = 1
+                ) -> tuple[Image.Image, tuple[int, int]]:
+    """``open_full``'s image and the original's oriented (W, H) px."""
     with _opened(fp, max_pixels=max_pixels) as im:
+        size = im.size
         if reduce > 1 and im.format in ("JPEG", "MPO"):
             im.draft(im.mode, (max(1, im.width // reduce), max(1, im.height // reduce)))
         _load(im)
-        return _normalise(im)
+        return _normalise(im), _loaded_size(im, size)
+
+
+def _loaded_size(im: Image.Image, size: tuple[int, int]) -> tuple[int, int]:
+    """The oriented (W, H) of a source of ``size`` px, read once ``im`` is decoded:
+    a PNG's ``getexif`` before then decodes the pixels and hides a decode error."""
+    return _oriented(size, _orientation(im.getexif))
 
 
 def analysis_image(img: Image.Image, longest: int = 640) -> Image.Image:

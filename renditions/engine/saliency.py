@@ -159,6 +159,7 @@ class OnnxSaliency(SaliencyBackend):
         options = ort.SessionOptions()
         options.intra_op_num_threads = self.threads
         options.inter_op_num_threads = 1
+        options.enable_cpu_mem_arena = False  # no arena kept grown between images
         # Idle pool threads would otherwise spin after each run and take the
         # cores from the face detector and the renders that run next.
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
