@@ -26,6 +26,7 @@ from ..engine.rendering import FORMATS
 from ..models import FRAME_SIZE, PRINT_SIZE, Analysis, CropDecision, RenditionProfile
 from .metadata_in import TemplateIn
 from .search import AssetListQuery  # noqa: F401  (the list's query, s.AssetListQuery)
+from .withheld import withheld_redacted
 
 def _unit(**kwargs) -> serializers.FloatField:
     """A normalised coordinate, checked to lie in 0-1."""
@@ -279,6 +280,7 @@ class AssetSerializer(serializers.ModelSerializer):
         if not _described(self.context).private(asset):
             for name in PRIVATE:
                 del data[name]
+            data = withheld_redacted(data, asset)
         return data
 
 
