@@ -125,8 +125,8 @@ class RenditionProfile(models.Model):
             raise ValidationError("A print profile gives its width and height in mm and a dpi.")
         try:
             printing.check_dpi(self.dpi)
-            self.width, self.height = printing.print_size(self.width_mm, self.height_mm,
-                                                          self.dpi)
+            self.width, self.height = printing.print_size(
+                printing.parse_mm(self.width_mm), printing.parse_mm(self.height_mm), self.dpi)
         except ValueError as exc:
             raise ValidationError(str(exc)) from None
         if self.format not in printing.PRINT_FORMATS:

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from dam import usages
-from dam.models import Asset
+from dam.models import Asset, Usage
 
 from . import rights
 from .models import EditEvent
@@ -47,17 +47,10 @@ def asset_trash(*, asset: Asset, user, force: bool = False) -> Asset:
     Idempotent: an asset in the trash stays as it is."""
     if asset.deleted_at is not None:
         return asset
-    pages = asset_pages(asset=asset)
-    if pages and not force:
-        raise InUse(pages)
-    now = timezone.now()
-    with transaction.atomic():
-        claimed = Asset.objects.filter(pk=asset.pk, deleted_at__isnull=True).update(
-            deleted_at=now, deleted_by=user)
-        if claimed:
-            EditEvent.objects.create(asset=asset, kind=EditEvent.Kind.TRASH, before=False,
-                                     after=True, user=user)
-            rights.rights_apply(asset_ids=[asset.pk], now=now)
+    try:
+        assets_trash(asset_ids=[asset.pk], user=user, force=force)
+    except InUseMany as exc:
+        raise InUse(exc.pages[asset.pk]) from None
     asset.refresh_from_db(fields=["deleted_at", "deleted_by", "rights_applied"])
     return asset
 
@@ -66,16 +59,75 @@ def asset_restore(*, asset: Asset, user) -> Asset:
     """Take ``asset`` out of the trash: listed and delivered again (as its rights
     allow), its files back under their own names before this returns; recorded in
     its history; ``asset.restored`` sent. Purging once its purge began."""
-    with transaction.atomic():
-        claimed = Asset.objects.filter(pk=asset.pk, deleted_at__isnull=False,
-                                       purge_started_at__isnull=True).update(
-            deleted_at=None, deleted_by=None)
-        if not claimed and Asset.objects.filter(
-                pk=asset.pk, purge_started_at__isnull=False).exists():
-            raise Purging("This photo is being deleted for good; it cannot be restored.")
-        if claimed:
-            EditEvent.objects.create(asset=asset, kind=EditEvent.Kind.TRASH, before=True,
-                                     after=False, user=user)
-            rights.rights_apply(asset_ids=[asset.pk])
+    if not assets_restore(asset_ids=[asset.pk], user=user) and Asset.objects.filter(
+            pk=asset.pk, purge_started_at__isnull=False).exists():
+        raise Purging("This photo is being deleted for good; it cannot be restored.")
     asset.refresh_from_db(fields=["deleted_at", "deleted_by", "rights_applied"])
     return asset
+
+
+# --- Many at once (``POST /api/assets/bulk`` with ``trash`` or ``restore``) -----------
+
+class InUseMany(Exception):
+    """Deleting assets that sites say they use: ``pages`` maps each one's id to its
+    pages' URLs; nothing was deleted, the caller confirms (``force``) to go on."""
+
+    def __init__(self, pages: dict[int, list[str]]):
+        self.pages = pages
+        super().__init__(f"{len(pages)} of these photos {'is' if len(pages) == 1 else 'are'} "
+                         "used on pages. Confirm to delete them anyway.")
+
+
+def assets_pages(*, asset_ids: list[int]) -> dict[int, list[str]]:
+    """The distinct pages that use each of ``asset_ids`` that some page uses, most
+    recently seen first (one query)."""
+    pages: dict[int, dict[str, None]] = {}
+    for asset_id, url in (Usage.objects.filter(asset_id__in=asset_ids)
+                          .order_by("-last_seen_at", "-id").values_list("asset_id", "url")):
+        pages.setdefault(asset_id, {})[url] = None
+    return {asset_id: list(urls) for asset_id, urls in pages.items()}
+
+
+def assets_trash(*, asset_ids: list[int], user, force: bool = False) -> list[int]:
+    """``asset_trash`` for each of ``asset_ids``, in one transaction: the ids of those
+    that went to the trash (those already there stay as they are). InUseMany, and
+    nothing moved, unless ``force`` when sites use any of them."""
+    if not force and (pages := assets_pages(asset_ids=asset_ids)):
+        raise InUseMany(pages)
+    now = timezone.now()
+    with transaction.atomic():
+        claimed = list(Asset.objects.select_for_update().filter(
+            pk__in=asset_ids, deleted_at__isnull=True).order_by("pk").values_list("pk", flat=True))
+        Asset.objects.filter(pk__in=claimed).update(deleted_at=now, deleted_by=user)
+        _history(claimed, user, before=False)
+        _rights_apply(claimed, now)
+    return claimed
+
+
+def assets_restore(*, asset_ids: list[int], user) -> list[int]:
+    """``asset_restore`` for each of ``asset_ids`` in the trash whose purge has not
+    begun, in one transaction: the ids of those that came back."""
+    with transaction.atomic():
+        claimed = list(Asset.objects.select_for_update().filter(
+            pk__in=asset_ids, deleted_at__isnull=False, purge_started_at__isnull=True)
+            .order_by("pk").values_list("pk", flat=True))
+        Asset.objects.filter(pk__in=claimed).update(deleted_at=None, deleted_by=None)
+        _history(claimed, user, before=True)
+        _rights_apply(claimed, None)
+    return claimed
+
+
+def _history(asset_ids: list[int], user, *, before: bool) -> None:
+    EditEvent.objects.bulk_create(
+        [EditEvent(asset_id=pk, kind=EditEvent.Kind.TRASH, before=before, after=not before,
+                   user=user) for pk in asset_ids])
+
+
+#: ``rights.rights_apply`` takes at most this many assets a call.
+_RIGHTS_BATCH = 500
+
+
+def _rights_apply(asset_ids: list[int], now) -> None:
+    """Every asset's files as its new state says, before the caller returns."""
+    for start in range(0, len(asset_ids), _RIGHTS_BATCH):
+        rights.rights_apply(asset_ids=asset_ids[start:start + _RIGHTS_BATCH], now=now)

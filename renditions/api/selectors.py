@@ -23,14 +23,16 @@ def asset_sync_list(*, q: str = "", updated_since: datetime | None = None,
 
 
 def asset_pks_selected(*, user, ids: list | None = None, query: dict | None = None,
-                       limit: int) -> list[int]:
+                       limit: int, action: str = "edit_metadata",
+                       trashed: bool = False) -> list[int]:
     """Primary keys of the assets with these ``ids`` (uuids), or of every asset the
-    list's ``query`` (``AssetListQuery``) matches, that ``user`` may describe (the
-    others are left out as if unknown): at most ``limit`` + 1, so a caller can tell a
-    selection that is too large."""
+    list's ``query`` (``AssetListQuery``) matches, that ``user`` may do ``action`` to
+    (the others are left out as if unknown), of those in the trash with ``trashed``:
+    at most ``limit`` + 1, so a caller can tell a selection that is too large."""
     if ids is not None:
         assets = Asset.objects.filter(uid__in=ids)
     else:  # the list's query, but for its answer's shape
         assets = asset_sync_list(**{k: v for k, v in query.items() if k != "facets"})
-    assets = dam_selectors.assets_visible(user=user, action="edit_metadata", assets=assets)
+    assets = dam_selectors.assets_visible(user=user, action=action, assets=assets,
+                                           trashed=trashed)
     return list(assets.values_list("pk", flat=True)[:limit + 1])

@@ -1,7 +1,9 @@
 /* Library selection and bulk edit (editors). A tick on a tile selects it, Shift-click (or
  * Shift+Space) on another selects the ones between; "Select all N matching" takes every
  * asset of the current search, on every page. Apply sends one POST /api/assets/bulk with
- * the ids, or with the search itself ({query}) when all matching are selected.
+ * the ids, or with the search itself ({query}) when all matching are selected. Delete sends
+ * the same selection with {trash: true}; when pages use some of the assets (409), a second
+ * confirmation names them and {force: true} goes on, as the asset page's Delete does.
  */
 (function () {
   "use strict";
@@ -10,7 +12,7 @@
   if (!bar) return;
   const $ = (id) => document.getElementById(id);
   const form = $("bulk-form");
-  const total = Number(bar.dataset.total) || 0;
+  let total = Number(bar.dataset.total) || 0;
   const state = {anchor: null, allMatching: false, shiftSpace: false};
 
   const grid = () => document.querySelector(".grid");
@@ -27,6 +29,7 @@
     $("bulk-all").hidden = state.allMatching;
     form.hidden = !count;
     $("bulk-apply").textContent = `Apply to ${plural(count, "asset")}`;
+    if ($("bulk-trash")) $("bulk-trash").textContent = `Delete ${plural(count, "asset")}`;
     bar.dataset.selected = String(count);
   }
 
@@ -140,20 +143,57 @@
       say("Choose a change first: a field to set or append to, or keywords.", "error");
       return;
     }
-    const target = state.allMatching ? {query: currentQuery()} : {ids: picked()};
-    $("bulk-apply").disabled = true;
-    say("Applying…");
+    await run($("bulk-apply"), "Applying…",
+              () => S.postJSON(bar.dataset.url, {...target(), ...ops}),
+              (result) => [`Updated ${result.updated} of ${plural(result.matched, "asset")}.`, "ok"]);
+  }
+
+  const target = () => (state.allMatching ? {query: currentQuery()} : {ids: picked()});
+
+  /** One bulk request from ``button``: says ``working``, then ``done(result)`` ([text, kind])
+   * and reads the grid again; a null result changed nothing. */
+  async function run(button, working, request, done) {
+    button.disabled = true;
+    say(working);
     bar.dataset.state = "applying";
     try {
-      const result = await S.postJSON(bar.dataset.url, {...target, ...ops});
-      say(`Updated ${result.updated} of ${plural(result.matched, "asset")}.`, "ok");
-      await refreshGrid();
+      const result = await request();
+      say(...done(result));
+      if (result) await refreshGrid();
       bar.dataset.state = "done";
     } catch (error) {
       say(fieldMessages(error.fields) || error.message, "error");
       bar.dataset.state = "error";
     } finally {
-      $("bulk-apply").disabled = false;
+      button.disabled = false;
+    }
+  }
+
+  /** To the trash, once confirmed; again with force once the pages in use are confirmed. */
+  async function trashSelected() {
+    const count = state.allMatching ? total : picked().length;
+    if (!window.confirm(`Move ${plural(count, "asset")} to the trash? Their public URLs stop ` +
+                        "working; they can be restored from the Trash page.")) return;
+    const body = {...target(), trash: true};
+    await run($("bulk-trash"), "Deleting…", async () => {
+      const result = await trashOrConfirm(body);
+      if (result) state.allMatching = false;
+      return result;
+    }, (result) => (result ? [`Moved ${result.updated} of ${plural(result.matched, "asset")} ` +
+                              "to the trash.", "ok"] : ["Nothing was deleted."]));
+  }
+
+  async function trashOrConfirm(body) {
+    try {
+      return await S.postJSON(bar.dataset.url, body);
+    } catch (error) {
+      const inUse = error.status === 409 && error.body.in_use;
+      if (!inUse) throw error;
+      const lines = inUse.map((a) => `${a.title}: ${a.pages.join(", ")}`).join("\n");
+      if (!window.confirm(`${plural(inUse.length, "photo")} of these ${inUse.length === 1 ? "is" : "are"} ` +
+                          `used on pages:\n${lines}\n\nDelete anyway? Those pages will show a ` +
+                          "broken image.")) return null;
+      return S.postJSON(bar.dataset.url, {...body, force: true});
     }
   }
 
@@ -174,11 +214,19 @@
     return lines.join(" ");
   }
 
-  /** Read the tiles again (titles, status), keeping the selection. */
+  /** Read the tiles again (titles, status) and the count matching, keeping the selection. */
   async function refreshGrid() {
     const doc = await S.fetchDocument(location.href);
     const fresh = doc && doc.querySelector(".grid");
-    if (!fresh) return;
+    if (!fresh) {
+      if (doc) location.reload();  // nothing matches any more: the page says so
+      return;
+    }
+    const freshBar = doc.getElementById("bulk");
+    if (freshBar) {
+      total = Number(freshBar.dataset.total) || 0;
+      $("bulk-all").textContent = freshBar.querySelector("#bulk-all").textContent;
+    }
     const keep = new Set(picked());
     const anchor = state.anchor && state.anchor.value;
     grid().replaceChildren(...[...fresh.children].map((el) => document.importNode(el, true)));
@@ -195,5 +243,6 @@
   $("bulk-all").addEventListener("click", selectAll);
   $("bulk-clear").addEventListener("click", clear);
   form.addEventListener("submit", apply);
+  if ($("bulk-trash")) $("bulk-trash").addEventListener("click", trashSelected);
   update();
 })();

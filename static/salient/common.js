@@ -13,8 +13,9 @@
   async function errorOf(response) {
     let message = "";
     let fields = {};
+    let body = {};
     try {
-      const body = await response.clone().json();
+      body = await response.clone().json();
       message = body.error || "";
       fields = body.fields || {};
     } catch (_) { /* not JSON */ }
@@ -24,6 +25,7 @@
     const error = new Error(message);
     error.status = response.status;
     error.fields = fields;  // field name -> [messages], from a 400's {"fields": ...}
+    error.body = body;  // the whole answer (a 409's particulars)
     return error;
   }
 

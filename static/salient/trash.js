@@ -1,6 +1,7 @@
 /* Salient: the trash. The asset page's Delete (to the trash; the pages that use the photo
-   named in the confirmation), and the Trash page's Restore and Delete now. All through the
-   API, as sites do: DELETE /api/assets/<id>/, POST …/restore, DELETE /api/trash/<id>. */
+   named in the confirmation), and the Trash page's Restore, Restore selected and Delete now.
+   All through the API, as sites do: DELETE /api/assets/<id>/, POST …/restore,
+   POST /api/assets/bulk {ids, restore: true}, DELETE /api/trash/<id>. */
 (function () {
   "use strict";
   const S = window.Salient;
@@ -62,7 +63,21 @@
     button.closest("tr").remove();
   }
 
-  const ACTIONS = {trash, restore, purge};
+  const picks = () => [...document.querySelectorAll("#trash-list input.pick")];
+
+  async function restoreSelected(button) {
+    const ids = picks().filter((box) => box.checked).map((box) => box.value);
+    await S.postJSON(button.dataset.url, {ids, restore: true});
+    window.location.reload();
+  }
+
+  const ACTIONS = {trash, restore, purge, "restore-selected": restoreSelected};
+
+  document.addEventListener("change", (event) => {
+    const selected = document.getElementById("trash-restore-selected");
+    if (!selected || !event.target.matches("#trash-list input.pick")) return;
+    selected.disabled = !picks().some((box) => box.checked);
+  });
 
   document.addEventListener("click", async (event) => {
     const button = event.target.closest("button[data-action]");
@@ -73,7 +88,7 @@
     } catch (error) {
       showError(error.message);
     } finally {
-      button.disabled = false;
+      button.disabled = button.id === "trash-restore-selected" && !picks().some((b) => b.checked);
     }
   });
 })();

@@ -273,13 +273,18 @@ def test_a_print_profile_is_upscaled_to_its_size(processed, client):
     assert image.size == (2480, 3508) and image.mode == "RGB"
 
 
-@pytest.mark.parametrize("fields, reason", [
+#: A print profile's bad values and the reason each is refused (the admin and the API alike).
+BAD_PRINT_PROFILES = [
     ({"dpi": None}, "gives its width and height in mm and a dpi"),
     ({"height_mm": None}, "gives its width and height in mm and a dpi"),
     ({"dpi": 50}, "dpi is a whole number from 72 to 1200"),
     ({"format": "webp"}, "A print profile is JPEG or TIFF."),
     ({"slug": "90x60mm"}, "names a frame size"),
-])
+    ({"width_mm": "-90"}, "more than 0 and at most 10000 mm"),
+]
+
+
+@pytest.mark.parametrize("fields, reason", BAD_PRINT_PROFILES)
 def test_a_print_profile_refuses_bad_values(transactional_db, fields, reason):
     from django.core.exceptions import ValidationError
 
