@@ -6,10 +6,10 @@ from rest_framework import serializers
 
 from dam.models import Asset
 
+from ..withheld import withheld_redacted
 from .asset_fields import (ElementField, ImageRegionsField, KeywordsField, ProgressField,
                            RenditionsField, RightsField, SaliencyField, SimilarField,
                            _described)
-from ..withheld import withheld_redacted
 
 
 #: The photo's own metadata (IPTC/XMP/EXIF, read on upload), public. Its instructions
