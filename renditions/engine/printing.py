@@ -33,7 +33,6 @@ INTENTS = {"perceptual": ImageCms.Intent.PERCEPTUAL,
 #: Formats that carry CMYK and a resolution.
 PRINT_FORMATS = ("jpeg", "tiff")
 #: TIFF tag of the XMP packet (Pillow's TIFF writer takes no ``xmp`` option).
-_TIFF_XMP = 700
 _SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
 
 
@@ -121,7 +120,7 @@ class Press:
     def apply(self, img: Image.Image, fmt: str, meta: dict) -> tuple[Image.Image, dict]:
         """The image to encode in ``fmt`` and its save options: ``meta`` (the
         metadata options of ``rendering.embedded``) with the resolution and the
-        output profile; for TIFF the XMP packet goes in its own tag."""
+        output profile."""
         meta = dict(meta)
         if self.icc:
             source = meta.get("icc_profile") or _SRGB.tobytes()
@@ -130,8 +129,6 @@ class Press:
             meta["icc_profile"] = self.icc
         if self.dpi:
             meta["dpi"] = (self.dpi, self.dpi)
-        if fmt == "tiff":
-            meta = _tiff_meta(meta)
         return img, meta
 
 
@@ -142,20 +139,6 @@ def _transform(source: bytes, output: bytes, intent: str, bpc: bool):
     return ImageCms.buildTransform(
         ImageCms.ImageCmsProfile(io.BytesIO(source)), ImageCms.ImageCmsProfile(io.BytesIO(output)),
         "RGB", "CMYK", renderingIntent=INTENTS[intent], flags=flags)
-
-
-def _tiff_meta(meta: dict) -> dict:
-    """Pillow's TIFF writer takes EXIF as its tags and ignores ``xmp``: both go in
-    one tag set, XMP as tag 700."""
-    xmp = meta.pop("xmp", None)
-    if not xmp:
-        return meta
-    exif = Image.Exif()
-    if meta.get("exif"):
-        exif.load(meta["exif"])
-    exif[_TIFF_XMP] = xmp
-    meta["exif"] = exif
-    return meta
 
 
 def _sha256(data: bytes) -> str:

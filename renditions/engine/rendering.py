@@ -328,8 +328,26 @@ def public_exif(exif: bytes | None) -> bytes | None:
 def encode(img: Image.Image, fmt: str, quality: int, meta: dict) -> bytes:
     """Encode ``img`` in ``fmt`` with ``meta`` (icc_profile, exif, xmp, pnginfo) embedded."""
     buf = io.BytesIO()
+    if fmt == "tiff":
+        meta = _tiff_meta(meta)
     img.save(buf, format=fmt.upper(), **_options(fmt, quality, img.size), **meta)
     return buf.getvalue()
+
+
+def _tiff_meta(meta: dict) -> dict:
+    """Pillow's TIFF writer takes EXIF as its tags and ignores ``xmp``: both go in
+    one tag set, XMP as tag 700 (its place in TIFF)."""
+    xmp = meta.get("xmp")
+    if not xmp:
+        return meta
+    exif = Image.Exif()
+    if meta.get("exif"):
+        exif.load(meta["exif"])
+        for tag, value in exif.items():  # read as Latin-1: give back the UTF-8 bytes
+            if isinstance(value, str):
+                exif[tag] = value.encode("latin-1", "replace")
+    exif[700] = xmp
+    return {**{k: v for k, v in meta.items() if k != "xmp"}, "exif": exif}
 
 
 #: Output pixels from which a JPEG is progressive. Huffman tables are always
