@@ -269,7 +269,9 @@ def resize(img: Image.Image | Pyramid, box: Sequence[int], size: tuple[int, int]
     if (box[2] - box[0], box[3] - box[1]) == size and all(isinstance(v, int) for v in box):
         return source.image.crop(box)
     level, level_box = source.source_for(box, size)
-    out = resample.lanczos(level, level_box, size)  # libvips where it applies
+    out = None
+    if source.source_size[0] * source.source_size[1] < resample.PACKED_BELOW:
+        out = resample.lanczos(level, level_box, size)  # libvips where it applies
     if out is None and threads > 1 and size[1] >= STRIP_ROWS * threads:
         out = _resize_strips(level, level_box, size, threads)
     elif out is None:

@@ -262,3 +262,29 @@ def test_libvips_resample_leaves_what_it_cannot_match_to_pillow():
     assert resample.lanczos(img, (0.5, 0, 400, 300), (100, 75)) is None  # fractional box
     assert resample.lanczos(img.convert("RGBA"), (0, 0, 400, 300), (100, 75)) is None
     assert resample.lanczos(img, (0, 0, 100, 75), (200, 150)) is None  # an upscale
+
+
+@pytest.mark.skipif(resample._pyvips() is None, reason="pyvips not installed")
+def test_libvips_packs_each_source_once_for_as_long_as_it_lives():
+    import gc
+
+    img = _noisy((400, 300))
+    before = len(resample._packed)
+    for box in ((0, 0, 400, 300), (100, 0, 400, 300)):
+        assert resample.lanczos(img, box, (100, 75)) is not None
+    assert len(resample._packed) == before + 1
+    del img
+    gc.collect()
+    assert len(resample._packed) == before
+
+
+def test_a_huge_original_renders_without_the_packed_copy(monkeypatch):
+    from renditions.engine.pyramid import Pyramid
+
+    asked = []
+    monkeypatch.setattr(resample, "lanczos", lambda *a: asked.append(a) and None)
+    img = _noisy((400, 300))
+    rendering.resize(Pyramid(img, source_size=(8000, 6000)), (0, 0, 400, 300), (100, 75))
+    assert asked == []  # 48 MP: Pillow, no second copy of the decode
+    rendering.resize(Pyramid(img), (0, 0, 400, 300), (100, 75))
+    assert len(asked) == 1
