@@ -272,6 +272,8 @@ def resize(img: Image.Image | Pyramid, box: Sequence[int], size: tuple[int, int]
     out = None
     if source.source_size[0] * source.source_size[1] < resample.PACKED_BELOW:
         out = resample.lanczos(level, level_box, size)  # libvips where it applies
+        if out is None and level is not source.image:  # the box falls between a level's px
+            out = resample.lanczos(source.image, box, size)
     if out is None and threads > 1 and size[1] >= STRIP_ROWS * threads:
         out = _resize_strips(level, level_box, size, threads)
     elif out is None:
