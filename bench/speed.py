@@ -315,8 +315,8 @@ def _threads_line() -> str:
         model = f"onnxruntime {backend.threads} intra-op threads ({Path(backend.path).name})"
     else:
         model = f"saliency backend {backend.name} (numpy, 1 thread)"
-    parts += [model, f"Pillow decode 1 thread, resize + encode on {analysis.RENDER_THREADS} "
-                     "render threads"]
+    parts += [model, f"Pillow decode 1 thread, resize (libvips lanczos3 where it applies: "
+                     f"engine.resample) + encode on {analysis.RENDER_THREADS} render threads"]
     return "Threads: " + "; ".join(parts) + "."
 
 

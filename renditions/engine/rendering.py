@@ -15,6 +15,7 @@ from typing import NamedTuple, Sequence
 
 from PIL import Image, ImageColor, ImageFilter, PngImagePlugin
 
+from . import resample
 from .loading import flatten
 from .metadata_out import PublicMetadata
 from .printing import Press
@@ -268,9 +269,14 @@ def resize(img: Image.Image | Pyramid, box: Sequence[int], size: tuple[int, int]
     if (box[2] - box[0], box[3] - box[1]) == size and all(isinstance(v, int) for v in box):
         return source.image.crop(box)
     level, level_box = source.source_for(box, size)
-    if threads > 1 and size[1] >= STRIP_ROWS * threads:
+    out = None
+    if source.source_size[0] * source.source_size[1] < resample.PACKED_BELOW:
+        out = resample.lanczos(level, level_box, size)  # libvips where it applies
+        if out is None and level is not source.image:  # the box falls between a level's px
+            out = resample.lanczos(source.image, box, size)
+    if out is None and threads > 1 and size[1] >= STRIP_ROWS * threads:
         out = _resize_strips(level, level_box, size, threads)
-    else:
+    elif out is None:
         out = level.resize(size, Image.Resampling.LANCZOS, box=level_box, reducing_gap=2.0)
     if (box[2] - box[0]) / size[0] >= SHARPEN_FROM:
         out = _sharpen(out)

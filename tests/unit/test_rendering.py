@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import io
 
+import numpy as np
 import pytest
 from PIL import Image
 
-from renditions.engine import loading, rendering
+from renditions.engine import loading, rendering, resample
 
 from ._images import BLUE, GREEN, RED, WHITE, exif_block, quadrants
 
@@ -227,6 +228,7 @@ def test_a_resize_in_strips_gives_the_same_pixels(mode, box, size):
 
 
 def test_one_rendition_is_resized_on_every_thread_it_is_given(monkeypatch):
+    monkeypatch.setattr(resample, "lanczos", lambda *a: None)  # Pillow's path (no libvips)
     img, used = Image.new("RGB", (800, 600), RED), []
     real = rendering._resize_strips
     monkeypatch.setattr(rendering, "_resize_strips",
@@ -236,3 +238,54 @@ def test_one_rendition_is_resized_on_every_thread_it_is_given(monkeypatch):
     assert used == [2] and Image.open(io.BytesIO(data)).size == (400, 300)
     rendering.render_many(img, [rendering.Job((0, 0, 800, 600), (100, 75), "png", 0)], threads=2)
     assert used == [2]  # 75 rows: too few to split
+
+
+def _noisy(size, seed=0):
+    rng = np.random.default_rng(seed)
+    small = rng.integers(0, 256, (size[1] // 8, size[0] // 8, 3), dtype=np.uint8)
+    return Image.fromarray(small).resize(size, Image.Resampling.BICUBIC)
+
+
+@pytest.mark.skipif(resample._pyvips() is None, reason="pyvips not installed")
+def test_libvips_resample_matches_pillows_lanczos():
+    img = _noisy((1200, 900))
+    box, size = (100, 50, 1000, 850), (450, 400)
+    ours = resample.lanczos(img, box, size)
+    pillow = img.resize(size, Image.Resampling.LANCZOS, box=box, reducing_gap=2.0)
+    assert ours is not None and ours.size == size and ours.mode == "RGB"
+    mse = np.mean((np.asarray(ours, np.float64) - np.asarray(pillow, np.float64)) ** 2)
+    assert 10 * np.log10(255 ** 2 / mse) >= 40
+
+
+def test_libvips_resample_leaves_what_it_cannot_match_to_pillow():
+    img = _noisy((400, 300))
+    assert resample.lanczos(img, (0.5, 0, 400, 300), (100, 75)) is None  # fractional box
+    assert resample.lanczos(img.convert("RGBA"), (0, 0, 400, 300), (100, 75)) is None
+    assert resample.lanczos(img, (0, 0, 100, 75), (200, 150)) is None  # an upscale
+
+
+@pytest.mark.skipif(resample._pyvips() is None, reason="pyvips not installed")
+def test_libvips_packs_each_source_once_for_as_long_as_it_lives():
+    import gc
+
+    img = _noisy((400, 300))
+    before = len(resample._packed)
+    for box in ((0, 0, 400, 300), (100, 0, 400, 300)):
+        assert resample.lanczos(img, box, (100, 75)) is not None
+    assert len(resample._packed) == before + 1
+    del img
+    gc.collect()
+    assert len(resample._packed) == before
+
+
+def test_a_huge_original_renders_without_the_packed_copy(monkeypatch):
+    from renditions.engine.pyramid import Pyramid
+
+    asked = []
+    monkeypatch.setattr(resample, "lanczos", lambda *a: asked.append(a) and None)
+    img = _noisy((400, 300))
+    rendering.resize(Pyramid(img, source_size=(8000, 6000)), (0, 0, 400, 300), (100, 75))
+    assert asked == []  # 48 MP: Pillow, no second copy of the decode
+    rendering.resize(Pyramid(img), (0, 0, 400, 300), (100, 75))
+    # asked for the level's box (None here), then the decode's own
+    assert [a[0].size for a in asked] == [(200, 150), (400, 300)]
