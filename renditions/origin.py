@@ -24,7 +24,8 @@ files cache (the embedded default) a process keeps the tokens too, with the iden
 of the file each came from (inode, mtime, size): a hit then only ``stat``s the two
 files, and reads a token again as soon as any process wrote a new one (the cache
 writes a new file and renames it over the old one), so a change reaches every
-process at once, with nothing kept for a while.
+process at once, with nothing kept for a while (a token written in the last
+``SETTLED`` second is read every time).
 """
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ import logging
 import os
 import secrets
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
@@ -45,6 +47,10 @@ log = logging.getLogger(__name__)
 PREFIX = "salient:origin"
 EVERYTHING = f"{PREFIX}:gen"
 LOCAL_ENTRIES = 4096
+#: Seconds a token's file must be old before its stamp is trusted: file times tick
+#: coarsely (a few ms) and inode numbers are reused, so two files written within one
+#: tick could share a stamp; one written since we looked is always newer than this.
+SETTLED = 1.0
 
 
 @dataclass(frozen=True)
@@ -125,7 +131,8 @@ def _file_token(cache: FileBasedCache, name: str):
         return known[2]
     # Stamped before reading: a write after the stat changes the stamp, read again then.
     token = cache.get(name) or _start(cache, name)
-    _tokens.put(where, (path, stamp, token))
+    if stat.st_mtime < time.time() - SETTLED:
+        _tokens.put(where, (path, stamp, token))
     return token
 
 

@@ -33,6 +33,7 @@ def _other_process():
 # --- generation tokens --------------------------------------------------------------
 
 def test_a_warm_hit_reads_no_token_while_no_process_wrote_one(processed, client, monkeypatch):
+    monkeypatch.setattr(origin, "SETTLED", -60.0)  # the token files count as old already
     url = reverse("deliver", args=[processed.uid, "hero"])
     assert client.get(url).status_code == 200
     cache = caches["origin"]
@@ -51,6 +52,19 @@ def test_another_process_renewing_a_token_is_a_miss_here_at_once(processed, clie
     found = origin.entry_get(processed.uid, _key(processed))
     assert found.entry is None
     assert "renewed-elsewhere" in found.generation
+
+
+def test_a_token_written_within_the_settling_second_is_read_every_time(processed, client,
+                                                                     monkeypatch):
+    """Its stamp could be shared by the next file (coarse file times, inode reuse)."""
+    client.get(reverse("deliver", args=[processed.uid, "hero"]))
+    reads = []
+    cache = caches["origin"]
+    real = cache.get
+    monkeypatch.setattr(cache, "get", lambda *a, **k: reads.append(a[0]) or real(*a, **k))
+    monkeypatch.setattr(origin, "SETTLED", 3600.0)  # every token file counts as new
+    assert origin.entry_get(processed.uid, _key(processed)).entry is not None
+    assert origin.EVERYTHING in reads and origin._generation_key(processed.uid) in reads
 
 
 def test_a_token_file_gone_starts_a_new_generation(processed, client):
