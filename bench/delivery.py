@@ -7,7 +7,8 @@
    same size from the same 12 MP file. Salient analyses nothing at request time
    (the map was stored at upload); libvips computes its attention crop.
 2. **A cached rendition through the stable URL** under gunicorn as
-   ``manage.py serve`` starts it (gthread, 2 workers x 4 threads, DEBUG off), the
+   ``manage.py serve`` starts it (gthread, 2 workers x 4 threads, DEBUG off; and under
+   granian, 2 workers, as ``serve --server granian`` does, where granian is installed), the
    lookup warm (``renditions.origin``): requests per second and p50/p99 latency from
    wrk on loopback, side by side with nginx serving the same file statically, and
    with nginx in front of gunicorn sending the bytes by ``X-Accel-Redirect``
@@ -19,6 +20,7 @@ the asset is processed in this process before anything is timed.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 import re
 import shutil
@@ -118,16 +120,18 @@ def frame_table(asset, photo: Path, repeats: int) -> str:
 # -- the stable URL under load ------------------------------------------------------
 
 @contextlib.contextmanager
-def gunicorn(var_dir: Path, accel: str = ""):
+def gunicorn(var_dir: Path, accel: str = "", server: str = "gunicorn"):
+    """The app as ``manage.py serve [--server granian]`` starts it, no access log."""
+    from dam.management.commands.serve import web_command
+
     port = _free_port()
     env = {**os.environ, "SALIENT_VAR_DIR": str(var_dir), "SALIENT_HTTPS": "0",
            "SALIENT_ACCEL_REDIRECT": accel}
-    log = (var_dir / f"gunicorn{'-accel' * bool(accel)}.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "dam.wsgi:application", "--bind",
-         f"127.0.0.1:{port}", "--workers", "2", "--threads", "4", "--worker-class", "gthread",
-         "--access-logfile", "/dev/null"], cwd=ROOT, env=env, stdout=log,
-        stderr=subprocess.STDOUT)
+    log = (var_dir / f"{server}{'-accel' * bool(accel)}.log").open("w")
+    command = [{"-": "/dev/null", "--access-log": "--no-access-log"}.get(arg, arg)
+               for arg in web_command(server, f"127.0.0.1:{port}", 2)]
+    proc = subprocess.Popen([sys.executable, "-m", *command], cwd=ROOT, env=env, stdout=log,
+                            stderr=subprocess.STDOUT)
     try:
         _wait(f"http://127.0.0.1:{port}/healthz")
         yield f"http://127.0.0.1:{port}"
@@ -241,6 +245,12 @@ def load_table(asset, var_dir: Path) -> str:
         accel_check(requests.get(urls["nginx + Salient by X-Accel-Redirect"], timeout=10),
                     hero, asset)
         results = {name: wrk(url) for name, url in urls.items()}
+    if importlib.util.find_spec("granian"):  # manage.py serve --server granian
+        with gunicorn(var_dir, server="granian") as app:
+            url = f"{app}{path}"
+            if requests.get(url, timeout=10).content != body:
+                raise RuntimeError(f"{url} does not serve the rendition")
+            results["Salient /d/<id>/hero (granian)"] = wrk(url)
     nginx_rps = results["nginx, the same file"]["rps"]
     rows = [[name, f"{r['rps']:.0f}", r["p50"], r["p99"], r["errors"],
              f"{r['rps'] / nginx_rps:.3f}x"] for name, r in results.items()]

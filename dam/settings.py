@@ -126,7 +126,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Headers for every response, the short-circuits below included.
-    "csp.middleware.CSPMiddleware",
+    "dam.csp.CSPMiddleware",  # django-csp's, its header built once
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # CORS headers on the API and delivery (CORS_URLS_REGEX), preflights answered here;
     # above everything else that may answer (413, 503), so browsers can read those too.
@@ -142,7 +142,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "access.middleware.RefusalAuditMiddleware",  # pages' 403s to the audit log
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "dam.messages.MessageMiddleware",  # Django's, its storage made on first use
     "dam.middleware.ServiceUnavailableMiddleware",
     # Last: turns a sign-in that axes refused into the lockout page (429).
     "axes.middleware.AxesMiddleware",

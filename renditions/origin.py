@@ -19,18 +19,27 @@ A cache that fails is a miss: delivery goes to the database.
 
 Each process also keeps the entries it used (``LOCAL_ENTRIES`` at most, least recently
 used out first) with their generation: a hit then reads only the two tokens from
-the shared cache, and an entry of an older generation is never served.
+the shared cache, and an entry of an older generation is never served. With the
+files cache (the embedded default) a process keeps the tokens too, with the identity
+of the file each came from (inode, mtime, size): a hit then only ``stat``s the two
+files, and reads a token again as soon as any process wrote a new one (the cache
+writes a new file and renames it over the old one), so a change reaches every
+process at once, with nothing kept for a while (a token written in the last
+``SETTLED`` second is read every time).
 """
 from __future__ import annotations
 
 import logging
+import os
 import secrets
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.cache import caches
+from django.core.cache.backends.filebased import FileBasedCache
 
 from .conf import setting
 
@@ -38,6 +47,10 @@ log = logging.getLogger(__name__)
 PREFIX = "salient:origin"
 EVERYTHING = f"{PREFIX}:gen"
 LOCAL_ENTRIES = 4096
+#: Seconds a token's file must be old before its stamp is trusted: file times tick
+#: coarsely (a few ms) and inode numbers are reused, so two files written within one
+#: tick could share a stamp; one written since we looked is always newer than this.
+SETTLED = 1.0
 
 
 @dataclass(frozen=True)
@@ -76,10 +89,7 @@ def entry_get(uid, key: str) -> Found:
     """The entry stored under ``key`` if it was made in the asset's current generation."""
     try:
         cache = _cache()
-        names = [EVERYTHING, _generation_key(uid)]
-        got = cache.get_many(names)
-        generation = (got.get(EVERYTHING) or _start(cache, EVERYTHING),
-                      got.get(names[1]) or _start(cache, names[1]))
+        generation = _generation(cache, (EVERYTHING, _generation_key(uid)))
         if None in generation:  # a cache that keeps nothing (DummyCache)
             return Found(None, None)
     except Exception as exc:  # noqa: BLE001 - any backend's error: a miss
@@ -92,6 +102,38 @@ def entry_get(uid, key: str) -> Found:
         _local.put(key, stored)
         return Found(stored[1], generation)
     return Found(None, generation)
+
+
+def _generation(cache, names: tuple[str, str]) -> tuple:
+    """The current tokens under ``names`` (each begun now where it has none)."""
+    if isinstance(cache, FileBasedCache):
+        return tuple(_file_token(cache, name) for name in names)
+    got = cache.get_many(names)
+    return tuple(got.get(name) or _start(cache, name) for name in names)
+
+
+def _file_token(cache: FileBasedCache, name: str):
+    """The token under ``name`` as this process read it last, unless its file changed
+    since (any ``set`` replaces the file: a new inode); read again (and kept) if so."""
+    where = (cache._dir, name)
+    known = _tokens.get(where)
+    path = known[0] if known else cache._key_to_file(name)
+    try:
+        stat = os.stat(path)
+    except FileNotFoundError:
+        started = _start(cache, name)  # by this process, or by another meanwhile
+        try:
+            stat = os.stat(path)
+        except FileNotFoundError:  # gone again at once (culled): use it unkept
+            return started
+    stamp = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+    if known and known[1] == stamp:
+        return known[2]
+    # Stamped before reading: a write after the stat changes the stamp, read again then.
+    token = cache.get(name) or _start(cache, name)
+    if stat.st_mtime < time.time() - SETTLED:
+        _tokens.put(where, (path, stamp, token))
+    return token
 
 
 def _shared(cache, key: str):
@@ -168,3 +210,5 @@ class _Local:
 
 
 _local = _Local(LOCAL_ENTRIES)
+#: (cache folder, token name) -> (its file, (inode, mtime ns, size), token): files cache only.
+_tokens = _Local(LOCAL_ENTRIES)

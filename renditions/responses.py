@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from django.core.files.storage import storages
+from django.core.files.storage import FileSystemStorage, storages
 from django.http import FileResponse, HttpResponse, HttpResponseRedirect
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
@@ -31,6 +31,7 @@ from .models import Frame, Rendition
 from .origin import Entry
 
 FILE_CACHE = 31536000
+REMOTE = ("http://", "https://")
 
 
 def surrogate_keys(uid, profile: str | None) -> tuple[str, ...]:
@@ -77,8 +78,8 @@ def withheld(window, keys) -> HttpResponse | None:
 def serve(request, entry: Entry, max_age: int) -> HttpResponse:
     """The file of ``entry`` (or a redirect to it where a remote storage serves files),
     cacheable for ``max_age`` seconds at most."""
-    url = _storage().url(entry.name)
-    if url.startswith(("http://", "https://")):
+    storage = _storage()
+    if _elsewhere(storage) and (url := storage.url(entry.name)).startswith(REMOTE):
         response = tagged(_cached(HttpResponseRedirect(url), entry, max_age), entry.keys)
     else:
         response = file_response(request, entry, max_age)
@@ -122,6 +123,13 @@ def _cached(response: HttpResponse, entry: Entry, max_age: int) -> HttpResponse:
     if entry.expires_at is not None:
         response["Expires"] = http_date(now.timestamp() + seconds)
     return response
+
+
+def _elsewhere(storage) -> bool:
+    """Whether the storage's URLs may point elsewhere (a redirect, not the file): any
+    but the local files' with a path-only ``MEDIA_URL`` (whose ``url()`` costs a
+    ``urljoin`` per answer, for a path that would only be thrown away)."""
+    return not isinstance(storage, FileSystemStorage) or storage.base_url.startswith(REMOTE)
 
 
 def _storage():

@@ -17,6 +17,10 @@ class MillimetresConverter:
 register_converter(MillimetresConverter, "mm")
 
 urlpatterns = [
+    # Delivery first: the URLs a CDN and every page's images ask for most.
+    path("d/<uuid:uid>/<int:width>x<int:height>", views.deliver_frame, name="deliver-frame"),
+    path("d/<uuid:uid>/<mm:width>x<mm:height>mm", views.deliver_print, name="deliver-print"),
+    path("d/<uuid:uid>/<slug:profile>", views.deliver, name="deliver"),
     path("", pages.library, name="library"),
     path("assets/<uuid:uid>/", pages.asset_detail, name="asset"),
     path("assets/<uuid:uid>/heatmap.png", pages.heatmap_png, name="asset-heatmap"),
@@ -26,8 +30,5 @@ urlpatterns = [
     path("assets/<uuid:uid>/element", element_page.asset_element, name="asset-element"),
     path("review/", pages.review_queue, name="review-queue"),
     path("trash/", pages.trash_list, name="trash"),
-    path("d/<uuid:uid>/<int:width>x<int:height>", views.deliver_frame, name="deliver-frame"),
-    path("d/<uuid:uid>/<mm:width>x<mm:height>mm", views.deliver_print, name="deliver-print"),
-    path("d/<uuid:uid>/<slug:profile>", views.deliver, name="deliver"),
     path("media/<stored:name>", views.rendition_file, name="rendition-file"),
 ]
