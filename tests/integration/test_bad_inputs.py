@@ -596,7 +596,7 @@ def test_the_limit_runs_before_anything_that_reads_the_body(client):
     order = django_settings.MIDDLEWARE
     mine = order.index("dam.middleware.UploadLimitMiddleware")
     assert order.index("django.middleware.csrf.CsrfViewMiddleware") > mine  # reads POST
-    for header_adder in ("csp.middleware.CSPMiddleware",
+    for header_adder in ("dam.csp.CSPMiddleware",
                          "django.middleware.clickjacking.XFrameOptionsMiddleware"):
         assert order.index(header_adder) < mine
     response, _ = post_declaring(client, 250 * MB)

@@ -21,6 +21,16 @@ from renditions import origin, responses
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+@pytest.fixture
+def file_cache(settings, tmp_path):
+    """The origin cache on files (the embedded default), whatever the run uses: the
+    tokens' file stamps are what these tests are about (Redis reads them per hit)."""
+    settings.CACHES = {**settings.CACHES, "origin": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(tmp_path / "origin"), "OPTIONS": {"MAX_ENTRIES": 50000}}}
+    yield caches["origin"]
+
+
 def _key(asset):
     return origin.request_key(asset.uid, "hero", width="", fmt="", accepted="")
 
@@ -32,7 +42,8 @@ def _other_process():
 
 # --- generation tokens --------------------------------------------------------------
 
-def test_a_warm_hit_reads_no_token_while_no_process_wrote_one(processed, client, monkeypatch):
+def test_a_warm_hit_reads_no_token_while_no_process_wrote_one(file_cache, processed, client,
+                                                               monkeypatch):
     monkeypatch.setattr(origin, "SETTLED", -60.0)  # the token files count as old already
     url = reverse("deliver", args=[processed.uid, "hero"])
     assert client.get(url).status_code == 200
@@ -43,7 +54,8 @@ def test_a_warm_hit_reads_no_token_while_no_process_wrote_one(processed, client,
 
 
 @pytest.mark.parametrize("forget", ["asset", "everything"])
-def test_another_process_renewing_a_token_is_a_miss_here_at_once(processed, client, forget):
+def test_another_process_renewing_a_token_is_a_miss_here_at_once(file_cache, processed, client,
+                                                                 forget):
     url = reverse("deliver", args=[processed.uid, "hero"])
     client.get(url)
     assert origin.entry_get(processed.uid, _key(processed)).entry is not None
@@ -54,7 +66,8 @@ def test_another_process_renewing_a_token_is_a_miss_here_at_once(processed, clie
     assert "renewed-elsewhere" in found.generation
 
 
-def test_a_token_written_within_the_settling_second_is_read_every_time(processed, client,
+def test_a_token_written_within_the_settling_second_is_read_every_time(file_cache, processed,
+                                                                     client,
                                                                      monkeypatch):
     """Its stamp could be shared by the next file (coarse file times, inode reuse)."""
     client.get(reverse("deliver", args=[processed.uid, "hero"]))
@@ -67,14 +80,14 @@ def test_a_token_written_within_the_settling_second_is_read_every_time(processed
     assert origin.EVERYTHING in reads and origin._generation_key(processed.uid) in reads
 
 
-def test_a_token_file_gone_starts_a_new_generation(processed, client):
+def test_a_token_file_gone_starts_a_new_generation(file_cache, processed, client):
     client.get(reverse("deliver", args=[processed.uid, "hero"]))
     _other_process().delete(origin._generation_key(processed.uid))  # culled, say
     found = origin.entry_get(processed.uid, _key(processed))
     assert found.entry is None and None not in found.generation
 
 
-def test_a_trash_in_another_process_is_410_here_at_once(processed, client):
+def test_a_trash_in_another_process_is_410_here_at_once(file_cache, processed, client):
     """Entries of the old generation are never served: the trashed asset's 410 comes
     from the database on the very next request of this process."""
     url = reverse("deliver", args=[processed.uid, "hero"])

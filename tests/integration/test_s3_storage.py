@@ -9,6 +9,7 @@ import socket
 
 import boto3
 import pytest
+import requests
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from django.urls import reverse
@@ -34,6 +35,8 @@ def s3_endpoint(monkeypatch):
                         "AWS_DEFAULT_REGION": "us-east-1"}.items():
         monkeypatch.setenv(name, value)
     endpoint = f"http://127.0.0.1:{port}"
+    # moto keeps its buckets per Python process, not per server: start each test empty
+    requests.post(f"{endpoint}/moto-api/reset", timeout=10).raise_for_status()
     boto3.client("s3", endpoint_url=endpoint).create_bucket(Bucket=BUCKET)
     yield endpoint
     server.stop()

@@ -295,8 +295,13 @@ def test_an_edit_in_the_admin_is_found(django_user_model, client):
     asset = make(headline="Old pier")
     client.force_login(django_user_model.objects.create_superuser("root", password="pw"))
     url = reverse("admin:dam_asset_change", args=[asset.pk])
-    form = client.get(url).context["adminform"].form
+    page = client.get(url).context
+    form = page["adminform"].form
     data = {name: form[name].value() or "" for name in form.fields}
+    for inline in page["inline_admin_formsets"]:  # the versions' (read-only) formset
+        management = inline.formset.management_form
+        data.update({f"{inline.formset.prefix}-{name}": management[name].value()
+                     for name in management.fields})
     data.update(headline="New jetty", tags="breakwater, Seawall")
     response = client.post(url, data)
     assert response.status_code == 302, response.context["adminform"].form.errors
