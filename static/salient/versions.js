@@ -50,7 +50,7 @@
         send(form.dataset.url, new FormData(form), out);
       });
     }
-    document.querySelectorAll("[data-action=restore]").forEach((button) => {
+    document.querySelectorAll("[data-action=restore-version]").forEach((button) => {
       button.addEventListener("click", () => {
         if (window.confirm(`Make version ${button.dataset.number} the current file again?`)) {
           send(button.dataset.url, null, out);

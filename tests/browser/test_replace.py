@@ -43,7 +43,7 @@ def test_an_editor_replaces_the_file_and_restores_it(page, live_server, editor,
     assert Asset.objects.get(pk=asset.pk).original_filename == "square.jpg"
 
     page.once("dialog", lambda dialog: dialog.accept())
-    page.locator("[data-action=restore]").first.click()
+    page.locator("[data-action=restore-version]").first.click()
     expect(page.locator("#versions-message")).to_contain_text("kept as version 2")
     expect(page.locator(".versions-list li")).to_have_count(2)
     shot("replace-02-restored")
