@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import shutil
 import subprocess
-from urllib.parse import urlsplit
 
 import pytest
 from django.core.checks import run_checks
@@ -20,18 +19,9 @@ from renditions import delivery, print_frames, services
 from renditions.icc import IccProfile
 from renditions.models import Frame, RenditionProfile
 from tests._icc import cmyk_profile
+from tests.integration.test_delivery import _image, _path
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _image(response) -> Image.Image:
-    body = b"".join(response.streaming_content) if response.streaming else response.content
-    return Image.open(io.BytesIO(body))
-
-
-def _path(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.path}?{parts.query}" if parts.query else parts.path
 
 
 def _url(asset, w, h, dpi, **kw) -> str:
