@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
@@ -21,6 +20,7 @@ from tests.conftest import make_photo
 from webhooks.models import Delivery, Endpoint
 
 from ._api import _client, no_queue  # noqa: F401 (fixture)
+from .test_delivery import _path
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -48,11 +48,6 @@ def _stable_urls(client, asset) -> list[str]:
             urls.update(entry.split(" ")[0] for entry in srcset.split(", ") if entry)
     urls.add(delivery.signed_url(asset.uid, 320, 180, fmt="jpeg", absolute=False))
     return sorted(_path(u) for u in urls)
-
-
-def _path(url: str) -> str:
-    parts = urlsplit(url)
-    return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
 def _bytes(client, urls) -> dict[str, bytes]:
