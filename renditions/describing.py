@@ -268,6 +268,9 @@ def _edit(asset_ids: list[int], edit: Edit, user) -> list[Asset]:
               for field, msg in _too_long(plan.after)]
     if errors:
         raise ValidationError({"append": errors[:10]})
+    if late := [plan.asset.uid for plan in plans if not _order_kept(plan)]:
+        which = f": {', '.join(map(str, late[:10]))}" if len(asset_ids) > 1 else "."
+        raise ValidationError({"expires_at": [f"The licence ends before the embargo lifts{which}"]})
     _write(plans, user)
     return [plan.asset for plan in plans]
 
@@ -290,6 +293,17 @@ def _plan(asset: Asset, edit: Edit, tags: dict[str, Tag]) -> _Plan:
         after["keywords"] = _sorted([t.name for t in current if t not in removed]
                                     + [t.name for t in added])
     return _Plan(asset, before, after, added, removed)
+
+
+def _order_kept(plan: _Plan) -> bool:
+    """Whether a change of either rights date leaves the embargo lifting before the
+    licence ends, with the date it does not change as stored (``order_check`` sees
+    only dates given together)."""
+    if not plan.after.keys() & set(DATES):
+        return True
+    start, end = (stored(d, plan.after[d] if d in plan.after else _value(plan.asset, d))
+                  for d in DATES)
+    return start is None or end is None or start < end
 
 
 def _keyword_changes(current: list[Tag], edit: Edit, tags: dict[str, Tag]):

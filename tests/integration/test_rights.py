@@ -137,6 +137,24 @@ def test_bad_rights_are_refused_naming_the_field(users, asset, body, field):
     assert asset.embargo_until is None and asset.expires_at is None
 
 
+def test_one_date_edited_alone_is_checked_against_the_stored_other(users, asset):
+    editor = users["editor"]
+    assert _patch(editor, asset.uid, {"embargo_until": "2026-12-05T00:00Z"}).status_code == 200
+    response = _patch(editor, asset.uid, {"expires_at": "2026-12-04T00:00Z"})
+    assert response.status_code == 400 and "expires_at" in response.json()["fields"]
+    url = reverse("api-assets-bulk")
+    bulk = {"ids": [str(asset.uid)], "set": {"expires_at": "2026-12-05T00:00Z"}}
+    response = _client(editor).post(url, json.dumps(bulk), content_type="application/json")
+    assert response.status_code == 400 and "embargo lifts" in response.content.decode()
+    asset.refresh_from_db()
+    assert asset.expires_at is None
+    # a later expiry, or moving the embargo back first, is fine
+    assert _patch(editor, asset.uid, {"embargo_until": "2026-12-03T00:00Z"}).status_code == 200
+    assert _patch(editor, asset.uid, {"expires_at": "2026-12-04T00:00Z"}).status_code == 200
+    asset.refresh_from_db()
+    assert asset.embargo_until < asset.expires_at
+
+
 def test_bulk_sets_rights_and_refuses_appending_them(users, asset, clock, sent):
     Licence.objects.create(name="Staff")
     url = reverse("api-assets-bulk")
