@@ -13,7 +13,7 @@ from .derive import decided_boxes, engine_analysis, plan_profile, rendition_key
 from .engine.geometry import NormPoint
 from .engine.pipeline import Planner
 from .engine.sizing import profile_aspect
-from .models import CropDecision, Rendition, RenditionProfile
+from .models import CropDecision, EditEvent, Rendition, RenditionProfile
 
 
 def current_renditions(queryset=None):
@@ -153,14 +153,22 @@ def review_queue(*, profile_slug: str = "", review: str = ""):
 
 
 def profile_cards(*, asset: Asset) -> list[dict]:
-    """Each active profile with its aspect (w / h) and the human decision on it."""
+    """Each active profile with its aspect (w / h), the human decision on it and who
+    set its crop box: "editor", or "file" (the photo's IPTC cropping region); "" for none."""
     decisions = {d.profile_id: d for d in asset.decisions.select_related("reviewed_by")}
+    set_by = {}
+    for profile_id, origin in (EditEvent.objects.filter(asset=asset, kind=EditEvent.Kind.CROP)
+                               .order_by("-created_at", "-id")
+                               .values_list("profile_id", "origin")):
+        set_by.setdefault(profile_id, origin)
     cards = []
     for profile in RenditionProfile.objects.filter(is_active=True).order_by("slug"):
         a, b = profile_aspect(aspect=profile.aspect, width=profile.width,
                               height=profile.height) or (asset.width, asset.height)
-        cards.append({"profile": profile, "aspect": a / b,
-                      "decision": decisions.get(profile.pk)})
+        decision = decisions.get(profile.pk)
+        crop_by = set_by.get(profile.pk, "editor") if decision and decision.box else ""
+        cards.append({"profile": profile, "aspect": a / b, "decision": decision,
+                      "crop_by": crop_by})
     return cards
 
 

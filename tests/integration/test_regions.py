@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import subprocess
 
 import pytest
@@ -108,6 +109,15 @@ def test_the_history_shows_the_file_as_the_origin(with_regions, users):
     page = _client(users["editor"]).get(reverse("asset", args=[with_regions.uid]))
     assert page.status_code == 200
     assert "From the file" in page.content.decode()
+    cards = dict(re.findall(r'data-slug="([\w-]+)"[^>]*?data-override="(\w*)"',
+                            page.content.decode()))
+    assert cards["card"] == "file"  # the card says where its crop came from
+    editing.crop_set(asset=with_regions, profile=RenditionProfile.objects.get(slug="card"),
+                     box=(0.1, 0.1, 0.7, 0.55), user=users["editor"])
+    page = _client(users["editor"]).get(reverse("asset", args=[with_regions.uid]))
+    cards = dict(re.findall(r'data-slug="([\w-]+)"[^>]*?data-override="(\w*)"',
+                            page.content.decode()))
+    assert cards["card"] == "editor" and set(cards.values()) == {"editor", ""}
 
 
 def test_an_editor_overrides_and_a_reread_keeps_the_editors_word(with_regions, editor):

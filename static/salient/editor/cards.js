@@ -50,8 +50,11 @@ export function setReview(card, review) {
   });
 }
 
-export function setOverride(card, on) {
-  card.el.dataset.override = on ? "1" : "";
+/** ``by``: who set the card's crop box, "editor" or "file" (the photo's own IPTC
+ * cropping region), as the server's page says; "" for none. */
+export function setOverride(card, by) {
+  const on = Boolean(by);
+  card.el.dataset.override = by || "";
   const reset = card.el.querySelector("[data-action=crop-reset]");
   if (reset) reset.hidden = !on;
 }

@@ -74,7 +74,7 @@ export async function refreshFragments() {
     const card = cards.get(el.dataset.slug);
     if (!card) return;
     setReview(card, el.dataset.review);
-    setOverride(card, Boolean(el.dataset.override));
+    setOverride(card, el.dataset.override);
   });
   drawPlans();
 }

@@ -67,7 +67,8 @@ export function drawPlans() {
     let origin = ORIGINS[plan.origin] || "";
     if (plan.padded) origin += ` · padded (${plan.padded}): the subject does not fit the frame`;
     if (plan.origin === "editor") {
-      origin = card.el.dataset.override ? "editor's crop" : "pinned by approval";
+      const by = card.el.dataset.override;
+      origin = by === "file" ? "crop from the file" : by ? "editor's crop" : "pinned by approval";
     }
     card.el.querySelector("[data-field=origin]").textContent = previewing ? "" : `· ${origin}`;
     const preview = card.el.querySelector("[data-field=preview]");
