@@ -5,7 +5,7 @@ from treebeard.admin import TreeAdmin
 from treebeard.forms import movenodeform_factory
 
 from . import services
-from .models import Asset, AssetVersion, Collection, CollectionGrant, Licence
+from .models import Asset, AssetVersion, Collection, CollectionGrant, Licence, Usage
 
 
 class AssetAddForm(forms.ModelForm):
@@ -30,9 +30,38 @@ class AssetVersionInline(admin.TabularInline):
         return False
 
 
+class UsageInline(admin.TabularInline):
+    """The pages that show the asset, read only: sites record and remove them through the
+    API (``/api/assets/<id>/usages``), one door."""
+    model = Usage
+    extra, can_delete = 0, False
+    fields = readonly_fields = ("url", "site", "rendition", "last_seen_at", "created_at")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Usage)
+class UsageAdmin(admin.ModelAdmin):
+    """Every recorded usage, searchable by page, site or asset: which photos a page
+    shows. Read only, like the inline."""
+    list_display = ("asset", "site", "url", "rendition", "last_seen_at")
+    list_filter = ("site",)
+    search_fields = ("url", "site", "asset__title", "=asset__uid")
+    list_select_related = ("asset",)
+    readonly_fields = ("asset", "url", "site", "rendition", "recorded_by", "created_at",
+                       "last_seen_at")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Asset)
 class AssetAdmin(admin.ModelAdmin):
-    inlines = [AssetVersionInline]
+    inlines = [AssetVersionInline, UsageInline]
     list_display = ("title", "thumbnail", "original_filename", "width", "height", "status",
                     "created_at")
     list_filter = ("status", "collection", "format", "created_at")

@@ -214,3 +214,19 @@ def test_the_expired_webhook_names_the_pages(processed, clock, sent):
     assert expired.payload["usages"] == [
         {"url": PAGE, "site": "www.example.com", "rendition": "hero"}]
     assert expired.payload["asset"]["usage_count"] == 1
+
+
+def test_the_admin_lists_usages_read_only(users, asset, django_user_model):
+    assert _record(users["editor"], asset.uid, url=PAGE, site="www.example.com",
+                   rendition="hero").status_code == 201
+    client = _client(django_user_model.objects.create_superuser("root", password="pw-tests"))
+    found = client.get(reverse("admin:dam_usage_changelist"), {"q": "www.example.com"})
+    assert found.status_code == 200 and PAGE.encode() in found.content
+    assert b"Select usage to view" in found.content  # recorded by sites, through the API
+    assert client.get(reverse("admin:dam_usage_add")).status_code == 403
+    page = client.get(reverse("admin:dam_asset_change", args=[asset.pk]))
+    assert page.status_code == 200 and PAGE.encode() in page.content
+    usage = Usage.objects.get(asset=asset)
+    change = client.post(reverse("admin:dam_usage_change", args=[usage.pk]),
+                         {"url": "https://elsewhere.example/"})
+    assert change.status_code == 403 and Usage.objects.get(pk=usage.pk).url == PAGE
