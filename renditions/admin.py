@@ -1,4 +1,6 @@
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.utils.html import format_html
 
 from dam import roles
@@ -6,9 +8,10 @@ from dam.conf import dam_setting
 from dam.admin import AssetAdmin as DamAssetAdmin
 from dam.models import Asset
 
-from . import purge, services, trash
+from . import describing, purge, services, trash
 from .icc import IccProfile
 from .models import Analysis, Frame, Rendition, RenditionProfile
+from .rights_fields import DATES, RIGHTS
 
 
 @admin.register(RenditionProfile)
@@ -77,9 +80,73 @@ class FrameAdmin(admin.ModelAdmin):
         return False  # the row would go and leave its file behind
 
 
+#: The admin form's fields that ``renditions.describing`` edits ("tags": the keywords).
+DESCRIBED = (*describing.FIELDS, *RIGHTS, "tags")
+
+
+def described_changes(form) -> dict:
+    """The described fields the admin's form changed, as the API takes them (a time as
+    ISO 8601, a licence by id, keywords as a list); with one rights date changed, the
+    other comes too, so their order is checked."""
+    names = [name for name in form.changed_data if name in DESCRIBED]
+    if set(names) & set(DATES):
+        names = list(dict.fromkeys([*names, *DATES]))
+    changes = {}
+    for name in names:
+        value = form.cleaned_data.get(name)
+        if name in DATES:
+            value = value.isoformat() if value else None
+        elif name == "licence":
+            value = value.pk if value else None
+        elif name == "tags":
+            name, value = "keywords", list(value or ())
+        changes[name] = "" if value is None and name in describing.FIELDS else value
+    return changes
+
+
+class DescribedAssetForm(forms.ModelForm):
+    """The asset's change form, checked by the API's rules (``describing.changes_clean``)."""
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk:
+            try:
+                describing.changes_clean(described_changes(self))
+            except ValidationError as exc:
+                for name, errors in exc.message_dict.items():
+                    name = "tags" if name == "keywords" else name
+                    self.add_error(name if name in self.fields else None, errors)
+        return cleaned
+
+
 class TrashingAssetAdmin(DamAssetAdmin):
     """dam's asset admin, whose deletes go to the trash (``renditions.trash``: dam
-    cannot import it), listed with the trash's state, restored or purged by action."""
+    cannot import it), listed with the trash's state, restored or purged by action.
+    Its edits of the described fields (text, keywords, rights) go through
+    ``describing.metadata_set``, as the API's do: checked, in the history, renditions
+    and CDNs following."""
+
+    form = DescribedAssetForm
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            stored = type(obj).objects.get(pk=obj.pk)
+            for name in form.changed_data:  # describing writes these, below
+                if name in (*DESCRIBED, "collection") and name != "tags":
+                    field = obj._meta.get_field(name)
+                    setattr(obj, field.attname, getattr(stored, field.attname))
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        changes = described_changes(form) if change else {}
+        if "keywords" in changes:  # the form's own m2m save keeps them as they are
+            form.cleaned_data["tags"] = list(form.instance.tags.names())
+        super().save_related(request, form, formsets, change)
+        moved = (form.cleaned_data["collection"].pk
+                 if change and "collection" in form.changed_data else None)
+        if changes or moved:
+            describing.metadata_set(asset=form.instance, changes=changes, user=request.user,
+                                    collection=moved)
 
     list_display = (*DamAssetAdmin.list_display, "deleted_at")
     list_filter = (("deleted_at", admin.EmptyFieldListFilter), *DamAssetAdmin.list_filter)
