@@ -222,7 +222,15 @@ def _exif(exif: Image.Exif | None) -> dict:
 
 
 def _exif_text(value) -> str:
+    """An EXIF text value. Pillow decodes ASCII tags as Latin-1, but cameras and
+    tools write UTF-8 there ("José" read as "JosÃ©"): text that is valid UTF-8
+    once back in bytes is read as UTF-8."""
     if isinstance(value, bytes):
         value = iim.decode_guess(value)
+    elif isinstance(value, str) and not value.isascii():
+        try:
+            value = value.encode("latin-1").decode("utf-8")
+        except UnicodeError:
+            pass  # Latin-1 after all (or already text)
     return value.strip("\x00 ") if isinstance(value, str) else ""
 

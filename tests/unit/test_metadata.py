@@ -271,3 +271,18 @@ def test_a_huge_photo_s_header_is_read_without_a_bomb_warning():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         found = metadata.read(io.BytesIO(bytes(data)))
     assert found.problems == ()
+
+
+def test_utf8_in_exif_ascii_tags_is_read_as_utf8(tmp_path):
+    """exiftool (like most cameras' firmware and tools) writes UTF-8 bytes into EXIF's
+    ASCII tags; Pillow hands them over decoded as Latin-1."""
+    needs_exiftool()
+    path = tmp_path / "photo.jpg"
+    Image.new("RGB", (32, 24)).save(path)
+    write_with_exiftool(path, "-EXIF:Artist=José Müller", "-EXIF:Copyright=© Zoë Ltd")
+    found = metadata.read(path)
+    assert found.creator == "José Müller" and found.raw["exif"]["creator"] == "José Müller"
+    assert found.copyright == "© Zoë Ltd"
+    # Latin-1 bytes that are not UTF-8 stay as they are
+    write_with_exiftool(path, "-charset", "exif=Latin", "-EXIF:Artist=Ann Ørsted")
+    assert metadata.read(path).creator == "Ann Ørsted"
