@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils.html import format_html
 
 from dam import roles
@@ -35,6 +36,23 @@ class IccProfileAdmin(admin.ModelAdmin):
     list_display = ("name", "slug", "description", "created_at")
     prepopulated_fields = {"slug": ("name",)}
     readonly_fields = ("description", "sha256", "created_at")
+
+    def save_model(self, request, obj, form, change):
+        """A replaced file is deleted once the new one's row is committed."""
+        old = IccProfile.objects.filter(pk=obj.pk).values_list("file", flat=True).first()
+        super().save_model(request, obj, form, change)
+        if old and old != obj.file.name:
+            storage = obj.file.storage
+            transaction.on_commit(lambda: storage.delete(old))
+
+    def delete_model(self, request, obj):
+        storage, name = obj.file.storage, obj.file.name
+        super().delete_model(request, obj)
+        transaction.on_commit(lambda: storage.delete(name))
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)
 
 
 @admin.register(Rendition)

@@ -25,6 +25,7 @@ from dam.models import Asset, AssetVersion
 from dam.storage import private_storage
 
 from . import rights, signals
+from .icc import IccProfile
 from .models import Analysis, Frame, Rendition
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,10 @@ FILE_FIELDS = [
     (Rendition, "file", "asset_id", True),      # renditions (public)
     (Frame, "file", "asset_id", True),          # frames, srcset widths, formats (public)
     (AssetVersion, "file", "asset_id", False),  # earlier originals (private)
+]
+#: File fields of rows that belong to no asset: kept by ``files_referenced`` too.
+SHARED_FILE_FIELDS = [
+    (IccProfile, "file"),  # print output profiles (private)
 ]
 
 
@@ -65,7 +70,8 @@ def asset_files(*, asset_id: int) -> list[tuple[object, str]]:
 def files_referenced() -> list[tuple[object, set[str]]]:
     """Every name any row refers to, per storage: (storage, names), a storage once."""
     found: dict[int, tuple[object, set[str]]] = {}
-    for model, field, _, withheld in FILE_FIELDS:
+    fields = [*FILE_FIELDS, *((model, field, None, False) for model, field in SHARED_FILE_FIELDS)]
+    for model, field, _, withheld in fields:
         names = set(_named(model, field, Q()))
         storage = _storage(model, field)
         found.setdefault(id(storage), (storage, set()))[1].update(names)

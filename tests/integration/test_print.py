@@ -335,3 +335,23 @@ def test_the_api_signs_print_frame_urls(processed, django_user_model, press):
                 {"size": "90x60mm", "intent": "relative"}):
         response = client.get(url, bad)
         assert response.status_code == 400 and response.json()["error"], bad
+
+
+def test_an_icc_profile_is_no_orphan_and_a_replaced_one_leaves_no_file(press,
+                                                                        django_user_model):
+    storage, first = press.file.storage, press.file.name
+    call_command("files_orphaned", "--delete", "--grace", "0", stdout=io.StringIO())
+    assert storage.exists(first)  # a row names it: kept
+    client = APIClient()
+    client.force_login(django_user_model.objects.create_superuser("root", password="pw"))
+    url = reverse("admin:renditions_iccprofile_change", args=[press.pk])
+    replaced = client.post(url, {"name": "Test press", "slug": "test-press",
+                                 "file": SimpleUploadedFile("press-2.icc", cmyk_profile())},
+                           format="multipart")
+    assert replaced.status_code == 302
+    press.refresh_from_db()
+    assert press.file.name != first and storage.exists(press.file.name)
+    assert not storage.exists(first)
+    deleted = client.post(reverse("admin:renditions_iccprofile_delete", args=[press.pk]),
+                          {"post": "yes"})
+    assert deleted.status_code == 302 and not storage.exists(press.file.name)
