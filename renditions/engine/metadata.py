@@ -89,7 +89,7 @@ def read(file) -> PhotoMetadata:
     finally:
         if start is not None:
             file.seek(start)
-    sources = {"xmp": xmp.parse(blobs.xmp, problems) if blobs.xmp else {},
+    sources = {"xmp": _xmp(blobs, problems),
                "iim": iim.parse(blobs.iim, problems) if blobs.iim else {},
                "exif": _exif(blobs.exif)}
     private = {**sources["xmp"].pop("private", {}), **sources["exif"].pop("private", {})}
@@ -190,6 +190,19 @@ def _raw(value, depth: int = 0):
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return value
     return _CONTROL.sub("", str(value))[:RAW_VALUE]
+
+
+def _xmp(blobs, problems: list[str]) -> dict:
+    """The XMP packet's fields, with what its extended part (a JPEG's) adds: a property
+    lives in one part only, the main packet's value wins if a writer put it in both."""
+    main = xmp.parse(blobs.xmp, problems) if blobs.xmp else {}
+    if not blobs.xmp_extended:
+        return main
+    extra = xmp.parse(blobs.xmp_extended, problems)
+    merged = {**extra, **main}
+    for part in ("raw", "private"):
+        merged[part] = {**extra.get(part, {}), **main.get(part, {})}
+    return merged
 
 
 def _exif(exif: Image.Exif | None) -> dict:

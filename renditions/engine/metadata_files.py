@@ -8,6 +8,7 @@ Nothing here decodes pixels.
 """
 from __future__ import annotations
 
+import re
 import struct
 import warnings
 import zlib
@@ -18,11 +19,15 @@ from PIL import Image
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 MAX_TEXT = 16 * 2**20  # bytes of one inflated PNG text chunk
 _XMP_JPEG = b"http://ns.adobe.com/xap/1.0/\x00"
+_XMP_EXT = b"http://ns.adobe.com/xmp/extension/\x00"
+_EXT_HEAD = len(_XMP_EXT) + 32 + 8  # GUID, full length, offset
+_EXT_GUID = re.compile(rb"HasExtendedXMP(?:=[\"']|>)\s*([0-9A-Fa-f]{32})")
 
 
 @dataclass
 class Blobs:
     xmp: bytes | None = None
+    xmp_extended: bytes | None = None  # a JPEG's extended XMP, joined
     iim: bytes | None = None
     exif: Image.Exif | None = None
 
@@ -43,6 +48,7 @@ def blobs_of(file, problems: list[str]) -> Blobs:
         im = Image.open(file)
     with im:
         blobs = Blobs(xmp=_pillow_xmp(im), iim=_pillow_iim(im))
+        blobs.xmp_extended = extended_xmp(im, blobs.xmp, problems)
         try:
             blobs.exif = im.getexif()
         except Exception:
@@ -60,6 +66,32 @@ def _pillow_xmp(im: Image.Image) -> bytes | None:
     if isinstance(xmp, str):
         xmp = xmp.encode("utf-8", errors="replace")
     return bytes(xmp) if xmp else None
+
+
+def extended_xmp(im: Image.Image, xmp: bytes | None, problems: list[str]) -> bytes | None:
+    """A JPEG's extended XMP (XMP Specification Part 3, 1.1.3.1): what did not fit in
+    the 64 KB of the main packet, in APP1 chunks of ``_XMP_EXT`` + the GUID the main
+    packet names in ``xmpNote:HasExtendedXMP`` + the full length + the chunk's offset.
+    The chunks of that GUID joined, or None (none, or incomplete: a problem). The GUID
+    should be the MD5 of the whole; not every writer makes it so, and it is not checked."""
+    guid = xmp and _EXT_GUID.search(xmp)
+    if not guid or im.format != "JPEG":
+        return None
+    guid = guid.group(1).upper()
+    chunks, total = {}, None
+    for marker, data in getattr(im, "applist", []):
+        if marker != "APP1" or not data.startswith(_XMP_EXT) or len(data) < _EXT_HEAD:
+            continue
+        body = data[len(_XMP_EXT):]
+        if body[:32].upper() != guid:
+            continue
+        total, offset = struct.unpack(">II", body[32:40])
+        chunks[offset] = body[40:]
+    joined = b"".join(chunks[offset] for offset in sorted(chunks))
+    if total is None or total > MAX_TEXT or len(joined) != total or min(chunks) != 0:
+        problems.append("Extended XMP missing or incomplete, ignored.")
+        return None
+    return joined
 
 
 def _pillow_iim(im: Image.Image) -> bytes | None:

@@ -286,3 +286,26 @@ def test_utf8_in_exif_ascii_tags_is_read_as_utf8(tmp_path):
     # Latin-1 bytes that are not UTF-8 stay as they are
     write_with_exiftool(path, "-charset", "exif=Latin", "-EXIF:Artist=Ann Ørsted")
     assert metadata.read(path).creator == "Ann Ørsted"
+
+
+def test_a_jpegs_extended_xmp_is_joined_and_a_cut_one_is_a_problem(tmp_path):
+    """XMP over 64 KB goes on in 'extended XMP' APP1 chunks (exiftool and Photoshop
+    write them); what lives only there is read too."""
+    needs_exiftool()
+    path = tmp_path / "photo.jpg"
+    Image.new("RGB", (32, 24)).save(path)
+    long_caption = "Harbour storm. " * 6000  # 90 KB: exiftool moves it to the extension
+    (tmp_path / "caption.txt").write_text(long_caption)
+    write_with_exiftool(path, f"-XMP-dc:Description<={tmp_path / 'caption.txt'}",
+                        "-XMP-photoshop:Headline=Storm", "-XMP-dc:Creator=Ann")
+    data = path.read_bytes()
+    assert data.count(b"http://ns.adobe.com/xmp/extension/\x00") >= 2
+    found = metadata.read(path)
+    assert found.headline == "Storm" and found.creator == "Ann"
+    assert found.caption.startswith("Harbour storm. Harbour storm.")
+    # the last chunk cut out: the main packet still counts, the rest is a problem
+    last = data.rindex(b"\xff\xe1")
+    length = int.from_bytes(data[last + 2:last + 4], "big")
+    cut = metadata.read(io.BytesIO(data[:last] + data[last + 2 + length:]))
+    assert cut.headline == "Storm" and cut.caption == ""
+    assert any("Extended XMP" in p for p in cut.problems)
