@@ -10,12 +10,11 @@ rest are never published.
 from __future__ import annotations
 
 import io
-from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple, Sequence
 
 from PIL import Image, ImageColor, ImageFilter, PngImagePlugin
 
-from . import resample
+from . import resample, workers
 from .loading import flatten
 from .metadata_out import PublicMetadata
 from .printing import Press
@@ -190,9 +189,8 @@ def render_many(img: Image.Image | Pyramid, jobs: Sequence[Job], *, threads: int
     if threads <= 1 or len(jobs) <= 1:  # one job: its strips share the threads
         return [_render_job(source, j, threads, metadata) for j in jobs]
     order = sorted(range(len(jobs)), key=lambda i: -_cost(source, jobs[i]))
-    with ThreadPoolExecutor(max_workers=threads) as pool:
-        done = dict(zip(order, pool.map(lambda i: _render_job(source, jobs[i], 1, metadata),
-                                        order)))
+    done = dict(zip(order, workers.pool("renders", threads).map(
+        lambda i: _render_job(source, jobs[i], 1, metadata), order)))
     return [done[i] for i in range(len(jobs))]
 
 
@@ -305,9 +303,8 @@ def _resize_strips(img: Image.Image, box, size: tuple[int, int], threads: int) -
                           box=(x0, y0 + lo * step, x1, y0 + hi * step))
 
     out = Image.new(img.mode, size)
-    with ThreadPoolExecutor(max_workers=threads) as pool:
-        for lo, part in zip(cuts, pool.map(strip, range(threads))):
-            out.paste(part, (0, lo))
+    for lo, part in zip(cuts, workers.pool("strips", threads).map(strip, range(threads))):
+        out.paste(part, (0, lo))
     return out
 
 
