@@ -73,16 +73,19 @@ class Pyramid:
 
     def choose(self, box: Sequence[float], size: tuple[int, int], *, whole: bool = False) -> int:
         """The level factor to resample ``box`` (decoded px) to ``size`` px from;
-        ``whole``: the deepest of those levels where ``box`` falls on whole px,
-        for a resampler that cannot place a box between px (1 if none)."""
+        ``whole``: for a resampler that cannot place a box between px, the
+        deepest of those levels where ``box`` falls on whole px, unless that
+        is the decode itself (which it would copy whole for one box: a banner
+        whose box ends between px of the 1/2 level); then the level chosen."""
         shrink = min((box[2] - box[0]) / size[0], (box[3] - box[1]) / size[1])
         factor = 1
         while (factor < MAX_LEVEL
                and shrink / (factor * 2) >= LEVEL_GAPS[min(8, factor * 2 * self.reduced)]):
             factor *= 2
+        chosen = factor
         while whole and factor > 1 and any(v % factor for v in box):
             factor //= 2
-        return factor
+        return chosen if factor == 1 else factor
 
     def expect(self, jobs: Sequence[tuple[Sequence[float], tuple[int, int]]]) -> None:
         """Note the (box, size) pairs (decoded px, output px) about to be

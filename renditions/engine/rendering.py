@@ -283,7 +283,8 @@ def resize(img: Image.Image | Pyramid, box: Sequence[int], size: tuple[int, int]
 def _lanczos(source: Pyramid, box, size: tuple[int, int]) -> Image.Image | None:
     """``resample.lanczos`` from the level ``source.choose`` picks, or from the
     deepest one above it where the box falls on whole px (the 200 px thumb's
-    box at 1/4 falls between px, at 1/2 it does not)."""
+    box at 1/4 falls between px, at 1/2 it does not); None (Pillow resamples
+    the level) where only the decode itself would do."""
     factor = source.choose(box, size, whole=True)
     level, level_box = source.level(factor), tuple(v / factor for v in box)
     return resample.lanczos(level, level_box, size, region=source.region(factor))
