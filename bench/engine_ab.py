@@ -26,7 +26,7 @@ import numpy as np
 from PIL import Image
 
 from . import ARTIFACTS, ROOT, default_profiles
-from .speed import _vips, _vips_options, make_photo
+from .speed import make_photo, task_vips_renditions
 
 
 def _engines(before: Path) -> dict[str, dict]:
@@ -63,16 +63,6 @@ def seven(engine: dict, photo: Path, targets, size, png: bool = False) -> list[b
     return rendering.render_decoded(decoded, photo, jobs, max_pixels=None, threads=2)
 
 
-def vips_seven(photo: Path, targets) -> list[bytes]:
-    pyvips, out = _vips(), []
-    for t in targets:
-        ext, options = _vips_options(t["fmt"], t["quality"], t["size"])
-        image = pyvips.Image.thumbnail(str(photo), t["size"][0], height=t["size"][1],
-                                       crop="attention")
-        out.append(image.write_to_buffer(ext, **options))
-    return out
-
-
 def _cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
@@ -95,7 +85,7 @@ def main(argv=None) -> None:
     engines = _engines(args.before)
     targets = {k: _targets(e, size) for k, e in engines.items()}
     tasks = {k: (lambda k=k: seven(engines[k], photo, targets[k], size)) for k in engines}
-    tasks["vips"] = lambda: vips_seven(photo, targets["after"])
+    tasks["vips"] = lambda: task_vips_renditions(photo, targets["after"])
     for task in tasks.values():
         task()  # warm-up
     wall, cpu = {k: [] for k in tasks}, {k: [] for k in tasks}
