@@ -13,7 +13,8 @@ DEFAULTS = {
     # Longest side, in pixels, of the decoded copy used for saliency and faces
     # (the face detector finds faces down to 20 px of it).
     "ANALYSIS_LONGEST": 640,
-    # Threads that resample and encode one asset's renditions side by side.
+    # Threads that resample and encode one asset's renditions side by side
+    # (kept per process and shared by concurrent requests: engine.workers).
     "RENDER_THREADS": 2,
     # Detect faces and protect them from being cut.
     "DETECT_FACES": True,

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
+from concurrent.futures import Future
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -26,7 +27,8 @@ from dam.storage import store_content_addressed
 
 from . import delivery, derive, rights, selectors
 from .conf import setting
-from .engine import pipeline, printing, rendering
+from .engine import pipeline, printing, rendering, sizing, workers
+from .engine.pyramid import Pyramid
 from .models import CropDecision, Frame, Rendition
 
 
@@ -62,6 +64,7 @@ def frame_ensure(*, asset: Asset, width: int, height: int, fmt: str,
         return found
     if admit is not None:
         admit()
+    decoding = _decode_ahead(asset, (width, height), compose, box, press)
     planner = pipeline.Planner(derive.engine_analysis(asset, analysis))
     wanted = pipeline.RenditionSpec(width=width, height=height, zoom=compose.zoom,
                                     align=compose.align, pad=compose.pad,
@@ -70,7 +73,8 @@ def frame_ensure(*, asset: Asset, width: int, height: int, fmt: str,
     if press is None and fmt == "tiff":
         press = printing.Press()  # TIFF carries XMP in its own tag
     return _make(asset, None, spec, key, rendering.Job(plan.box, plan.size, fmt, quality,
-                                                       plan.content, compose.pad, press))
+                                                       plan.content, compose.pad, press),
+                 decoding)
 
 
 def variant_ensure(*, rendition: Rendition, width: int, fmt: str) -> Frame | Rendition:
@@ -110,14 +114,39 @@ def _same_aspect_box(asset: Asset, width: int, height: int) -> list[float] | Non
     return None
 
 
+def _decode_ahead(asset: Asset, size: tuple[int, int], compose: delivery.Composition,
+                  box: list[float] | None, press: printing.Press | None) -> Future | None:
+    """The decode a frame of ``size`` px will be cut from, started now on a
+    render thread so that it runs while the frame is planned (Pillow's decoder
+    lets go of the GIL), reduced for the largest box of the frame's aspect;
+    None where the box is only known from the plan (a human box, zoom, padding,
+    print). A plan whose box needs more px than that is decoded again
+    (``rendering.render_decoded``)."""
+    if box is not None or compose.zoom or compose.pad or press is not None:
+        return None
+    largest = sizing.box_size(size, asset.width, asset.height)
+    reduce = rendering.decode_reduction([rendering.Job((0, 0, *largest), size, "", 0)],
+                                        rendering.FAST_SHRINK)
+    storage, name, limit = asset.file.storage, asset.file.name, dam_setting("MAX_PIXELS")
+
+    def decode() -> Pyramid:
+        with storage.open(name, "rb") as fp:
+            return Pyramid.open(fp, max_pixels=limit, reduce=reduce)
+
+    return workers.pool("decode", setting("RENDER_THREADS")).submit(decode)
+
+
 def _make(asset: Asset, rendition: Rendition | None, spec: str, key: str,
-          job: rendering.Job) -> Frame:
+          job: rendering.Job, decoding: Future | None = None) -> Frame:
+    """Render ``job`` (from ``decoding``'s decode where given), store the file and its row."""
+    options = dict(max_pixels=dam_setting("MAX_PIXELS"), threads=setting("RENDER_THREADS"),
+                   min_shrink=rendering.FAST_SHRINK, metadata=derive.public_metadata(asset))
     with asset.file.open("rb") as fp:
-        [data] = rendering.render_file(fp, [job], source_size=(asset.width, asset.height),
-                                       max_pixels=dam_setting("MAX_PIXELS"),
-                                       threads=setting("RENDER_THREADS"),
-                                       min_shrink=rendering.FAST_SHRINK,
-                                       metadata=derive.public_metadata(asset))
+        if decoding is None:
+            [data] = rendering.render_file(fp, [job], source_size=(asset.width, asset.height),
+                                           **options)
+        else:
+            [data] = rendering.render_decoded(decoding.result(), fp, [job], **options)
     stem = spec.rsplit(".", 1)[0].replace("@", "-")
     name = (f"{setting('RENDITIONS_PREFIX')}/{asset.uid}/frames/"
             f"{stem}-{key[:16]}.{rendering.EXTENSIONS[job.fmt]}")

@@ -14,6 +14,7 @@ a level's px are the decoded px divided by its factor.
 """
 from __future__ import annotations
 
+import math
 import threading
 from typing import Sequence
 
@@ -47,6 +48,7 @@ class Pyramid:
         self.reduced = reduced
         self.source_size = tuple(source_size or image.size)
         self._levels = {1: image}
+        self._regions: dict[int, tuple[int, int, int, int]] = {}
         self._lock = threading.RLock()
 
     @classmethod
@@ -69,14 +71,40 @@ class Pyramid:
                 self._levels[factor] = self.level(factor // 2).reduce(2)
             return self._levels[factor]
 
-    def choose(self, box: Sequence[float], size: tuple[int, int]) -> int:
-        """The level factor to resample ``box`` (decoded px) to ``size`` px from."""
+    def choose(self, box: Sequence[float], size: tuple[int, int], *, whole: bool = False) -> int:
+        """The level factor to resample ``box`` (decoded px) to ``size`` px from;
+        ``whole``: for a resampler that cannot place a box between px, the
+        deepest of those levels where ``box`` falls on whole px, unless that
+        is the decode itself (which it would copy whole for one box: a banner
+        whose box ends between px of the 1/2 level); then the level chosen."""
         shrink = min((box[2] - box[0]) / size[0], (box[3] - box[1]) / size[1])
         factor = 1
         while (factor < MAX_LEVEL
                and shrink / (factor * 2) >= LEVEL_GAPS[min(8, factor * 2 * self.reduced)]):
             factor *= 2
-        return factor
+        chosen = factor
+        while whole and factor > 1 and any(v % factor for v in box):
+            factor //= 2
+        return chosen if factor == 1 else factor
+
+    def expect(self, jobs: Sequence[tuple[Sequence[float], tuple[int, int]]]) -> None:
+        """Note the (box, size) pairs (decoded px, output px) about to be
+        resampled: each level's ``region`` is then the part of it they read."""
+        regions: dict[int, tuple[int, int, int, int]] = {}
+        for box, size in jobs:
+            factor = self.choose(box, size, whole=True)  # the libvips path's level
+            x0, y0, x1, y1 = (v / factor for v in box)
+            part = (math.floor(x0), math.floor(y0), math.ceil(x1), math.ceil(y1))
+            have = regions.get(factor, part)
+            regions[factor] = (min(have[0], part[0]), min(have[1], part[1]),
+                               max(have[2], part[2]), max(have[3], part[3]))
+        with self._lock:
+            self._regions = regions
+
+    def region(self, factor: int) -> tuple[int, int, int, int] | None:
+        """The int px box of level ``factor`` that the expected jobs read
+        (``expect``), or None (all of it): what a resampler copies of it."""
+        return self._regions.get(factor)
 
     def source_for(self, box: Sequence[float], size: tuple[int, int]
                    ) -> tuple[Image.Image, tuple[float, ...]]:

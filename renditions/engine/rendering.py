@@ -10,12 +10,11 @@ rest are never published.
 from __future__ import annotations
 
 import io
-from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple, Sequence
 
 from PIL import Image, ImageColor, ImageFilter, PngImagePlugin
 
-from . import resample
+from . import resample, workers
 from .loading import flatten
 from .metadata_out import PublicMetadata
 from .printing import Press
@@ -186,12 +185,12 @@ def render_many(img: Image.Image | Pyramid, jobs: Sequence[Job], *, threads: int
     together; they share the pyramid's levels, and the source is only read.
     """
     source = img if isinstance(img, Pyramid) else Pyramid(img)
+    source.expect([(j.box, j.size) for j in jobs])
     if threads <= 1 or len(jobs) <= 1:  # one job: its strips share the threads
         return [_render_job(source, j, threads, metadata) for j in jobs]
     order = sorted(range(len(jobs)), key=lambda i: -_cost(source, jobs[i]))
-    with ThreadPoolExecutor(max_workers=threads) as pool:
-        done = dict(zip(order, pool.map(lambda i: _render_job(source, jobs[i], 1, metadata),
-                                        order)))
+    done = dict(zip(order, workers.pool("renders", threads).map(
+        lambda i: _render_job(source, jobs[i], 1, metadata), order)))
     return [done[i] for i in range(len(jobs))]
 
 
@@ -271,9 +270,7 @@ def resize(img: Image.Image | Pyramid, box: Sequence[int], size: tuple[int, int]
     level, level_box = source.source_for(box, size)
     out = None
     if source.source_size[0] * source.source_size[1] < resample.PACKED_BELOW:
-        out = resample.lanczos(level, level_box, size)  # libvips where it applies
-        if out is None and level is not source.image:  # the box falls between a level's px
-            out = resample.lanczos(source.image, box, size)
+        out = _lanczos(source, box, size)  # libvips where it applies
     if out is None and threads > 1 and size[1] >= STRIP_ROWS * threads:
         out = _resize_strips(level, level_box, size, threads)
     elif out is None:
@@ -281,6 +278,16 @@ def resize(img: Image.Image | Pyramid, box: Sequence[int], size: tuple[int, int]
     if (box[2] - box[0]) / size[0] >= SHARPEN_FROM:
         out = _sharpen(out)
     return out
+
+
+def _lanczos(source: Pyramid, box, size: tuple[int, int]) -> Image.Image | None:
+    """``resample.lanczos`` from the level ``source.choose`` picks, or from the
+    deepest one above it where the box falls on whole px (the 200 px thumb's
+    box at 1/4 falls between px, at 1/2 it does not); None (Pillow resamples
+    the level) where only the decode itself would do."""
+    factor = source.choose(box, size, whole=True)
+    level, level_box = source.level(factor), tuple(v / factor for v in box)
+    return resample.lanczos(level, level_box, size, region=source.region(factor))
 
 
 def _resize_strips(img: Image.Image, box, size: tuple[int, int], threads: int) -> Image.Image:
@@ -297,9 +304,8 @@ def _resize_strips(img: Image.Image, box, size: tuple[int, int], threads: int) -
                           box=(x0, y0 + lo * step, x1, y0 + hi * step))
 
     out = Image.new(img.mode, size)
-    with ThreadPoolExecutor(max_workers=threads) as pool:
-        for lo, part in zip(cuts, pool.map(strip, range(threads))):
-            out.paste(part, (0, lo))
+    for lo, part in zip(cuts, workers.pool("strips", threads).map(strip, range(threads))):
+        out.paste(part, (0, lo))
     return out
 
 
@@ -379,7 +385,12 @@ def _options(fmt: str, quality: int, size: tuple[int, int] = (0, 0)) -> dict:
 
 
 def _sharpen(img: Image.Image) -> Image.Image:
-    """Unsharp-mask the colour channels only (alpha stays as resampled)."""
+    """Unsharp-mask the colour channels only (alpha stays as resampled); the
+    blur by libvips where it can (``resample.unsharp``), else Pillow's."""
+    if img.mode == "RGB":
+        out = resample.unsharp(img, _SHARPEN.radius, _SHARPEN.percent, _SHARPEN.threshold)
+        if out is not None:
+            return out
     if img.mode != "RGBA":
         return img.filter(_SHARPEN)
     out = img.convert("RGB").filter(_SHARPEN)

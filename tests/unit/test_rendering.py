@@ -5,7 +5,7 @@ import io
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageFilter
 
 from renditions.engine import loading, rendering, resample
 
@@ -228,7 +228,7 @@ def test_a_resize_in_strips_gives_the_same_pixels(mode, box, size):
 
 
 def test_one_rendition_is_resized_on_every_thread_it_is_given(monkeypatch):
-    monkeypatch.setattr(resample, "lanczos", lambda *a: None)  # Pillow's path (no libvips)
+    monkeypatch.setattr(resample, "lanczos", lambda *a, **k: None)  # Pillow's path (no libvips)
     img, used = Image.new("RGB", (800, 600), RED), []
     real = rendering._resize_strips
     monkeypatch.setattr(rendering, "_resize_strips",
@@ -282,10 +282,41 @@ def test_a_huge_original_renders_without_the_packed_copy(monkeypatch):
     from renditions.engine.pyramid import Pyramid
 
     asked = []
-    monkeypatch.setattr(resample, "lanczos", lambda *a: asked.append(a) and None)
+    monkeypatch.setattr(resample, "lanczos", lambda *a, **k: asked.append(a) and None)
     img = _noisy((400, 300))
     rendering.resize(Pyramid(img, source_size=(8000, 6000)), (0, 0, 400, 300), (100, 75))
     assert asked == []  # 48 MP: Pillow, no second copy of the decode
     rendering.resize(Pyramid(img), (0, 0, 400, 300), (100, 75))
-    # asked for the level's box (None here), then the decode's own
-    assert [a[0].size for a in asked] == [(200, 150), (400, 300)]
+    rendering.resize(Pyramid(img), (1, 0, 397, 300), (99, 75))  # between the 1/2 level's px
+    # asked for the level's box both times: a box between its px is not sent to the
+    # whole decode (a copy of all of it for one box); Pillow resamples the level
+    assert [a[0].size for a in asked] == [(200, 150), (200, 150)]
+    assert asked[1][1] == (0.5, 0.0, 198.5, 150.0)
+
+
+@pytest.mark.skipif(resample._pyvips() is None, reason="pyvips not installed")
+def test_libvips_packs_only_the_region_the_renditions_read():
+    from renditions.engine.pyramid import Pyramid
+
+    img = _noisy((400, 300))
+    source = Pyramid(img)
+    source.expect([((100, 0, 300, 300), (150, 225))])  # 1.33x: read from the decode
+    assert source.region(1) == (100, 0, 300, 300)
+    ours = rendering.resize(source, (100, 0, 300, 300), (150, 225))
+    packed, region = resample._packed[id(img)]
+    assert (packed.width, packed.height, region) == (200, 300, (100, 0, 300, 300))
+    alone = rendering.resize(Pyramid(img.copy()), (100, 0, 300, 300), (150, 225))
+    assert np.array_equal(np.asarray(ours), np.asarray(alone))
+    outside = rendering.resize(source, (0, 0, 300, 300), (225, 225))  # packed on its own
+    assert outside.size == (225, 225) and resample._packed[id(img)][1] == region
+
+
+@pytest.mark.skipif(resample._pyvips() is None, reason="pyvips not installed")
+def test_libvips_unsharp_mask_is_pillows():
+    img = _noisy((300, 200), seed=3)
+    ours = resample.unsharp(img, 0.8, 40, 2)
+    pillow = img.filter(ImageFilter.UnsharpMask(radius=0.8, percent=40, threshold=2))
+    diff = np.abs(np.asarray(ours, np.int16) - np.asarray(pillow, np.int16))
+    assert diff.max() <= 2 and (diff > 0).mean() < 0.2  # the blur rounds once, not 6 times
+    assert not np.array_equal(np.asarray(ours), np.asarray(img))  # it did sharpen
+    assert resample.unsharp(img.convert("L"), 0.8, 40, 2) is None  # Pillow's for other modes
