@@ -1,0 +1,78 @@
+"""``python -m bench delivery --floors``: what the web servers themselves allow.
+
+A bare WSGI app (``bench.floor_app``: a few lines that send one file by
+``wsgi.file_wrapper``) under gunicorn and granian exactly as ``manage.py serve`` starts
+them (``serve.web_command``, the app path swapped), with and without the access log,
+side by side with nginx serving the same file statically, under the bench's wrk load.
+No Django request cycle, no lookup: the ceiling of any app on that server.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from . import ROOT, markdown_table
+from .load import _free_port
+
+FILE_BYTES = 64 * 1024
+
+
+@contextlib.contextmanager
+def bare(path: Path, server: str, *, access_log: bool):
+    """The bare app serving ``path`` under ``server`` as ``serve`` starts it."""
+    from dam.management.commands.serve import web_command
+
+    from .delivery import _wait
+
+    port = _free_port()
+    command = [{"dam.wsgi:application": "bench.floor_app:application"}.get(arg, arg)
+               for arg in web_command(server, f"127.0.0.1:{port}", 2)]
+    if not access_log:
+        command = [{"-": "/dev/null", "--access-log": "--no-access-log"}.get(arg, arg)
+                   for arg in command]
+    proc = subprocess.Popen([sys.executable, "-m", *command], cwd=ROOT,
+                            env={**os.environ, "FLOOR_FILE": str(path)},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait(f"http://127.0.0.1:{port}/")
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def floors_table(work: Path) -> str:
+    """wrk against nginx and the bare app under each server, in one run."""
+    from .delivery import WRK, nginx, wrk
+
+    root = work / "static"
+    root.mkdir()
+    path = root / "file.jpg"
+    path.write_bytes(os.urandom(FILE_BYTES))
+    results = {}
+    with nginx(root, work) as front:
+        results["nginx, static"] = wrk(f"{front.static}/file.jpg")
+    for server in ("gunicorn", "granian"):
+        for access_log in (True, False):
+            with bare(path, server, access_log=access_log) as url:
+                name = f"bare WSGI app, {server}, access log {'on' if access_log else 'off'}"
+                results[name] = wrk(url)
+    base = results["nginx, static"]["rps"]
+    rows = [[name, f"{r['rps']:.0f}", r["p50"], r["p99"], r["errors"],
+             f"{r['rps'] / base:.3f}x"] for name, r in results.items()]
+    return (f"wrk {' '.join(WRK)} on loopback, a {FILE_BYTES // 1024} KiB file; servers as "
+            "`manage.py serve` starts them (2 workers; gunicorn gthread x4)\n\n"
+            + markdown_table(["server", "requests/s", "p50", "p99", "non-2xx", "vs nginx"],
+                             rows))
+
+
+def run() -> str:
+    work = Path(tempfile.mkdtemp(prefix="salient-bench-floors-"))
+    work.chmod(0o755)
+    text = "### Floors: a bare WSGI app vs nginx\n\n" + floors_table(work)
+    print(text)
+    return text
