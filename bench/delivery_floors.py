@@ -12,7 +12,6 @@ import contextlib
 import os
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 from . import ROOT, markdown_table
@@ -30,13 +29,10 @@ def bare(path: Path, server: str, *, access_log: bool):
 
     port = _free_port()
     command = [{"dam.wsgi:application": "bench.floor_app:application"}.get(arg, arg)
-               for arg in web_command(server, f"127.0.0.1:{port}", 2)]
-    if not access_log:
-        command = [{"-": "/dev/null", "--access-log": "--no-access-log"}.get(arg, arg)
-                   for arg in command]
+               for arg in web_command(server, f"127.0.0.1:{port}", 2, access_log=access_log)]
     proc = subprocess.Popen([sys.executable, "-m", *command], cwd=ROOT,
                             env={**os.environ, "FLOOR_FILE": str(path)},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
     try:
         _wait(f"http://127.0.0.1:{port}/")
         yield f"http://127.0.0.1:{port}/"
@@ -50,7 +46,7 @@ def floors_table(work: Path) -> str:
     from .delivery import WRK, nginx, wrk
 
     root = work / "static"
-    root.mkdir()
+    root.mkdir(parents=True)
     path = root / "file.jpg"
     path.write_bytes(os.urandom(FILE_BYTES))
     results = {}
@@ -70,9 +66,6 @@ def floors_table(work: Path) -> str:
                              rows))
 
 
-def run() -> str:
-    work = Path(tempfile.mkdtemp(prefix="salient-bench-floors-"))
-    work.chmod(0o755)
-    text = "### Floors: a bare WSGI app vs nginx\n\n" + floors_table(work)
-    print(text)
-    return text
+def run(work: Path) -> str:
+    """The floors' section of the delivery report (files made under ``work``)."""
+    return "### Floors: a bare WSGI app vs nginx\n\n" + floors_table(work)

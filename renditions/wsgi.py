@@ -40,13 +40,14 @@ HEADERS = frozenset({
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.common.CommonMiddleware",
-    "django.middleware.http.ConditionalGetMiddleware",
+    "django.middleware.common.CommonMiddleware",  # the Host check (400) too
     "django.middleware.csrf.CsrfViewMiddleware",
 })
 #: Middleware that does nothing to a stable-URL hit (a GET or HEAD with no body, not
 #: under STATIC_URL, no exception, nobody's user or messages touched): skipped here.
 INERT = frozenset({
+    # responses.stable_answer answers a conditional GET (and HEAD) itself, as this would:
+    "django.middleware.http.ConditionalGetMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "dam.middleware.UploadLimitMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -95,7 +96,6 @@ class StableURLs:
     def answer(self, environ, uid: str, profile: str):
         """The whole answer to a warm hit, or None for Django to give."""
         request = WSGIRequest(environ)
-        request.get_host()  # DisallowedHost: Django's 400
         if any(hook(request) is not None for hook in self.before):
             return None  # a redirect, a refusal: Django's
         found = responses.stable_lookup(request, uid, profile)[1]
@@ -131,21 +131,25 @@ def _response_hook(middleware):
 
 
 def _send(environ, start_response, response):
-    """``response`` to the server, as ``django.core.handlers.wsgi.WSGIHandler`` sends it;
-    a file by ``wsgi.file_wrapper``, else (up to ``WHOLE_BODY``) read into one body."""
+    """``response`` to the server as ``django.core.handlers.wsgi.WSGIHandler`` sends it, a
+    file by ``wsgi.file_wrapper``, else (up to ``WHOLE_BODY``) read into one body; without
+    ``request_finished``: the lean path opens no database connection to close."""
     status = f"{response.status_code} {response.reason_phrase}"
     headers = [*response.items(),
                *(("Set-Cookie", c.output(header="")) for c in response.cookies.values())]
     start_response(status, headers)
     opened = getattr(response, "file_to_stream", None)
     if opened is None:
-        return response
+        return [response.content]
     if wrapper := environ.get("wsgi.file_wrapper"):
-        opened.close = response.close
         return wrapper(opened, response.block_size)
     if int(response.get("Content-Length") or WHOLE_BODY + 1) <= WHOLE_BODY:
-        try:
+        with opened:
             return [opened.read()]
-        finally:
-            response.close()
-    return response
+    return _chunks(opened, response.block_size)
+
+
+def _chunks(opened, size: int):
+    with opened:
+        while chunk := opened.read(size):
+            yield chunk

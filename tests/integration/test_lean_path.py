@@ -9,6 +9,7 @@ from wsgiref.util import FileWrapper
 
 import pytest
 from django.core.cache import caches
+from django.core.checks import run_checks
 from django.core.wsgi import get_wsgi_application
 from django.db import connection
 from django.test import RequestFactory
@@ -247,11 +248,13 @@ def test_an_unknown_middleware_turns_the_lean_path_off(processed, settings, orig
     _call(lean, url)
     _call(lean, url)
     assert inner.calls == 2
+    assert [m.id for m in run_checks() if m.id == "renditions.W012"] == ["renditions.W012"]
 
 
 def test_the_deployed_application_has_the_lean_path():
     assert isinstance(dam_wsgi.application, StableURLs)
     assert unknown_middleware() == []
+    assert "renditions.W012" not in {m.id for m in run_checks()}
 
 
 def test_it_can_be_turned_off(settings):
