@@ -312,7 +312,7 @@ def run(*, shared: Path = SHARED, repeats: int = REPEATS, synthetic: bool = Fals
                       reverse("deliver", args=[asset.uid, "hero"]))]
         print("\n\n".join(parts), flush=True)  # the floors take a while more
         if floors:
-            parts.append(delivery_floors.run(var_dir / "floors"))
+            parts.append(delivery_floors.run(var_dir / "floors", sys.modules[__name__]))
             print("\n\n" + parts[-1])
         text = "\n\n".join(parts)
     finally:

@@ -21,11 +21,9 @@ FILE_BYTES = 64 * 1024
 
 
 @contextlib.contextmanager
-def bare(path: Path, server: str, *, access_log: bool):
+def bare(path: Path, server: str, *, access_log: bool, wait):
     """The bare app serving ``path`` under ``server`` as ``serve`` starts it."""
     from dam.management.commands.serve import web_command
-
-    from .delivery import _wait
 
     port = _free_port()
     command = [{"dam.wsgi:application": "bench.floor_app:application"}.get(arg, arg)
@@ -34,38 +32,37 @@ def bare(path: Path, server: str, *, access_log: bool):
                             env={**os.environ, "FLOOR_FILE": str(path)},
                             stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
     try:
-        _wait(f"http://127.0.0.1:{port}/")
+        wait(f"http://127.0.0.1:{port}/")
         yield f"http://127.0.0.1:{port}/"
     finally:
         proc.terminate()
         proc.wait(timeout=30)
 
 
-def floors_table(work: Path) -> str:
-    """wrk against nginx and the bare app under each server, in one run."""
-    from .delivery import WRK, nginx, wrk
-
+def floors_table(work: Path, tools) -> str:
+    """wrk against nginx and the bare app under each server, in one run; ``tools``:
+    ``bench.delivery`` (its ``nginx``, ``wrk``, ``_wait`` and ``WRK``)."""
     root = work / "static"
     root.mkdir(parents=True)
     path = root / "file.jpg"
     path.write_bytes(os.urandom(FILE_BYTES))
     results = {}
-    with nginx(root, work) as front:
-        results["nginx, static"] = wrk(f"{front.static}/file.jpg")
+    with tools.nginx(root, work) as front:
+        results["nginx, static"] = tools.wrk(f"{front.static}/file.jpg")
     for server in ("gunicorn", "granian"):
         for access_log in (True, False):
-            with bare(path, server, access_log=access_log) as url:
+            with bare(path, server, access_log=access_log, wait=tools._wait) as url:
                 name = f"bare WSGI app, {server}, access log {'on' if access_log else 'off'}"
-                results[name] = wrk(url)
+                results[name] = tools.wrk(url)
     base = results["nginx, static"]["rps"]
     rows = [[name, f"{r['rps']:.0f}", r["p50"], r["p99"], r["errors"],
              f"{r['rps'] / base:.3f}x"] for name, r in results.items()]
-    return (f"wrk {' '.join(WRK)} on loopback, a {FILE_BYTES // 1024} KiB file; servers as "
+    return (f"wrk {' '.join(tools.WRK)} on loopback, a {FILE_BYTES // 1024} KiB file; servers as "
             "`manage.py serve` starts them (2 workers; gunicorn gthread x4)\n\n"
             + markdown_table(["server", "requests/s", "p50", "p99", "non-2xx", "vs nginx"],
                              rows))
 
 
-def run(work: Path) -> str:
+def run(work: Path, tools) -> str:
     """The floors' section of the delivery report (files made under ``work``)."""
-    return "### Floors: a bare WSGI app vs nginx\n\n" + floors_table(work)
+    return "### Floors: a bare WSGI app vs nginx\n\n" + floors_table(work, tools)
