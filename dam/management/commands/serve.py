@@ -5,6 +5,8 @@ supervised (see dam.supervisor); Ctrl-C or TERM stops them all.
 server; ``pip install 'salient[granian]'``) instead of gunicorn: one request at a time
 per worker process, about twice gunicorn's requests per second on cached images
 through the stable URL (README "An origin for a CDN"). gunicorn stays the default.
+Requests are not logged unless ``--access-log`` (the log costs a third of the requests
+per second a bare app gets from either server; the proxy or CDN in front logs them).
 """
 import logging
 import signal
