@@ -57,6 +57,9 @@ def main(argv=None) -> None:
 
         similar.main(argv[1:])
         return
+    if argv[:1] == ["delivery"]:  # python -m bench delivery --help
+        delivery.main(argv[1:])
+        return
     if argv[:1] == ["search"]:
         from . import search
 

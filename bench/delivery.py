@@ -7,12 +7,17 @@
    same size from the same 12 MP file. Salient analyses nothing at request time
    (the map was stored at upload); libvips computes its attention crop.
 2. **A cached rendition through the stable URL** under gunicorn as
-   ``manage.py serve`` starts it (gthread, 2 workers x 4 threads, DEBUG off; and under
-   granian, 2 workers, as ``serve --server granian`` does, where granian is installed), the
-   lookup warm (``renditions.origin``): requests per second and p50/p99 latency from
-   wrk on loopback, side by side with nginx serving the same file statically, and
-   with nginx in front of gunicorn sending the bytes by ``X-Accel-Redirect``
-   (``DAM["ACCEL_REDIRECT"]``, the README's recipe), in one run.
+   ``manage.py serve`` starts it (gthread, 2 workers x 4 threads, DEBUG off, no access
+   log; and under granian, 2 workers, as ``serve --server granian`` does, where granian is
+   installed), the lookup warm (``renditions.origin``), by the lean path as shipped
+   (``renditions.wsgi``) and through Django's whole stack (``SALIENT_LEAN_DELIVERY=0``:
+   before): requests per second and p50/p99 latency from wrk on loopback, side by side
+   with nginx serving the same file statically, and with nginx in front of gunicorn
+   sending the bytes by ``X-Accel-Redirect`` (``DAM["ACCEL_REDIRECT"]``, the README's
+   recipe), every server running at once and loaded in turn, ``ROUNDS`` times (the best
+   round of each reported: the load of a shared machine changes by the minute); then the
+   CPU µs of a warm hit by both paths in this process (``bench.delivery_cpu``), and with
+   ``--floors`` a bare WSGI app under each server (``bench.delivery_floors``).
 
 Runs the embedded default in a fresh ``SALIENT_VAR_DIR`` (SQLite, local files);
 the asset is processed in this process before anything is timed.
@@ -32,13 +37,15 @@ import time
 import types
 from pathlib import Path
 
-from . import ROOT, SHARED, machine_line, markdown_table, write_report
+from . import ROOT, SHARED, delivery_floors, machine_line, markdown_table, write_report
+from .delivery_cpu import cpu_table
 from .load import _free_port
 from .speed import _vips, _vips_options, make_photo
 
 FRAMES = ((1600, 900), (640, 640), (300, 1000))
 REPEATS = 7
 WRK = ["-t2", "-c32", "-d10s"]
+ROUNDS = 3  # of wrk against every server, in turn
 
 
 def setup_django(var_dir: Path) -> None:
@@ -120,18 +127,17 @@ def frame_table(asset, photo: Path, repeats: int) -> str:
 # -- the stable URL under load ------------------------------------------------------
 
 @contextlib.contextmanager
-def gunicorn(var_dir: Path, accel: str = "", server: str = "gunicorn"):
-    """The app as ``manage.py serve [--server granian]`` starts it, no access log."""
+def gunicorn(var_dir: Path, accel: str = "", server: str = "gunicorn", lean: bool = True):
+    """The app as ``manage.py serve [--server granian]`` starts it (no access log, its
+    default); ``lean=False``: every request through Django (``SALIENT_LEAN_DELIVERY=0``)."""
     from dam.management.commands.serve import web_command
 
     port = _free_port()
     env = {**os.environ, "SALIENT_VAR_DIR": str(var_dir), "SALIENT_HTTPS": "0",
-           "SALIENT_ACCEL_REDIRECT": accel}
-    log = (var_dir / f"{server}{'-accel' * bool(accel)}.log").open("w")
-    command = [{"-": "/dev/null", "--access-log": "--no-access-log"}.get(arg, arg)
-               for arg in web_command(server, f"127.0.0.1:{port}", 2)]
-    proc = subprocess.Popen([sys.executable, "-m", *command], cwd=ROOT, env=env, stdout=log,
-                            stderr=subprocess.STDOUT)
+           "SALIENT_ACCEL_REDIRECT": accel, "SALIENT_LEAN_DELIVERY": "1" if lean else "0"}
+    log = (var_dir / f"{server}{'-accel' * bool(accel)}{'-django' * (not lean)}.log").open("w")
+    proc = subprocess.Popen([sys.executable, "-m", *web_command(server, f"127.0.0.1:{port}", 2)],
+                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         _wait(f"http://127.0.0.1:{port}/healthz")
         yield f"http://127.0.0.1:{port}"
@@ -224,7 +230,12 @@ def parse_wrk(out: str) -> dict:
     return {"rps": rps, "p50": p50, "p99": p99, "errors": int(errors[1]) if errors else 0}
 
 
+SALIENT = "Salient /d/<id>/hero"
+
+
 def load_table(asset, var_dir: Path) -> str:
+    """wrk against nginx, the stable URL as shipped (the lean path) and through Django's
+    whole stack (before), under gunicorn and granian, and behind nginx, in one run."""
     import requests
 
     from django.urls import reverse
@@ -233,31 +244,43 @@ def load_table(asset, var_dir: Path) -> str:
     media = Path(hero.file.path).parent.parent.parent  # MEDIA_ROOT
     body = hero.file.open("rb").read()
     path = reverse("deliver", args=[asset.uid, "hero"])
-    with (gunicorn(var_dir) as app, gunicorn(var_dir, ACCEL) as behind,
-          nginx(media, var_dir, upstream=behind) as front):
-        urls = {"Salient /d/<id>/hero (gunicorn)": f"{app}{path}",
-                "nginx, the same file": f"{front.static}/{hero.file.name}",
-                "nginx + Salient by X-Accel-Redirect": f"{front.accel}{path}"}
-        for url in urls.values():
-            answer = requests.get(url, timeout=10)  # and the lookup is warm
-            if answer.status_code != 200 or answer.content != body:
-                raise RuntimeError(f"{url} does not serve the rendition ({answer.status_code})")
-        accel_check(requests.get(urls["nginx + Salient by X-Accel-Redirect"], timeout=10),
-                    hero, asset)
-        results = {name: wrk(url) for name, url in urls.items()}
-    if importlib.util.find_spec("granian"):  # manage.py serve --server granian
-        with gunicorn(var_dir, server="granian") as app:
-            url = f"{app}{path}"
-            if requests.get(url, timeout=10).content != body:
-                raise RuntimeError(f"{url} does not serve the rendition")
-            results["Salient /d/<id>/hero (granian)"] = wrk(url)
+    load = [os.getloadavg()[0]]
+    with contextlib.ExitStack() as running:
+        behind = running.enter_context(gunicorn(var_dir, ACCEL))
+        front = running.enter_context(nginx(media, var_dir, upstream=behind))
+        urls = {"nginx, the same file": f"{front.static}/{hero.file.name}",
+                "nginx + Salient by X-Accel-Redirect (gunicorn, lean)": f"{front.accel}{path}"}
+        accel_check(requests.get(urls[next(reversed(urls))], timeout=10), hero, asset)
+        for server in ["gunicorn"] + ["granian"] * bool(importlib.util.find_spec("granian")):
+            for lean in (True, False):
+                app = running.enter_context(gunicorn(var_dir, server=server, lean=lean))
+                urls[f"{SALIENT} ({server}, {'lean path' if lean else 'Django stack: before'})"] \
+                    = f"{app}{path}"
+        _check(urls.values(), body)
+        # Round by round, each server in turn: a shared machine's load changes by the minute.
+        rounds = [{name: wrk(url) for name, url in urls.items()} for _ in range(ROUNDS)]
+    results = {name: max((r[name] for r in rounds), key=lambda r: r["rps"]) for name in urls}
+    load.append(os.getloadavg()[0])
     nginx_rps = results["nginx, the same file"]["rps"]
     rows = [[name, f"{r['rps']:.0f}", r["p50"], r["p99"], r["errors"],
              f"{r['rps'] / nginx_rps:.3f}x"] for name, r in results.items()]
     size = f"{hero.width}x{hero.height} JPEG, {hero.file.size / 1024:.0f} KiB"
-    return (f"wrk {' '.join(WRK)} on loopback, {size}; target: Salient >= 0.10x nginx\n\n"
+    return (f"wrk {' '.join(WRK)} on loopback, best of {ROUNDS} rounds (each server in turn), "
+            f"{size}, servers as `manage.py serve` starts them "
+            f"(2 workers, no access log); load average {load[0]:.1f} before, {load[1]:.1f} "
+            "after; target: Salient >= 0.10x nginx\n\n"
             + markdown_table(["server", "requests/s", "p50", "p99", "non-2xx", "vs nginx"],
                              rows))
+
+
+def _check(urls, body: bytes) -> None:
+    """Each URL serves the rendition (and its lookup is warm after)."""
+    import requests
+
+    for url in urls:
+        answer = requests.get(url, timeout=10)
+        if answer.status_code != 200 or answer.content != body:
+            raise RuntimeError(f"{url} does not serve the rendition ({answer.status_code})")
 
 
 def accel_check(answer, hero, asset) -> None:
@@ -274,24 +297,35 @@ def _ms(seconds: float) -> str:
     return f"{seconds * 1000:.0f}"
 
 
-def run(*, shared: Path = SHARED, repeats: int = REPEATS, synthetic: bool = False) -> str:
+def run(*, shared: Path = SHARED, repeats: int = REPEATS, synthetic: bool = False,
+        floors: bool = False, origin_only: bool = False) -> str:
     if not shutil.which("wrk") or not shutil.which("nginx"):
         print("Delivery benchmark skipped: it needs wrk and nginx (apt-get install -y wrk nginx).")
         return ""
     var_dir = Path(tempfile.mkdtemp(prefix="salient-bench-delivery-"))
     var_dir.chmod(0o755)  # nginx's workers read the files as an unprivileged user
+    from django.urls import reverse
+
     try:
         setup_django(var_dir)
         photo, photo_line = make_photo(var_dir, shared=shared, synthetic=synthetic)
         asset = processed_asset(photo)
-        text = "\n\n".join([
-            "## Delivery", machine_line(), f"Photo: {photo_line}",
-            "### A new frame on first request (plan on the stored map + decode + resize + "
-            "encode + store) vs libvips attention", frame_table(asset, photo, repeats),
-            "### A cached rendition through the stable URL vs nginx", load_table(asset, var_dir)])
+        parts = ["## Delivery", machine_line(), f"Photo: {photo_line}"]
+        if not origin_only:
+            parts += ["### A new frame on first request (plan on the stored map + decode + "
+                      "resize + encode + store) vs libvips attention",
+                      frame_table(asset, photo, repeats)]
+        parts += ["### A cached rendition through the stable URL vs nginx",
+                  load_table(asset, var_dir),
+                  "### CPU per warm hit in one process", cpu_table(
+                      reverse("deliver", args=[asset.uid, "hero"]))]
+        print("\n\n".join(parts), flush=True)  # the floors take a while more
+        if floors:
+            parts.append(delivery_floors.run(var_dir / "floors", sys.modules[__name__]))
+            print("\n\n" + parts[-1])
+        text = "\n\n".join(parts)
     finally:
         shutil.rmtree(var_dir, ignore_errors=True)
-    print(text)
     write_report("delivery.md", text)
     return text
 
@@ -304,9 +338,17 @@ def main(argv=None) -> None:
     parser.add_argument("--synthetic", action="store_true")
     parser.add_argument("--shared", type=Path, default=SHARED)
     parser.add_argument("--seconds", type=int, default=10, help="wrk's duration per server")
+    parser.add_argument("--rounds", type=int, default=ROUNDS,
+                        help="wrk rounds per server, in turn (the best is reported)")
+    parser.add_argument("--origin-only", action="store_true",
+                        help="only the stable URL under load (no new-frame timings)")
+    parser.add_argument("--floors", action="store_true",
+                        help="also a bare WSGI app under each server vs nginx")
     args = parser.parse_args(argv)
     WRK[-1] = f"-d{args.seconds}s"
-    run(shared=args.shared, repeats=args.repeats, synthetic=args.synthetic)
+    globals()["ROUNDS"] = args.rounds
+    run(shared=args.shared, repeats=args.repeats, synthetic=args.synthetic,
+        floors=args.floors, origin_only=args.origin_only)
 
 
 if __name__ == "__main__":

@@ -51,6 +51,7 @@ Delivery behind nginx (README "An origin for a CDN"):
                             X-Accel-Redirect to that internal nginx location
     SALIENT_CONN_MAX_AGE    seconds a PostgreSQL connection is kept between requests
                             (default 600; health-checked before reuse)
+    SALIENT_LEAN_DELIVERY   "0": no lean path for stable-URL hits (WSGI_MIDDLEWARE)
 
 Reliability:
     SALIENT_SWEEP_INTERVAL  seconds between sweeps for stuck assets (default 60)
@@ -142,7 +143,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "access.middleware.RefusalAuditMiddleware",  # pages' 403s to the audit log
-    "dam.messages.MessageMiddleware",  # Django's, its storage made on first use
+    "django.contrib.messages.middleware.MessageMiddleware",
     "dam.middleware.ServiceUnavailableMiddleware",
     # Last: turns a sign-in that axes refused into the lockout page (429).
     "axes.middleware.AxesMiddleware",
@@ -150,6 +151,11 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "dam.urls"
 WSGI_APPLICATION = "dam.wsgi.application"
+# WSGI middleware around Django's application (dam.wsgi): the stable URL's lean path
+# answers a cached hit without the middleware chain (README "An origin for a CDN");
+# SALIENT_LEAN_DELIVERY=0 sends every request through Django.
+WSGI_MIDDLEWARE = ([] if os.environ.get("SALIENT_LEAN_DELIVERY", "1") == "0"
+                   else ["renditions.wsgi.StableURLs"])
 
 TEMPLATES = [
     {

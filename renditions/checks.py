@@ -129,3 +129,19 @@ def check_print_profiles(app_configs, databases=None, **kwargs):
             errors.append(Error(f"Print profile {profile.slug!r}: {problem}",
                                 hint="Save it again in the admin.", id="renditions.E022"))
     return errors
+
+
+@register()
+def check_lean_delivery(app_configs, **kwargs):
+    """The stable URL's lean path (``renditions.wsgi``) is off with a middleware it does
+    not know: say which, so that the slower path is a choice."""
+    from .wsgi import StableURLs, unknown_middleware
+
+    wrapped = any(import_string(path) is StableURLs
+                  for path in getattr(settings, "WSGI_MIDDLEWARE", ()))
+    if not wrapped or not (unknown := unknown_middleware()):
+        return []
+    return [Warning(f"The lean path for stable URLs is off: {', '.join(unknown)} may change "
+                    "their answers.", hint="Add it to renditions.wsgi.HEADERS or INERT if "
+                    "it adds headers only or does nothing to a GET of /d/<id>/<profile>.",
+                    id="renditions.W012")]

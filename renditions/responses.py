@@ -19,12 +19,13 @@ from urllib.parse import quote
 from django.core.files.storage import FileSystemStorage, storages
 from django.http import FileResponse, HttpResponse, HttpResponseRedirect
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
-from django.utils.http import http_date
+from django.utils.cache import get_conditional_response, patch_vary_headers
+from django.utils.http import http_date, parse_http_date_safe
 
 from dam import rights
 from dam.models import Asset
 
+from . import delivery, origin
 from .conf import setting
 from .engine.rendering import MEDIA_TYPES
 from .models import Frame, Rendition
@@ -73,6 +74,42 @@ def withheld(window, keys) -> HttpResponse | None:
     response["Cache-Control"] = "no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return tagged(response, keys)
+
+
+def stable_lookup(request, uid, profile: str) -> tuple[str, origin.Found]:
+    """The cache key of a stable-URL request and what the cached lookup holds for it
+    (``renditions.origin``): the Django view's and the lean path's (``renditions.wsgi``)."""
+    key = origin.request_key(uid, profile, width=request.GET.get("w", ""),
+                             fmt=request.GET.get("fm", ""),
+                             accepted=delivery.negotiate(request.headers.get("Accept", ""),
+                                                         default=""))
+    return key, origin.entry_get(uid, key)
+
+
+def stable_answer(request, entry: Entry) -> HttpResponse:
+    """A stable URL's whole answer from its entry, the one door of both the Django
+    view and the lean path (``renditions.wsgi``): 410 from the moment the rights say
+    so, else the file (or its redirect), answered 304 (412) here when the request's
+    validators say so. Raises FileNotFoundError for a file gone since the entry."""
+    if gone := withheld(entry, entry.keys):
+        return gone
+    return conditional(request, serve(request, entry, setting("STABLE_MAX_AGE")))
+
+
+def conditional(request, response: HttpResponse) -> HttpResponse:
+    """``response``, or the 304/412 that its ETag and Last-Modified make of it for a
+    GET or HEAD with validators (``ConditionalGetMiddleware`` does it for GET only)."""
+    if request.method not in ("GET", "HEAD") or not (
+            "HTTP_IF_NONE_MATCH" in request.META or "HTTP_IF_MODIFIED_SINCE" in request.META
+            or "HTTP_IF_MATCH" in request.META or "HTTP_IF_UNMODIFIED_SINCE" in request.META):
+        return response
+    answer = get_conditional_response(
+        request, etag=response.get("ETag"),
+        last_modified=parse_http_date_safe(response.get("Last-Modified", "")) or None,
+        response=response)
+    if answer is not response and (opened := getattr(response, "file_to_stream", None)):
+        opened.close()  # the file opened for the 200 (response.close() would end the request)
+    return answer
 
 
 def serve(request, entry: Entry, max_age: int) -> HttpResponse:

@@ -37,20 +37,16 @@ def deliver(request, uid, profile):
     """The current rendition of a profile, at a srcset width ``w`` and in format
     ``fm`` (else the best the browser accepts, where the profile allows it);
     answered from the cached lookup (``renditions.origin``) when it can be."""
-    key = origin.request_key(uid, profile, width=request.GET.get("w", ""),
-                             fmt=request.GET.get("fm", ""),
-                             accepted=delivery.negotiate(request.headers.get("Accept", ""),
-                                                         default=""))
-    found = origin.entry_get(uid, key)
+    key, found = responses.stable_lookup(request, uid, profile)
     if found.entry is not None:
         try:
-            return _answer(request, found.entry)
+            return responses.stable_answer(request, found.entry)
         except FileNotFoundError:  # moved or deleted since: ask the database
             pass
     answer = _deliver(request, uid, profile)
     if isinstance(answer, origin.Entry):
         origin.entry_put(key, found, answer)
-        return _answer(request, answer)
+        return responses.stable_answer(request, answer)
     return answer
 
 
@@ -76,13 +72,6 @@ def _deliver(request, uid, profile) -> origin.Entry | HttpResponse:
         served = frames.variant_ensure(rendition=rendition, width=int(width), fmt=fmt)
         served.rendition = rendition
     return responses.entry_of(served, asset, negotiated=negotiated)
-
-
-def _answer(request, entry: origin.Entry) -> HttpResponse:
-    """A stable URL's answer from its entry: 410 from the moment the rights say so."""
-    if gone := responses.withheld(entry, entry.keys):
-        return gone
-    return responses.serve(request, entry, setting("STABLE_MAX_AGE"))
 
 
 @require_safe

@@ -17,3 +17,11 @@ def test_granian_runs_the_same_wsgi_application():
     assert command[command.index("--host") + 1] == "0.0.0.0"
     assert command[command.index("--port") + 1] == "9000"
     assert command[command.index("--workers") + 1] == "3"
+
+
+def test_the_access_log_is_off_unless_asked_for():
+    assert "--access-logfile" not in web_command("gunicorn", "127.0.0.1:8000", 2)
+    assert "--no-access-log" in web_command("granian", "127.0.0.1:8000", 2)
+    logged = web_command("gunicorn", "127.0.0.1:8000", 2, access_log=True)
+    assert logged[logged.index("--access-logfile") + 1] == "-"
+    assert "--access-log" in web_command("granian", "127.0.0.1:8000", 2, access_log=True)

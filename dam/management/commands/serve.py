@@ -5,6 +5,8 @@ supervised (see dam.supervisor); Ctrl-C or TERM stops them all.
 server; ``pip install 'salient[granian]'``) instead of gunicorn: one request at a time
 per worker process, about twice gunicorn's requests per second on cached images
 through the stable URL (README "An origin for a CDN"). gunicorn stays the default.
+Requests are not logged unless ``--access-log`` (the log costs a third of the requests
+per second a bare app gets from either server; the proxy or CDN in front logs them).
 """
 import logging
 import signal
@@ -29,8 +31,13 @@ class Command(BaseCommand):
         parser.add_argument("--web-workers", type=int, default=2)
         parser.add_argument("--server", choices=("gunicorn", "granian"), default="gunicorn",
                             help="The web server running the app (default gunicorn).")
+        parser.add_argument("--access-log", action="store_true",
+                            help="Log every request to stdout (off: a third of a cached "
+                                 "image's requests per second; the proxy or CDN in front "
+                                 "logs them).")
 
-    def handle(self, *args, addrport, concurrency, web_workers, server, **options):
+    def handle(self, *args, addrport, concurrency, web_workers, server, access_log,
+               **options):
         logging.basicConfig(level=logging.INFO, format="[%(asctime)s: %(levelname)s/serve] "
                                                        "%(message)s")
         # Stop the children on Ctrl-C and TERM alike, even where the shell that
@@ -40,7 +47,8 @@ class Command(BaseCommand):
         python = [sys.executable, "-m"]
         var = settings.VAR_DIR
         children = [
-            Child("web", python + web_command(server, addrport, web_workers)),
+            Child("web", python + web_command(server, addrport, web_workers,
+                                              access_log=access_log)),
             Child("worker", python + [
                 "celery", "-A", "dam", "worker", "--loglevel", "INFO", "-Q", "salient",
                 "--concurrency", str(concurrency), "--hostname", "salient@%h"],
@@ -59,16 +67,19 @@ class Command(BaseCommand):
             pass
 
 
-def web_command(server: str, addrport: str, workers: int) -> list[str]:
+def web_command(server: str, addrport: str, workers: int, *,
+                access_log: bool = False) -> list[str]:
     """The arguments after ``python -m`` that start the web server (the bench's too)."""
     if server == "granian":
         host, _, port = addrport.rpartition(":")
         return ["granian", "--interface", "wsgi", "--host", host or "127.0.0.1",
                 "--port", port, "--workers", str(workers), "--blocking-threads", "1",
-                "--workers-kill-timeout", "10", "--access-log", "dam.wsgi:application"]
+                "--workers-kill-timeout", "10",
+                "--access-log" if access_log else "--no-access-log", "dam.wsgi:application"]
     return ["gunicorn", "dam.wsgi:application", "--bind", addrport,
             "--workers", str(workers), "--threads", "4", "--worker-class", "gthread",
-            "--timeout", "300", "--graceful-timeout", "10", "--access-logfile", "-"]
+            "--timeout", "300", "--graceful-timeout", "10",
+            *(["--access-logfile", "-"] if access_log else [])]
 
 
 def _queue_orphans(died_at: datetime) -> None:
