@@ -37,6 +37,10 @@ from .pyramid import Pyramid
 log = logging.getLogger(__name__)
 
 ANALYSIS_LONGEST = 640  # px: the copy the map and the faces are computed on
+#: The analysis copy may be as small as this share of ``longest`` where a coarser
+#: JPEG DCT scale gets there without a resize (``loading.analysis_size``): a
+#: 12 MP photo is analysed at 500 px, decoded at 1/8 instead of 1/4 and resized.
+ANALYSIS_FLOOR = 0.75
 
 
 class FacesOutcome(str, enum.Enum):
@@ -112,12 +116,16 @@ def analyse(source, *, backend=None, detect_faces: bool = True,
     ``pyramid.Pyramid`` already decoded for its renditions, whose analysis copy
     then comes from a level: one decode per asset). ``backend``: a
     ``saliency.SaliencyBackend``, a backend name or None for the default.
+    The analysis copy's longest side is between ``ANALYSIS_FLOOR`` x ``longest``
+    and ``longest`` px (``loading.analysis_size``), the same for both sources.
     Raises ``loading.ImageError`` for a file that cannot be used."""
+    floor = round(longest * ANALYSIS_FLOOR)
     if not isinstance(source, Pyramid):
-        image, size = loading.open_for_analysis(source, longest=longest, max_pixels=max_pixels)
+        image, size = loading.open_for_analysis(source, longest=longest, floor=floor,
+                                                max_pixels=max_pixels)
         return analyse_image(image, size, backend=backend, detect_faces=detect_faces)
-    result = analyse_image(source.analysis_image(longest), source.source_size, backend=backend,
-                           detect_faces=detect_faces)
+    result = analyse_image(source.analysis_image(longest, floor), source.source_size,
+                           backend=backend, detect_faces=detect_faces)
     if source.source_size[0] * source.source_size[1] >= TRIM_FROM:
         _release_scratch()
     return result
@@ -126,7 +134,7 @@ def analyse(source, *, backend=None, detect_faces: bool = True,
 def decode_reduction(specs, size: tuple[int, int], *, longest: int = ANALYSIS_LONGEST,
                      min_shrink: float = rendering.MIN_SHRINK_AFTER_REDUCE) -> int:
     """The JPEG decode reduction (1-8) for one decode that serves the analysis
-    (``longest`` px) and renditions of ``specs`` on an original of ``size``
+    (``longest`` px, or down to ``ANALYSIS_FLOOR`` of it) and renditions of ``specs`` on an original of ``size``
     (W, H) px, judged on each spec's largest crop (``rendering.decode_reduction``;
     a smaller crop, zoomed or an editor's, is decoded again by
     ``rendering.render_decoded``)."""
@@ -138,7 +146,7 @@ def decode_reduction(specs, size: tuple[int, int], *, longest: int = ANALYSIS_LO
                                  aspect=spec.aspect)
         jobs.append(rendering.Job((0, 0, *box), out, "", 0))
     reduce = rendering.decode_reduction(jobs, min_shrink) if jobs else 8
-    while reduce > 1 and max(size) / reduce < longest:
+    while reduce > 1 and max(size) / reduce < round(longest * ANALYSIS_FLOOR):
         reduce //= 2
     return reduce
 

@@ -180,3 +180,9 @@ def test_a_forked_worker_detects_after_its_parent_did():
         child.kill()
     assert child.exitcode == 0, "the child hung or failed"
     assert queue.get(timeout=5) == in_parent
+
+
+@pytest.mark.parametrize("size, expected", [
+    ((640, 480), 20), ((500, 375), 15), ((480, 270), 15), ((300, 200), 15), ((600, 450), 18)])
+def test_the_smallest_face_is_a_share_of_the_copy(size, expected):
+    assert faces.min_face(*size) == expected
