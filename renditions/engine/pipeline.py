@@ -30,7 +30,7 @@ from PIL import Image
 from . import composition
 from . import faces as _detector
 from . import focal as _focal
-from . import loading, planning, rendering, saliency, sizing
+from . import importance, loading, planning, rendering, saliency, sizing
 from .geometry import NormBox, NormPoint, PxBox, scale_box
 from .pyramid import Pyramid
 
@@ -159,9 +159,12 @@ def analyse_image(image: Image.Image, size: tuple[int, int], *, backend=None,
     started = time.perf_counter()
     if detect_faces:
         # The map runs beside the detector: neither keeps two cores busy alone
-        # (about 5 ms of 40 saved on a 640 px copy, 2 cores; bench speed).
+        # (about 5 ms of 40 saved on a 640 px copy, 2 cores; bench speed). The
+        # detector's finest level waits for it: faces that small matter only
+        # where they draw the eye (``importance``), which the map says.
         pending = _map_pool().submit(backend.compute, image)
-        faces, outcome = _faces(image, size)
+        faces, outcome = _faces(image, size, lambda: importance.eye_region(
+            pending.result(), image.size))
         saliency_map = pending.result()
     else:
         saliency_map, faces, outcome = backend.compute(image), (), FacesOutcome.OFF
@@ -206,13 +209,15 @@ def _map_pool() -> ThreadPoolExecutor:
 os.register_at_fork(after_in_child=_map_pool.cache_clear)
 
 
-def _faces(image: Image.Image, size) -> tuple[tuple[PxBox, ...], FacesOutcome]:
-    """Faces in px of the original, and how detection ended (never raises)."""
+def _faces(image: Image.Image, size, small_faces_in=None
+           ) -> tuple[tuple[PxBox, ...], FacesOutcome]:
+    """Faces in px of the original, and how detection ended (never raises);
+    ``small_faces_in``: ``faces.detect``'s."""
     if not _detector.available():
         _detector.warn_unavailable()
         return (), FacesOutcome.UNAVAILABLE
     try:
-        found = _detector.detect(image)
+        found = _detector.detect(image, small_faces_in=small_faces_in)
     except Exception as exc:  # noqa: BLE001 - a broken detector must not stop cropping
         log.warning("face detection failed (%s); continuing without faces", exc)
         return (), FacesOutcome.FAILED

@@ -41,7 +41,7 @@ def fake_cascade(monkeypatch, boxes):
     """Replace the networks: the cascade 'finds' ``boxes`` (working-copy px, inclusive)."""
     seen = {}
 
-    def run(work):
+    def run(work, region=None):
         seen["size"] = work.size
         return np.array(boxes, dtype=np.float32).reshape(-1, 4)
 
