@@ -170,9 +170,11 @@ def _finest_level(img: Image.Image, pnet, scales: list[float], region) -> list[n
         return _pnet_levels(img, pnet, scales)
     grow = math.ceil(min_face(*img.size) / PYRAMID_STEP)
     x0, y0, x1, y1 = region()
+    if x1 <= x0 or y1 <= y0:  # nowhere
+        return []
     x0, y0 = max(0, math.floor(x0) - grow), max(0, math.floor(y0) - grow)
     x1, y1 = min(img.width, math.ceil(x1) + grow), min(img.height, math.ceil(y1) + grow)
-    if min(x1 - x0, y1 - y0) * scales[0] < 12:  # nowhere, or no room for one window
+    if min(x1 - x0, y1 - y0) * scales[0] < 12:  # no room for one window
         return []
     found = _pnet_levels(img.crop((x0, y0, x1, y1)), pnet, scales)
     for boxes in found:
