@@ -119,16 +119,22 @@ def analyse(source, *, backend=None, detect_faces: bool = True,
     The analysis copy's longest side is between ``ANALYSIS_FLOOR`` x ``longest``
     and ``longest`` px (``loading.analysis_size``), the same for both sources.
     Raises ``loading.ImageError`` for a file that cannot be used."""
-    floor = round(longest * ANALYSIS_FLOOR)
     if not isinstance(source, Pyramid):
-        image, size = loading.open_for_analysis(source, longest=longest, floor=floor,
-                                                max_pixels=max_pixels)
+        image, size = analysis_copy(source, longest=longest, max_pixels=max_pixels)
         return analyse_image(image, size, backend=backend, detect_faces=detect_faces)
-    result = analyse_image(source.analysis_image(longest, floor), source.source_size,
-                           backend=backend, detect_faces=detect_faces)
+    result = analyse_image(source.analysis_image(longest, round(longest * ANALYSIS_FLOOR)),
+                           source.source_size, backend=backend, detect_faces=detect_faces)
     if source.source_size[0] * source.source_size[1] >= TRIM_FROM:
         _release_scratch()
     return result
+
+
+def analysis_copy(fp, *, longest: int = ANALYSIS_LONGEST, max_pixels: int | None = None
+                  ) -> tuple[Image.Image, tuple[int, int]]:
+    """``analyse``'s decode of a path or binary file: the analysis copy and the
+    original's oriented (W, H) px (``loading.open_for_analysis``)."""
+    return loading.open_for_analysis(fp, longest=longest, floor=round(longest * ANALYSIS_FLOOR),
+                                     max_pixels=max_pixels)
 
 
 def decode_reduction(specs, size: tuple[int, int], *, longest: int = ANALYSIS_LONGEST,
