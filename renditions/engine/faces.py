@@ -151,7 +151,7 @@ def min_face(width: int, height: int) -> float:
     """The smallest face side (px) looked for on a ``width`` x ``height`` copy: the
     same share of the picture whatever the copy's size (``MIN_FACE`` at
     ``WORK_SIDE``), so that a 500 px analysis copy finds the faces a 640 px one
-    does (97 of 100 on ``bench/faces_eval.py``'s photos, against 92 with 20 px),
+    does (96 of 100 on ``bench/faces_eval.py``'s photos at 500 px, against 92 with 20 px),
     in whole px and ``MIN_FACE_PX`` at least."""
     return max(MIN_FACE_PX, MIN_FACE * max(width, height) // WORK_SIDE)
 
