@@ -140,10 +140,10 @@ def analysis_copy(fp, *, longest: int = ANALYSIS_LONGEST, max_pixels: int | None
 def decode_reduction(specs, size: tuple[int, int], *, longest: int = ANALYSIS_LONGEST,
                      min_shrink: float = rendering.MIN_SHRINK_AFTER_REDUCE) -> int:
     """The JPEG decode reduction (1-8) for one decode that serves the analysis
-    (``longest`` px, or down to ``ANALYSIS_FLOOR`` of it) and renditions of ``specs`` on an original of ``size``
-    (W, H) px, judged on each spec's largest crop (``rendering.decode_reduction``;
-    a smaller crop, zoomed or an editor's, is decoded again by
-    ``rendering.render_decoded``)."""
+    (``longest`` px, or down to ``ANALYSIS_FLOOR`` of it) and renditions of
+    ``specs`` on an original of ``size`` (W, H) px, judged on each spec's largest
+    crop (``rendering.decode_reduction``; a smaller crop, zoomed or an editor's,
+    is decoded again by ``rendering.render_decoded``)."""
     jobs = []
     for spec in specs:
         box = sizing.box_size(spec.ratio, *size) if spec.ratio else tuple(size)
@@ -169,8 +169,7 @@ def analyse_image(image: Image.Image, size: tuple[int, int], *, backend=None,
         # detector's finest level waits for it: faces that small matter only
         # where they draw the eye (``importance``), which the map says.
         pending = _map_pool().submit(backend.compute, image)
-        faces, outcome = _faces(image, size, lambda: importance.eye_region(
-            pending.result(), image.size))
+        faces, outcome = _faces(image, size, _eye_region(pending, image.size))
         saliency_map = pending.result()
     else:
         saliency_map, faces, outcome = backend.compute(image), (), FacesOutcome.OFF
@@ -213,6 +212,18 @@ def _map_pool() -> ThreadPoolExecutor:
 
 
 os.register_at_fork(after_in_child=_map_pool.cache_clear)
+
+
+def _eye_region(pending, size: tuple[int, int]):
+    """``faces.detect``'s ``small_faces_in`` from the map being computed: its
+    ``importance.eye_region``, or the whole image (px) when the map failed (the
+    analysis then raises the map's own error)."""
+    def region():
+        try:
+            return importance.eye_region(pending.result(), size)
+        except Exception:  # noqa: BLE001 - reported by analyse_image, not here
+            return (0, 0, *size)
+    return region
 
 
 def _faces(image: Image.Image, size, small_faces_in=None

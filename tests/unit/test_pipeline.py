@@ -102,3 +102,11 @@ def test_a_plan_carries_the_renditions_size(spec):
                                            height=spec.height, max_width=spec.max_width,
                                            allow_upscale=False, aspect=spec.aspect)
     assert plan.size[0] <= plan.box.width
+
+
+def test_a_failing_map_lets_the_detector_look_everywhere():
+    class Pending:
+        def result(self):
+            raise RuntimeError("map died")
+
+    assert pipeline._eye_region(Pending(), (500, 375))() == (0, 0, 500, 375)
