@@ -129,7 +129,7 @@ def photo_stages(data: bytes, storage, tag: str) -> dict[str, float]:
 
     cfg, t = pipeline_settings(), {}
     with _timed(t, "decode"):
-        small, size = loading.open_for_analysis(
+        small, size = pipeline.analysis_copy(
             io.BytesIO(data), longest=cfg["ANALYSIS_LONGEST"], max_pixels=cfg["MAX_PIXELS"])
     with _timed(t, "saliency + faces"):
         analysis = pipeline.analyse_image(small, size, backend=cfg["SALIENCY_BACKEND"],

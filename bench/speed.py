@@ -201,12 +201,12 @@ def _cpu_seconds() -> float:
 def suggest_stages(path, repeats: int) -> dict[str, float]:
     """Median seconds of each stage of ``suggest``: decode, the front door's
     analysis without and with faces (their difference is the detector), 5 plans."""
-    from renditions.engine import loading, pipeline
+    from renditions.engine import pipeline
 
     stages = {"decode for analysis": [], "saliency map": [], "map + faces": [], "5 plans": []}
     for _ in range(repeats):
         t0 = time.perf_counter()
-        small, size = loading.open_for_analysis(path, longest=pipeline.ANALYSIS_LONGEST)
+        small, size = pipeline.analysis_copy(path)
         t1 = time.perf_counter()
         pipeline.analyse_image(small, size, detect_faces=False)
         t2 = time.perf_counter()

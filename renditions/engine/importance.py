@@ -49,3 +49,17 @@ def draw(saliency_map: np.ndarray, face: Sequence[int], image_size: tuple[int, i
     if total <= 0 or inside.size == 0:
         return 0.0
     return float(inside.mean()) / (total / saliency_map.size)
+
+
+def eye_region(saliency_map: np.ndarray, image_size: tuple[int, int]
+               ) -> tuple[float, float, float, float]:
+    """The box (px of ``image_size``) around every map cell at least ``DRAWS_EYE``
+    times the mean density: a face that draws the eye overlaps one of them
+    (``draw`` averages the cells a face overlaps), so a face too small to matter
+    by size matters only there. Empty (0, 0, 0, 0) when no cell is that dense."""
+    hot = saliency_map >= DRAWS_EYE * float(saliency_map.mean())
+    if not hot.any():
+        return 0.0, 0.0, 0.0, 0.0
+    rows, cols = np.nonzero(hot)
+    sx, sy = image_size[0] / saliency_map.shape[1], image_size[1] / saliency_map.shape[0]
+    return (cols.min() * sx, rows.min() * sy, (cols.max() + 1) * sx, (rows.max() + 1) * sy)

@@ -87,22 +87,40 @@ def probe(fp, *, max_pixels: int | None = None) -> ImageInfo:
         return ImageInfo(width, height, im.format, im.mode)
 
 
-def open_for_analysis(fp, *, longest: int = 640, max_pixels: int | None = None
-                      ) -> tuple[Image.Image, tuple[int, int]]:
+def open_for_analysis(fp, *, longest: int = 640, floor: int | None = None,
+                      max_pixels: int | None = None) -> tuple[Image.Image, tuple[int, int]]:
     """Return a small oriented sRGB RGB image and the full oriented (W, H) px.
 
-    The small image fits inside ``longest`` x ``longest`` px (never upscaled);
-    JPEGs are decoded at a reduced DCT scale first, so a 12 MP photo decodes
-    at about 1000 px. Alpha is flattened on white.
+    The small image is ``analysis_size`` px: it fits inside ``longest`` x
+    ``longest`` px (never upscaled), and with ``floor`` it may be smaller, down
+    to ``floor`` px on its longest side, where a coarser JPEG DCT scale gets
+    there without a resize (a 12 MP photo decodes at 1/8, 500 px, instead of at
+    1/4 and a resize to 640: about 9 ms of 41 saved). Alpha is flattened on white.
     """
     with _opened(fp, max_pixels=max_pixels) as im:
         size = im.size
         if im.format in ("JPEG", "MPO"):
-            im.draft("RGB", _draft_request(im.size, longest))
+            im.draft("RGB", _draft_request(size, analysis_size(size, longest, floor)))
         _load(im)
         full = _loaded_size(im, size)
         small = _normalise(im)
-    return analysis_image(small, longest), full
+    return analysis_image(small, longest, target=analysis_size(full, longest, floor)), full
+
+
+def analysis_size(size: tuple[int, int], longest: int, floor: int | None = None
+                  ) -> tuple[int, int]:
+    """The (w, h) px of the analysis copy of an image of ``size`` px.
+
+    ``size`` is halved (rounding up, as JPEG DCT scaling does) at most three
+    times while its longest side stays at or above ``floor`` (None: ``longest``),
+    then fitted inside ``longest`` px; never upscaled.
+    """
+    floor = min(longest if floor is None else floor, longest)
+    factor = 1
+    while factor < 8 and max(size) / (factor * 2) >= floor:
+        factor *= 2
+    reduced = (-(-size[0] // factor), -(-size[1] // factor))
+    return fit_longest(reduced, longest) if max(reduced) > longest else reduced
 
 
 def open_full(fp, *, max_pixels: int | None = None, reduce: int = 1) -> Image.Image:
@@ -134,16 +152,19 @@ def _loaded_size(im: Image.Image, size: tuple[int, int]) -> tuple[int, int]:
     return _oriented(size, _orientation(im.getexif))
 
 
-def analysis_image(img: Image.Image, longest: int = 640) -> Image.Image:
-    """The analysis image made from an already decoded one (e.g. ``open_full``).
+def analysis_image(img: Image.Image, longest: int = 640, *,
+                   target: tuple[int, int] | None = None) -> Image.Image:
+    """The analysis copy made from an already decoded one (e.g. ``open_full``).
 
-    Same contract as ``open_for_analysis``'s image; saves a second decode when
-    the full image is needed anyway.
+    Same contract as ``open_for_analysis``'s image: RGB, ``target`` (w, h) px
+    when given (``analysis_size``), else fitted inside ``longest`` px; saves a
+    second decode when the full image is needed anyway.
     """
     small = flatten(img)
-    if max(small.size) > longest:
-        small = small.resize(fit_longest(small.size, longest), Image.Resampling.BOX,
-                             reducing_gap=2.0)
+    if target is None:
+        target = fit_longest(small.size, longest) if max(small.size) > longest else small.size
+    if small.size != tuple(target):
+        small = small.resize(tuple(target), Image.Resampling.BOX, reducing_gap=2.0)
     return small
 
 
@@ -249,9 +270,13 @@ def _load(im: Image.Image) -> None:
             f"the {im.format} file is truncated or corrupt ({exc})") from None
 
 
-def _draft_request(size: tuple[int, int], longest: int) -> tuple[int, int]:
-    """The draft size to ask for so DCT scaling leaves >= ``longest`` px."""
-    return fit_longest(size, min(longest, max(size)), floor=True)
+def _draft_request(size: tuple[int, int], target: tuple[int, int]) -> tuple[int, int]:
+    """The draft size that makes Pillow's JPEG DCT scaling pick the coarsest scale
+    (1/8 at most) whose decode, rounded up, still covers ``target`` px."""
+    factor = 8
+    while factor > 1 and any(-(-s // factor) < t for s, t in zip(size, target)):
+        factor //= 2
+    return max(1, size[0] // factor), max(1, size[1] // factor)
 
 
 def _normalise(im: Image.Image) -> Image.Image:

@@ -30,13 +30,17 @@ from PIL import Image
 from . import composition
 from . import faces as _detector
 from . import focal as _focal
-from . import loading, planning, rendering, saliency, sizing
+from . import importance, loading, planning, rendering, saliency, sizing
 from .geometry import NormBox, NormPoint, PxBox, scale_box
 from .pyramid import Pyramid
 
 log = logging.getLogger(__name__)
 
 ANALYSIS_LONGEST = 640  # px: the copy the map and the faces are computed on
+#: The analysis copy may be as small as this share of ``longest`` where a coarser
+#: JPEG DCT scale gets there without a resize (``loading.analysis_size``): a
+#: 12 MP photo is analysed at 500 px, decoded at 1/8 instead of 1/4 and resized.
+ANALYSIS_FLOOR = 0.75
 
 
 class FacesOutcome(str, enum.Enum):
@@ -112,24 +116,34 @@ def analyse(source, *, backend=None, detect_faces: bool = True,
     ``pyramid.Pyramid`` already decoded for its renditions, whose analysis copy
     then comes from a level: one decode per asset). ``backend``: a
     ``saliency.SaliencyBackend``, a backend name or None for the default.
+    The analysis copy's longest side is between ``ANALYSIS_FLOOR`` x ``longest``
+    and ``longest`` px (``loading.analysis_size``), the same for both sources.
     Raises ``loading.ImageError`` for a file that cannot be used."""
     if not isinstance(source, Pyramid):
-        image, size = loading.open_for_analysis(source, longest=longest, max_pixels=max_pixels)
+        image, size = analysis_copy(source, longest=longest, max_pixels=max_pixels)
         return analyse_image(image, size, backend=backend, detect_faces=detect_faces)
-    result = analyse_image(source.analysis_image(longest), source.source_size, backend=backend,
-                           detect_faces=detect_faces)
+    result = analyse_image(source.analysis_image(longest, round(longest * ANALYSIS_FLOOR)),
+                           source.source_size, backend=backend, detect_faces=detect_faces)
     if source.source_size[0] * source.source_size[1] >= TRIM_FROM:
         _release_scratch()
     return result
 
 
+def analysis_copy(fp, *, longest: int = ANALYSIS_LONGEST, max_pixels: int | None = None
+                  ) -> tuple[Image.Image, tuple[int, int]]:
+    """``analyse``'s decode of a path or binary file: the analysis copy and the
+    original's oriented (W, H) px (``loading.open_for_analysis``)."""
+    return loading.open_for_analysis(fp, longest=longest, floor=round(longest * ANALYSIS_FLOOR),
+                                     max_pixels=max_pixels)
+
+
 def decode_reduction(specs, size: tuple[int, int], *, longest: int = ANALYSIS_LONGEST,
                      min_shrink: float = rendering.MIN_SHRINK_AFTER_REDUCE) -> int:
     """The JPEG decode reduction (1-8) for one decode that serves the analysis
-    (``longest`` px) and renditions of ``specs`` on an original of ``size``
-    (W, H) px, judged on each spec's largest crop (``rendering.decode_reduction``;
-    a smaller crop, zoomed or an editor's, is decoded again by
-    ``rendering.render_decoded``)."""
+    (``longest`` px, or down to ``ANALYSIS_FLOOR`` of it) and renditions of
+    ``specs`` on an original of ``size`` (W, H) px, judged on each spec's largest
+    crop (``rendering.decode_reduction``; a smaller crop, zoomed or an editor's,
+    is decoded again by ``rendering.render_decoded``)."""
     jobs = []
     for spec in specs:
         box = sizing.box_size(spec.ratio, *size) if spec.ratio else tuple(size)
@@ -138,7 +152,7 @@ def decode_reduction(specs, size: tuple[int, int], *, longest: int = ANALYSIS_LO
                                  aspect=spec.aspect)
         jobs.append(rendering.Job((0, 0, *box), out, "", 0))
     reduce = rendering.decode_reduction(jobs, min_shrink) if jobs else 8
-    while reduce > 1 and max(size) / reduce < longest:
+    while reduce > 1 and max(size) / reduce < round(longest * ANALYSIS_FLOOR):
         reduce //= 2
     return reduce
 
@@ -151,9 +165,11 @@ def analyse_image(image: Image.Image, size: tuple[int, int], *, backend=None,
     started = time.perf_counter()
     if detect_faces:
         # The map runs beside the detector: neither keeps two cores busy alone
-        # (about 5 ms of 40 saved on a 640 px copy, 2 cores; bench speed).
+        # (about 5 ms of 40 saved on a 640 px copy, 2 cores; bench speed). The
+        # detector's finest level waits for it: faces that small matter only
+        # where they draw the eye (``importance``), which the map says.
         pending = _map_pool().submit(backend.compute, image)
-        faces, outcome = _faces(image, size)
+        faces, outcome = _faces(image, size, _eye_region(pending, image.size))
         saliency_map = pending.result()
     else:
         saliency_map, faces, outcome = backend.compute(image), (), FacesOutcome.OFF
@@ -198,13 +214,27 @@ def _map_pool() -> ThreadPoolExecutor:
 os.register_at_fork(after_in_child=_map_pool.cache_clear)
 
 
-def _faces(image: Image.Image, size) -> tuple[tuple[PxBox, ...], FacesOutcome]:
-    """Faces in px of the original, and how detection ended (never raises)."""
+def _eye_region(pending, size: tuple[int, int]):
+    """``faces.detect``'s ``small_faces_in`` from the map being computed: its
+    ``importance.eye_region``, or the whole image (px) when the map failed (the
+    analysis then raises the map's own error)."""
+    def region():
+        try:
+            return importance.eye_region(pending.result(), size)
+        except Exception:  # noqa: BLE001 - reported by analyse_image, not here
+            return (0, 0, *size)
+    return region
+
+
+def _faces(image: Image.Image, size, small_faces_in=None
+           ) -> tuple[tuple[PxBox, ...], FacesOutcome]:
+    """Faces in px of the original, and how detection ended (never raises);
+    ``small_faces_in``: ``faces.detect``'s."""
     if not _detector.available():
         _detector.warn_unavailable()
         return (), FacesOutcome.UNAVAILABLE
     try:
-        found = _detector.detect(image)
+        found = _detector.detect(image, small_faces_in=small_faces_in)
     except Exception as exc:  # noqa: BLE001 - a broken detector must not stop cropping
         log.warning("face detection failed (%s); continuing without faces", exc)
         return (), FacesOutcome.FAILED

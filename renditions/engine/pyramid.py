@@ -20,7 +20,7 @@ from typing import Sequence
 
 from PIL import Image
 
-from .loading import analysis_image, decode_full
+from .loading import analysis_image, analysis_size, decode_full
 
 #: The least shrink each level must leave to the final Lanczos resample. The
 #: half may leave 1.1x (a 2.5x hero resamples 1.25x from it); the deeper levels
@@ -115,10 +115,12 @@ class Pyramid:
             return self.image, tuple(box)
         return self.level(factor), tuple(v / factor for v in box)
 
-    def analysis_image(self, longest: int) -> Image.Image:
-        """The analysis copy (``loading.analysis_image``'s contract: RGB, fits
-        ``longest`` px) from the smallest level that still has ``longest`` px."""
+    def analysis_image(self, longest: int, floor: int | None = None) -> Image.Image:
+        """The analysis copy, ``loading.analysis_size(source_size, longest, floor)``
+        px as ``loading.open_for_analysis`` makes it, from the smallest level that
+        still covers it."""
+        target = analysis_size(self.source_size, longest, floor)
         factor = 1
-        while factor < MAX_LEVEL and max(self.size) / (factor * 2) >= longest:
+        while factor < MAX_LEVEL and max(self.size) / (factor * 2) >= max(target):
             factor *= 2
-        return analysis_image(self.level(factor), longest)
+        return analysis_image(self.level(factor), longest, target=target)

@@ -146,7 +146,7 @@ def test_a_failed_face_detection_is_recorded_and_retried_later(editor, default_p
         file=SimpleUploadedFile("a.jpg", make_photo(800, 600)), uploaded_by=editor)
     with monkeypatch.context() as broken:
         broken.setattr(faces, "available", lambda: True)
-        broken.setattr(faces, "detect", lambda img: 1 / 0)
+        broken.setattr(faces, "detect", lambda img, **_: 1 / 0)
         services.asset_process(asset_id=asset.pk)
     assert Asset.objects.get(pk=asset.pk).status == "ready"
     failed = Analysis.objects.get(asset=asset)

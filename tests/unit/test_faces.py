@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import subprocess
 import sys
 from pathlib import Path
@@ -41,7 +42,7 @@ def fake_cascade(monkeypatch, boxes):
     """Replace the networks: the cascade 'finds' ``boxes`` (working-copy px, inclusive)."""
     seen = {}
 
-    def run(work):
+    def run(work, region=None):
         seen["size"] = work.size
         return np.array(boxes, dtype=np.float32).reshape(-1, 4)
 
@@ -180,3 +181,28 @@ def test_a_forked_worker_detects_after_its_parent_did():
         child.kill()
     assert child.exitcode == 0, "the child hung or failed"
     assert queue.get(timeout=5) == in_parent
+
+
+@pytest.mark.parametrize("size, expected", [
+    ((640, 480), 20), ((500, 375), 15), ((480, 270), 15), ((300, 200), 15), ((600, 450), 18)])
+def test_the_smallest_face_is_a_share_of_the_copy(size, expected):
+    assert faces.min_face(*size) == expected
+
+
+def test_the_finest_level_looks_only_inside_the_region_grown_by_a_face(monkeypatch):
+    calls = []
+
+    def levels(img, pnet, scales):
+        calls.append((img.size, scales))
+        return [np.array([[1, 2, 11, 12, 0.9, 0, 0, 0, 0]], np.float32) for _ in scales]
+
+    monkeypatch.setattr(faces, "_pnet_levels", levels)
+    img = Image.new("RGB", (500, 375))
+    grow = math.ceil(faces.min_face(500, 375) / faces.PYRAMID_STEP)  # 22 px
+    found = faces._finest_level(img, None, [0.8], lambda: (100, 100, 150, 120))
+    assert calls == [((50 + 2 * grow, 20 + 2 * grow), [0.8])]
+    assert found[0][0, :4].tolist() == [101 - grow, 102 - grow, 111 - grow, 112 - grow]
+    assert faces._finest_level(img, None, [0.8], lambda: (0, 0, 0, 0)) == []  # nowhere
+    assert len(calls) == 1
+    faces._finest_level(img, None, [0.8], None)  # no region: everywhere
+    assert calls[-1] == ((500, 375), [0.8])

@@ -58,3 +58,11 @@ def test_a_large_face_is_still_kept_whole():
     face = PxBox(1000, 300, 1300, 600)  # 6 % of the image, right of the subject
     plan = Planner(map_analysis(subject, SIZE, [face])).plan(RenditionSpec(aspect=(1, 1)))
     assert not plan.faces_cut
+
+
+def test_the_eye_region_bounds_the_cells_that_draw_the_eye():
+    saliency_map = np.full((30, 40), 1.0)
+    saliency_map[10, 5] = saliency_map[20, 30] = 200.0  # both above 3x the mean
+    # 40 x 30 cells over 400 x 300 px: 10 px per cell
+    assert importance.eye_region(saliency_map, (400, 300)) == (50, 100, 310, 210)
+    assert importance.eye_region(np.full((30, 40), 1.0), (400, 300)) == (0, 0, 0, 0)

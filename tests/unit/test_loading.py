@@ -304,3 +304,30 @@ def _move_chunk_to_end(png: bytes, kind: bytes) -> bytes:
     rest = png[:start] + png[start + 12 + length:]
     iend = rest.index(b"IEND") - 4
     return rest[:iend] + chunk + rest[iend:]
+
+
+@pytest.mark.parametrize("size, floor, expected", [
+    ((4000, 3000), 480, (500, 375)),  # 1/8 DCT scale, no resize
+    ((4001, 3001), 480, (501, 376)),  # rounded up, as libjpeg does
+    ((1920, 1080), 480, (480, 270)),
+    ((3000, 4000), 480, (375, 500)),
+    ((800, 600), 480, (640, 480)),  # halving would go under the floor: fitted
+    ((300, 200), 480, (300, 200)),  # never upscaled
+    ((4000, 3000), None, (640, 480)),  # no floor: fitted to longest
+])
+def test_analysis_size_halves_down_to_the_floor_then_fits(size, floor, expected):
+    assert loading.analysis_size(size, 640, floor) == expected
+
+
+def test_open_for_analysis_with_a_floor_takes_the_coarser_dct_scale(monkeypatch):
+    data = encoded(Image.new("RGB", (2000, 1500), RED), "JPEG", exif=exif_block(6))
+    resized = []
+    real = Image.Image.resize
+    monkeypatch.setattr(Image.Image, "resize", lambda im, *a, **k: resized.append(a)
+                        or real(im, *a, **k))
+    small, full = loading.open_for_analysis(io.BytesIO(data), longest=640, floor=480,
+                                            max_pixels=LIMIT)
+    assert full == (1500, 2000) and small.size == (375, 500)  # 1/4, turned
+    assert resized == []  # the decode alone made it
+    small, _ = loading.open_for_analysis(io.BytesIO(data), longest=640, max_pixels=LIMIT)
+    assert small.size == (480, 640)

@@ -32,7 +32,7 @@ def test_a_working_detector_gives_the_expected_key():
 
 
 def test_a_failing_detector_is_recorded_not_raised(monkeypatch, caplog):
-    def broken(img):
+    def broken(img, **_):
         raise RuntimeError("onnx session died")
     monkeypatch.setattr(faces, "detect", broken)
     monkeypatch.setattr(faces, "available", lambda: True)
@@ -51,7 +51,7 @@ class _Failing(saliency.SpectralSaliency):
 def test_a_failing_map_raises_to_the_caller_though_it_runs_beside_the_detector(monkeypatch):
     seen = []
     monkeypatch.setattr(faces, "available", lambda: True)
-    monkeypatch.setattr(faces, "detect", lambda img: seen.append(img.size) or [])
+    monkeypatch.setattr(faces, "detect", lambda img, **_: seen.append(img.size) or [])
     with pytest.raises(RuntimeError, match="model file unreadable"):
         pipeline.analyse_image(photo_like(), (320, 240), backend=_Failing())
     assert seen == [photo_like().size]  # the detector still ran
@@ -102,3 +102,11 @@ def test_a_plan_carries_the_renditions_size(spec):
                                            height=spec.height, max_width=spec.max_width,
                                            allow_upscale=False, aspect=spec.aspect)
     assert plan.size[0] <= plan.box.width
+
+
+def test_a_failing_map_lets_the_detector_look_everywhere():
+    class Pending:
+        def result(self):
+            raise RuntimeError("map died")
+
+    assert pipeline._eye_region(Pending(), (500, 375))() == (0, 0, 500, 375)

@@ -99,3 +99,11 @@ def test_one_decode_serves_the_default_profiles_and_the_analysis(size, reduce):
              for _slug, _name, aspect, exact, max_width, _fmt, _q in DEFAULT_PROFILES]
     assert pipeline.decode_reduction(specs, size) == reduce
     assert pipeline.decode_reduction([], (1280, 960)) == 2  # the analysis alone: 640 px
+    assert pipeline.decode_reduction([], (4000, 3000)) == 8  # 500 px: at least 3/4 of 640
+
+
+def test_the_analysis_copy_with_a_floor_has_open_for_analysis_size():
+    pyr = Pyramid(noise((4000, 3000)))
+    small = pyr.analysis_image(640, 480)
+    assert small.size == (500, 375)
+    assert 8 in pyr._levels
