@@ -6,13 +6,13 @@
    ``thumbnail(path, W, height=H, crop="attention")`` + JPEG encode making the
    same size from the same 12 MP file. Salient analyses nothing at request time
    (the map was stored at upload); libvips computes its attention crop.
-2. **A cached rendition through the stable URL** under gunicorn as
-   ``manage.py serve`` starts it (gthread, 2 workers x 4 threads, DEBUG off, no access
-   log; and under granian, 2 workers, as ``serve --server granian`` does, where granian is
-   installed), the lookup warm (``renditions.origin``), by the lean path as shipped
+2. **A cached rendition through the stable URL** under granian as
+   ``manage.py serve`` starts it (2 workers x 2 blocking threads, DEBUG off, no access
+   log; and under gunicorn, gthread 2 workers x 4 threads, as ``serve --server gunicorn``
+   does), the lookup warm (``renditions.origin``), by the lean path as shipped
    (``renditions.wsgi``) and through Django's whole stack (``SALIENT_LEAN_DELIVERY=0``:
    before): requests per second and p50/p99 latency from wrk on loopback, side by side
-   with nginx serving the same file statically, and with nginx in front of gunicorn
+   with nginx serving the same file statically, and with nginx in front of granian
    sending the bytes by ``X-Accel-Redirect`` (``DAM["ACCEL_REDIRECT"]``, the README's
    recipe), every server running at once and loaded in turn, ``ROUNDS`` times (the best
    round of each reported: the load of a shared machine changes by the minute); then the
@@ -25,7 +25,6 @@ the asset is processed in this process before anything is timed.
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import os
 import re
 import shutil
@@ -127,8 +126,8 @@ def frame_table(asset, photo: Path, repeats: int) -> str:
 # -- the stable URL under load ------------------------------------------------------
 
 @contextlib.contextmanager
-def gunicorn(var_dir: Path, accel: str = "", server: str = "gunicorn", lean: bool = True):
-    """The app as ``manage.py serve [--server granian]`` starts it (no access log, its
+def web_server(var_dir: Path, accel: str = "", server: str = "granian", lean: bool = True):
+    """The app as ``manage.py serve [--server gunicorn]`` starts it (no access log, its
     default); ``lean=False``: every request through Django (``SALIENT_LEAN_DELIVERY=0``)."""
     from dam.management.commands.serve import web_command
 
@@ -246,14 +245,14 @@ def load_table(asset, var_dir: Path) -> str:
     path = reverse("deliver", args=[asset.uid, "hero"])
     load = [os.getloadavg()[0]]
     with contextlib.ExitStack() as running:
-        behind = running.enter_context(gunicorn(var_dir, ACCEL))
+        behind = running.enter_context(web_server(var_dir, ACCEL))
         front = running.enter_context(nginx(media, var_dir, upstream=behind))
         urls = {"nginx, the same file": f"{front.static}/{hero.file.name}",
-                "nginx + Salient by X-Accel-Redirect (gunicorn, lean)": f"{front.accel}{path}"}
+                "nginx + Salient by X-Accel-Redirect (granian, lean)": f"{front.accel}{path}"}
         accel_check(requests.get(urls[next(reversed(urls))], timeout=10), hero, asset)
-        for server in ["gunicorn"] + ["granian"] * bool(importlib.util.find_spec("granian")):
+        for server in ("granian", "gunicorn"):
             for lean in (True, False):
-                app = running.enter_context(gunicorn(var_dir, server=server, lean=lean))
+                app = running.enter_context(web_server(var_dir, server=server, lean=lean))
                 urls[f"{SALIENT} ({server}, {'lean path' if lean else 'Django stack: before'})"] \
                     = f"{app}{path}"
         _check(urls.values(), body)

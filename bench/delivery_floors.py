@@ -49,7 +49,7 @@ def floors_table(work: Path, tools) -> str:
     results = {}
     with tools.nginx(root, work) as front:
         results["nginx, static"] = tools.wrk(f"{front.static}/file.jpg")
-    for server in ("gunicorn", "granian"):
+    for server in ("granian", "gunicorn"):
         for access_log in (True, False):
             with bare(path, server, access_log=access_log, wait=tools._wait) as url:
                 name = f"bare WSGI app, {server}, access log {'on' if access_log else 'off'}"
@@ -58,7 +58,8 @@ def floors_table(work: Path, tools) -> str:
     rows = [[name, f"{r['rps']:.0f}", r["p50"], r["p99"], r["errors"],
              f"{r['rps'] / base:.3f}x"] for name, r in results.items()]
     return (f"wrk {' '.join(tools.WRK)} on loopback, a {FILE_BYTES // 1024} KiB file; servers as "
-            "`manage.py serve` starts them (2 workers; gunicorn gthread x4)\n\n"
+            "`manage.py serve [--server gunicorn]` starts them (2 workers; granian 2 blocking "
+            "threads, gunicorn gthread x4)\n\n"
             + markdown_table(["server", "requests/s", "p50", "p99", "non-2xx", "vs nginx"],
                              rows))
 

@@ -165,7 +165,7 @@ class TreeSampler(threading.Thread):
 def _kind(cmdline: list[str]) -> str | None:
     if "celery" in cmdline and "worker" in cmdline:
         return "worker"
-    return "web" if "gunicorn" in cmdline else None
+    return "web" if "gunicorn" in cmdline or "granian" in cmdline else None
 
 
 # -- clients ----------------------------------------------------------------------
@@ -416,14 +416,14 @@ def _notes(results, photo_line: str) -> list[str]:
     return [
         f"- Photos: {photo_line}; every upload distinct (its own JPEG comment segment).",
         "- App: the embedded default as `make run` starts it (migrate, ensure_editor, "
-        "`serve --concurrency C`: gunicorn 2 workers x 4 threads, Celery prefork worker, beat; "
+        "`serve --concurrency C`: granian 2 workers x 2 threads, Celery prefork worker, beat; "
         "SQLite, filesystem broker) in a fresh SALIENT_VAR_DIR each run.",
         "- Latency: Asset.created_at (the web stored the upload) to the asset's newest "
         "Rendition.created_at; under a burst it is mostly time in the queue. Wall: first upload "
         "sent to the last rendition stored. Task s: median of Celery's 'succeeded in' for "
         "process_asset; pool busy: the sum of those over (wall x workers).",
         "- RSS: sum over the worker's process tree (main + pool children; shared pages count "
-        f"once per process), sampled every {SAMPLE_EVERY} s; web = gunicorn's tree.",
+        f"once per process), sampled every {SAMPLE_EVERY} s; web = the web server's tree.",
         f"- Pipeline settings: RENDER_THREADS {cfg['RENDER_THREADS']}, ANALYSIS_LONGEST "
         f"{cfg['ANALYSIS_LONGEST']}, DETECT_FACES {cfg['DETECT_FACES']}; resize and encode "
         "split render_many's time in the ratio of a one-thread run of rendering's steps; "

@@ -51,14 +51,19 @@ class Child:
         log.info("%s started (pid %s)", self.name, self.proc.pid)
 
     def stop(self, timeout: float = 20.0) -> None:
-        """TERM the child, then KILL its process group (pool processes left behind, too)."""
-        if self.proc is None or self.proc.poll() is not None:
+        """TERM the child, then KILL its process group (pool processes left behind, too).
+
+        A child that already died is not waited for, but its group is still killed:
+        granian's workers outlive a killed main process and keep its port.
+        """
+        if self.proc is None:
             return
-        self.proc.terminate()  # the main process only: a Celery pool TERMed too hangs its shutdown
-        try:
-            self.proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            log.warning("%s did not stop in %.0f s; killing it", self.name, timeout)
+        if self.proc.poll() is None:
+            self.proc.terminate()  # the main process only: a Celery pool TERMed hangs its shutdown
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                log.warning("%s did not stop in %.0f s; killing it", self.name, timeout)
         _signal_group(self.proc.pid, signal.SIGKILL)  # pool processes left behind, too
         self.proc.wait()
 

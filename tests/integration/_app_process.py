@@ -1,5 +1,5 @@
 """The app as users run it, for the fault tests: `manage.py serve` in a subprocess
-(gunicorn, a prefork Celery worker and beat under dam.supervisor), an editor
+(granian, a prefork Celery worker and beat under dam.supervisor), an editor
 driving it over HTTP, unique photos to upload, and the database taken away: a
 TCP proxy that cuts PostgreSQL off, an exclusive lock on SQLite."""
 from __future__ import annotations

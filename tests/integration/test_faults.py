@@ -1,4 +1,4 @@
-"""Faults and bursts on the app as users run it: `manage.py serve` (gunicorn, a prefork
+"""Faults and bursts on the app as users run it: `manage.py serve` (granian, a prefork
 Celery worker, beat, all supervised) in a subprocess, on the test database and the
 configured broker (filesystem by default, Redis when CELERY_BROKER_URL says so).
 

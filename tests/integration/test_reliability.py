@@ -138,6 +138,31 @@ def test_the_supervisor_notices_a_dead_pool_process():
     assert child.proc.poll() is not None
 
 
+def test_a_dead_childs_leftover_processes_are_killed_before_the_restart():
+    import subprocess
+    import sys
+
+    import psutil
+
+    from dam.supervisor import Child
+
+    # A stand-in for granian: its worker outlives the main process killed under it.
+    parent = [sys.executable, "-c",
+              "import subprocess, sys, time\n"
+              "kid = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])\n"
+              "print(kid.pid, flush=True)\n"
+              "time.sleep(60)"]
+    child = Child("web", parent)
+    child.proc = subprocess.Popen(parent, stdout=subprocess.PIPE, start_new_session=True)
+    leftover = psutil.Process(int(child.proc.stdout.readline()))
+    child.proc.kill()
+    child.proc.wait()
+    assert leftover.is_running() and child.trouble() == "exited with status -9"
+    child.stop(timeout=2)
+    leftover.wait(timeout=10)  # raises TimeoutExpired while it still runs
+    assert not leftover.is_running()
+
+
 def test_a_failing_step_after_a_restart_is_tried_again_and_stops_nothing(caplog):
     """The worker's restart hook queues the sweep through the broker; with the broker
     down it raises. That must not end ``supervise`` (which stops every child, the web
