@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Callable
 from concurrent.futures import Future
 
@@ -25,7 +26,7 @@ from dam.conf import dam_setting
 from dam.models import Asset
 from dam.storage import store_content_addressed
 
-from . import delivery, derive, rights, selectors
+from . import delivery, derive, print_frames, rights, selectors
 from .conf import setting
 from .engine import pipeline, printing, rendering, sizing, workers
 from .engine.pyramid import Pyramid
@@ -65,16 +66,48 @@ def frame_ensure(*, asset: Asset, width: int, height: int, fmt: str,
     if admit is not None:
         admit()
     decoding = _decode_ahead(asset, (width, height), compose, box, press)
-    planner = pipeline.Planner(derive.engine_analysis(asset, analysis))
-    wanted = pipeline.RenditionSpec(width=width, height=height, zoom=compose.zoom,
-                                    align=compose.align, pad=compose.pad,
-                                    allow_upscale=press is not None)
-    plan = derive.plan_spec(planner, analysis, wanted, box=box)
+    plan = frame_plan(asset=asset, width=width, height=height, compose=compose,
+                      upscale=press is not None, box=box)
     if press is None and fmt == "tiff":
         press = printing.Press()  # TIFF carries XMP in its own tag
     return _make(asset, None, spec, key, rendering.Job(plan.box, plan.size, fmt, quality,
                                                        plan.content, compose.pad, press),
                  decoding)
+
+
+def frame_plan(*, asset: Asset, width: int, height: int,
+               compose: delivery.Composition = delivery.Composition(), upscale: bool = False,
+               box=...):
+    """The plan of a ``width`` x ``height`` px frame (what ``frame_ensure`` cuts; ``box``:
+    a human crop of its aspect, found when not given): its crop box in px of the
+    original and its size. Raises NotReady before the analysis."""
+    analysis = getattr(asset, "analysis", None)
+    if analysis is None:
+        raise NotReady("This asset is not analysed yet.")
+    if box is ...:
+        box = WHOLE if compose.whole else _same_aspect_box(asset, width, height)
+    planner = pipeline.Planner(derive.engine_analysis(asset, analysis))
+    wanted = pipeline.RenditionSpec(width=width, height=height, zoom=compose.zoom,
+                                    align=compose.align, pad=compose.pad,
+                                    allow_upscale=upscale)
+    return derive.plan_spec(planner, analysis, wanted, box=box)
+
+
+def print_resolution(asset: Asset, wanted: print_frames.PrintRequest,
+                     compose: delivery.Composition) -> dict:
+    """What the print frame's crop holds: ``effective_dpi``, the original's px per
+    inch of print (the dpi asked for, or fewer where the crop is enlarged to the
+    size) and ``enlarged``; {} before the analysis (no plan yet)."""
+    try:
+        plan = frame_plan(asset=asset, width=wanted.size[0], height=wanted.size[1],
+                          compose=compose, upscale=True)
+    except NotReady:
+        return {}
+    x0, y0, x1, y1 = plan.box
+    placed = plan.content or (0, 0, *plan.size)  # padded: where the crop goes
+    scale = min((x1 - x0) / (placed[2] - placed[0]), (y1 - y0) / (placed[3] - placed[1]))
+    return {"effective_dpi": min(wanted.dpi, math.floor(wanted.dpi * scale)),
+            "enlarged": scale < 1}
 
 
 def variant_ensure(*, rendition: Rendition, width: int, fmt: str) -> Frame | Rendition:

@@ -24,7 +24,7 @@ from dam import usages as dam_usages
 from dam.conf import dam_setting
 from dam.models import Asset, Collection
 
-from .. import delivery, describing, editing, print_frames, responses
+from .. import delivery, describing, editing, frames, print_frames, responses
 from .. import selectors as rendition_selectors
 from .. import services
 from ..models import EditEvent, RenditionProfile
@@ -348,6 +348,7 @@ class FrameUrlView(APIView):
         try:
             if q["print"]:
                 path, width, height, name, extra = print_frames.api_url(asset.uid, q, compose)
+                extra.update(frames.print_resolution(asset, extra.pop("request"), compose))
             else:
                 width, height = delivery.frame_size(q["width"], q["height"], aspect=q["aspect"])
                 path = delivery.signed_url(asset.uid, width, height, fmt=q["fm"],

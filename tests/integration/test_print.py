@@ -3,6 +3,7 @@ uploaded output ICC profile, print rendition profiles, the command and the API."
 from __future__ import annotations
 
 import io
+import math
 import shutil
 import subprocess
 
@@ -330,6 +331,13 @@ def test_the_api_signs_print_frame_urls(processed, django_user_model, press):
     assert f"/d/{processed.uid}/90.5x60mm?dpi=300&icc=test-press&fm=tiff&s=" in body["url"]
     image = _image(client.get(_path(body["url"])))
     assert image.size == (1069, 709) and image.mode == "CMYK" and image.format == "TIFF"
+    assert (body["effective_dpi"], body["enlarged"]) == (300, False)  # 1200 px for 1069
+    # A4 from the 1200x800 photo: its 2:3 crop is enlarged, and the answer says by how much
+    a4 = client.get(url, {"size": "210x297mm", "dpi": 300}).json()
+    assert a4["enlarged"] is True and _image(client.get(_path(a4["url"]))).size == (2480, 3508)
+    frame = Frame.objects.get(asset=processed, spec__startswith="210x297mm")
+    crop_height = frame.crop_box[3] - frame.crop_box[1]
+    assert a4["effective_dpi"] == math.floor(300 * crop_height / 3508) < 300
     for bad in ({"size": "90x60mm", "dpi": 20}, {"size": "90x60mm", "icc": "nope"},
                 {"size": "800x450", "dpi": 300}, {"size": "900x600mm", "dpi": 300},
                 {"size": "90x60mm", "intent": "relative"}):

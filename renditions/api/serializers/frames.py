@@ -76,3 +76,10 @@ class FrameUrlOut(serializers.Serializer):
     width = serializers.IntegerField()
     height = serializers.IntegerField()
     dpi = serializers.IntegerField(required=False, help_text="Print frames only.")
+    effective_dpi = serializers.IntegerField(
+        required=False, help_text="Print frames of an analysed asset: the original's pixels "
+                                  "per inch of print in the planned crop; under dpi where "
+                                  "the crop is enlarged to the size.")
+    enlarged = serializers.BooleanField(
+        required=False, help_text="Print frames of an analysed asset: the crop has fewer "
+                                  "pixels than the size asks for and is enlarged.")
