@@ -36,7 +36,7 @@ import time
 import types
 from pathlib import Path
 
-from . import ROOT, SHARED, delivery_floors, machine_line, markdown_table, write_report
+from . import SHARED, delivery_floors, machine_line, markdown_table, write_report
 from .delivery_cpu import cpu_table
 from .load import _free_port
 from .speed import _vips, _vips_options, make_photo
@@ -135,15 +135,10 @@ def web_server(var_dir: Path, accel: str = "", server: str = "granian", lean: bo
     env = {**os.environ, "SALIENT_VAR_DIR": str(var_dir), "SALIENT_HTTPS": "0",
            "SALIENT_ACCEL_REDIRECT": accel, "SALIENT_LEAN_DELIVERY": "1" if lean else "0"}
     log = (var_dir / f"{server}{'-accel' * bool(accel)}{'-django' * (not lean)}.log").open("w")
-    proc = subprocess.Popen([sys.executable, "-m", *web_command(server, f"127.0.0.1:{port}", 2)],
-                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        _wait(f"http://127.0.0.1:{port}/healthz")
+    with log, delivery_floors.started(web_command(server, f"127.0.0.1:{port}", 2), env=env,
+                                      ready=f"http://127.0.0.1:{port}/healthz", wait=_wait,
+                                      out=log):
         yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-        log.close()
 
 
 ACCEL = "/_protected/"

@@ -28,12 +28,20 @@ def bare(path: Path, server: str, *, access_log: bool, wait):
     port = _free_port()
     command = [{"dam.wsgi:application": "bench.floor_app:application"}.get(arg, arg)
                for arg in web_command(server, f"127.0.0.1:{port}", 2, access_log=access_log)]
-    proc = subprocess.Popen([sys.executable, "-m", *command], cwd=ROOT,
-                            env={**os.environ, "FLOOR_FILE": str(path)},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    with started(command, env={**os.environ, "FLOOR_FILE": str(path)}, ready=url, wait=wait):
+        yield url
+
+
+@contextlib.contextmanager
+def started(command: list[str], *, env: dict, ready: str, wait, out=subprocess.DEVNULL):
+    """``python -m <command>`` run from the checkout, its output to ``out``, held from
+    the moment ``ready`` (a URL) answers (``wait``) until the block ends."""
+    proc = subprocess.Popen([sys.executable, "-m", *command], cwd=ROOT, env=env,
+                            stdout=out, stderr=subprocess.STDOUT)
     try:
-        wait(f"http://127.0.0.1:{port}/")
-        yield f"http://127.0.0.1:{port}/"
+        wait(ready)
+        yield
     finally:
         proc.terminate()
         proc.wait(timeout=30)
