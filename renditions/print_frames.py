@@ -175,9 +175,8 @@ def _icc_bytes(pk: int, sha256: str) -> bytes:
 
 def api_url(asset_uid, query: dict, compose: delivery.Composition):
     """The API's frame-URL call for a print size (``query``: FrameUrlQuery's
-    values, ``print`` the size's match): (relative URL, w px, h px, its name
-    for a usage, {"dpi", "request": the PrintRequest}). ValueError for a bad value
-    or an unknown icc."""
+    values, ``print`` the size's match): the PrintRequest and its signed relative
+    URL. ValueError for a bad value or an unknown icc."""
     width_mm, height_mm = query["print"].groups()
     wanted = PrintRequest.of(width_mm, height_mm, query["dpi"] or 300, icc=query["icc"],
                              intent=query["intent"], fmt=query["fm"])
@@ -185,5 +184,4 @@ def api_url(asset_uid, query: dict, compose: delivery.Composition):
         raise ValueError(f"No ICC output profile {wanted.icc!r}.")
     path = signed_print_url(asset_uid, wanted, expires=query["expires"], compose=compose,
                             absolute=False)
-    return path, *wanted.size, wanted.label, {"dpi": wanted.dpi, "request": wanted}
-
+    return wanted, path

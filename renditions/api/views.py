@@ -347,8 +347,9 @@ class FrameUrlView(APIView):
         compose = delivery.Composition(q["z"], q["align"], q["pad"])
         try:
             if q["print"]:
-                path, width, height, name, extra = print_frames.api_url(asset.uid, q, compose)
-                extra.update(frames.print_resolution(asset, extra.pop("request"), compose))
+                wanted, path = print_frames.api_url(asset.uid, q, compose)
+                (width, height), name = wanted.size, wanted.label
+                extra = {"dpi": wanted.dpi, **frames.print_resolution(asset, wanted, compose)}
             else:
                 width, height = delivery.frame_size(q["width"], q["height"], aspect=q["aspect"])
                 path = delivery.signed_url(asset.uid, width, height, fmt=q["fm"],
