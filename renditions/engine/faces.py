@@ -29,12 +29,14 @@ import importlib.util
 import logging
 import math
 import os
-from concurrent.futures import ThreadPoolExecutor
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Callable
 
 import numpy as np
 from PIL import Image
 
+from . import graphs
 from .geometry import fit_longest, outward_box
 
 Box = tuple[int, int, int, int]
@@ -47,6 +49,7 @@ MIN_FACE_PX = 15  # ... and never below this many px on a smaller copy
 THRESHOLDS = (0.7, 0.7, 0.8)  # face probability kept after P-Net, R-Net, O-Net
 PYRAMID_STEP = 0.709  # scale between pyramid levels, as in the MTCNN paper
 PNET_THREADS = 2  # threads for the largest pyramid levels of detections running at once
+FINEST_BANDS = 4  # bands of the finest level, for two threads to share (``_Bands``)
 
 log = logging.getLogger(__name__)
 
@@ -134,12 +137,17 @@ def _stage1(img: Image.Image, pnet, region=None) -> np.ndarray:
     GIL, so the largest level runs on the ``PNET_THREADS`` pool while the
     calling thread runs the others, each resized from the one before (a resize
     from the full copy costs as much as a small level's network: about 5 ms of
-    45 saved on a 500 px copy); the two take about as long. ``region`` (see
-    ``detect``'s ``small_faces_in``, in px of ``img``) limits the largest level.
+    45 saved on a 500 px copy). ``region`` (see ``detect``'s ``small_faces_in``,
+    in px of ``img``) limits the largest level, which then waits for it (the
+    saliency map); the calling thread, done with its levels, takes bands of the
+    largest level beside the pool thread (``_Bands``).
     """
     scales = _pyramid(img.width, img.height)
-    finest = _pool().submit(_finest_level, img, pnet, scales[:1], region)
-    found = _pnet_levels(img, pnet, scales[1:]) + finest.result()
+    bands = _Bands()
+    finest = _pool().submit(_finest_level, img, pnet, scales[:1], region, bands)
+    found = _pnet_levels(img, pnet, scales[1:])
+    bands.help()
+    found += finest.result()
     boxes = np.concatenate(found) if found else np.zeros((0, 9), np.float32)
     boxes = boxes[_nms(boxes, 0.7, "union")]
     w, h = boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
@@ -165,42 +173,111 @@ def _pyramid(width: int, height: int) -> list[float]:
     return scales
 
 
-def _finest_level(img: Image.Image, pnet, scales: list[float], region) -> list[np.ndarray]:
-    """``_pnet_levels`` at ``scales`` (none or the finest) inside ``region()``
-    grown by the largest face the level finds, boxes in px of ``img``."""
-    if not scales or region is None:
-        return _pnet_levels(img, pnet, scales)
-    grow = math.ceil(min_face(*img.size) / PYRAMID_STEP)
-    x0, y0, x1, y1 = region()
-    if x1 <= x0 or y1 <= y0:  # nowhere
-        return []
-    x0, y0 = max(0, math.floor(x0) - grow), max(0, math.floor(y0) - grow)
-    x1, y1 = min(img.width, math.ceil(x1) + grow), min(img.height, math.ceil(y1) + grow)
-    if min(x1 - x0, y1 - y0) * scales[0] < 12:  # no room for one window
-        return []
-    found = _pnet_levels(img.crop((x0, y0, x1, y1)), pnet, scales)
-    for boxes in found:
+def _finest_level(img: Image.Image, pnet, scales: list[float], region,
+                  bands: _Bands) -> list[np.ndarray]:
+    """P-Net at ``scales`` (none or the finest) inside ``region()`` (all of
+    ``img`` when None) grown by the largest face the level finds, boxes in px
+    of ``img``; the level's network runs in ``bands`` that another thread may
+    take. Offers ``bands`` nothing where there is no level to run."""
+    try:
+        if not scales:
+            return []
+        x0, y0, x1, y1 = 0, 0, img.width, img.height
+        if region is not None:
+            grow = math.ceil(min_face(*img.size) / PYRAMID_STEP)
+            x0, y0, x1, y1 = region()
+            if x1 <= x0 or y1 <= y0:  # nowhere
+                return []
+            x0, y0 = max(0, math.floor(x0) - grow), max(0, math.floor(y0) - grow)
+            x1, y1 = min(img.width, math.ceil(x1) + grow), min(img.height, math.ceil(y1) + grow)
+            if min(x1 - x0, y1 - y0) * scales[0] < 12:  # no room for one window
+                return []
+        part, scale = img.crop((x0, y0, x1, y1)), scales[0]
+        level = part.resize((math.ceil(part.width * scale), math.ceil(part.height * scale)),
+                            Image.Resampling.BILINEAR)
+        pixels = _normalise(np.asarray(level, np.float32))
+        maps = bands.share(lambda top, bottom: _pnet_run(pnet, pixels[top:bottom]),
+                           _cuts(level.height))
+        # the bands' maps side by side along y: the level's own, as one run makes it
+        boxes = _candidates(*(np.concatenate(m, axis=2) for m in zip(*maps)), scale)
         boxes[:, :4] += (x0, y0, x0, y0)
-    return found
+        return [boxes]
+    finally:
+        bands.share(None, [])  # nothing (more) to take
+
+
+def _cuts(height: int) -> list[tuple[int, int]]:
+    """``FINEST_BANDS`` row bands (top, bottom) of a level ``height`` px high
+    whose P-Net windows are exactly the level's: each band starts on an even
+    row (the network's stride) and overlaps the next by a window less a step."""
+    step = max(12, 2 * math.ceil(height / FINEST_BANDS / 2))
+    starts = list(range(0, max(1, height - 11), step))
+    return [(top, min(height, top + step + 10)) for top in starts]
+
+
+class _Bands:
+    """The finest level's bands, run by the pool thread that made them and by
+    the detecting thread once its own levels are done (``help``), whichever
+    takes one first."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._offered = threading.Event()
+        self._todo: list[tuple[Callable, tuple, Future]] = []
+
+    def share(self, run, cuts) -> list:
+        """Offer ``run(top, bottom)`` for each of ``cuts``, take bands until
+        none is left, then wait for the others' and return every result in
+        order. ``run`` None: only mark that nothing (more) is offered."""
+        with self._lock:
+            jobs = [(run, cut, Future()) for cut in cuts]
+            self._todo.extend(jobs)
+            self._offered.set()
+        self._work()
+        return [future.result() for _, _, future in jobs]
+
+    def help(self) -> None:
+        """Wait until the bands are offered (or nothing will be), then take bands."""
+        self._offered.wait()
+        self._work()
+
+    def _work(self) -> None:
+        while True:
+            with self._lock:
+                if not self._todo:
+                    return
+                run, cut, future = self._todo.pop(0)
+            try:
+                future.set_result(run(*cut))
+            except BaseException as exc:  # noqa: BLE001 - raised by the band's owner
+                future.set_exception(exc)
 
 
 def _pnet_levels(img: Image.Image, pnet, scales: list[float]) -> list[np.ndarray]:
-    """``_pnet_level`` at each of ``scales`` (decreasing) of ``img``, each level
+    """``_candidates`` at each of ``scales`` (decreasing) of ``img``, each level
     resized from the one before."""
     found, level = [], img
     for scale in scales:
         level = level.resize((math.ceil(img.width * scale), math.ceil(img.height * scale)),
                              Image.Resampling.BILINEAR)
-        found.append(_pnet_level(level, pnet, scale))
+        found.append(_candidates(*_pnet_run(pnet, _normalise(np.asarray(level, np.float32))),
+                                 scale))
     return found
 
 
-def _pnet_level(level: Image.Image, pnet, scale: float) -> np.ndarray:
-    """Candidates on ``level``, the working copy resized by ``scale``: (n, 9) =
-    box (px of the working copy), score, box regression."""
-    x = _normalise(np.asarray(level, np.float32))
+def _pnet_run(pnet, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """P-Net's maps (box regression, probabilities) of ``x``, rows of a
+    ``_normalise``d level: (1, W', H', 4) and (1, W', H', 2), one cell per 12 px
+    window at a step of 2 px."""
     # The networks were trained on column-major (MATLAB) images: x and y swap.
     reg, prob = pnet.run(None, {pnet.get_inputs()[0].name: x.transpose(1, 0, 2)[None]})
+    return reg, prob
+
+
+def _candidates(reg: np.ndarray, prob: np.ndarray, scale: float) -> np.ndarray:
+    """The windows of a level (the working copy resized by ``scale``) whose
+    ``_pnet_run`` maps say face: (n, 9) = box (px of the working copy), score,
+    box regression, suppressed within the level."""
     ix, iy = np.nonzero(prob[0, :, :, 1] >= THRESHOLDS[0])
     start = np.stack([ix, iy], axis=1) * 2.0
     boxes = np.concatenate(
@@ -318,7 +395,8 @@ def _sessions():
     opts.enable_cpu_mem_arena = False  # a worker keeps ~20 MB less between images
     folder = _weights_dir()
     return tuple(
-        ort.InferenceSession(os.path.join(folder, f"{n}.onnx"), opts, providers=["CPUExecutionProvider"])
+        ort.InferenceSession(graphs.prelu_vectorised(os.path.join(folder, f"{n}.onnx")), opts,
+                             providers=["CPUExecutionProvider"])
         for n in ("pnet", "rnet", "onet")
     )
 

@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from renditions.engine import faces
+from renditions.engine import faces, graphs
 
 from ._images import OSIE_IMAGES, required
 
@@ -190,19 +190,78 @@ def test_the_smallest_face_is_a_share_of_the_copy(size, expected):
 
 
 def test_the_finest_level_looks_only_inside_the_region_grown_by_a_face(monkeypatch):
-    calls = []
+    seen = []
 
-    def levels(img, pnet, scales):
-        calls.append((img.size, scales))
-        return [np.array([[1, 2, 11, 12, 0.9, 0, 0, 0, 0]], np.float32) for _ in scales]
+    def run(pnet, x):  # P-Net's maps: a face in the first window of the level
+        seen.append(x.shape)
+        prob = np.zeros((1, (x.shape[1] - 12) // 2 + 1, (x.shape[0] - 12) // 2 + 1, 2), np.float32)
+        if len(seen) == 1:
+            prob[0, 0, 0, 1] = 0.9
+        return np.zeros(prob.shape[:3] + (4,), np.float32), prob
 
-    monkeypatch.setattr(faces, "_pnet_levels", levels)
+    monkeypatch.setattr(faces, "_pnet_run", run)
     img = Image.new("RGB", (500, 375))
     grow = math.ceil(faces.min_face(500, 375) / faces.PYRAMID_STEP)  # 22 px
-    found = faces._finest_level(img, None, [0.8], lambda: (100, 100, 150, 120))
-    assert calls == [((50 + 2 * grow, 20 + 2 * grow), [0.8])]
-    assert found[0][0, :4].tolist() == [101 - grow, 102 - grow, 111 - grow, 112 - grow]
-    assert faces._finest_level(img, None, [0.8], lambda: (0, 0, 0, 0)) == []  # nowhere
-    assert len(calls) == 1
-    faces._finest_level(img, None, [0.8], None)  # no region: everywhere
-    assert calls[-1] == ((500, 375), [0.8])
+    found = faces._finest_level(img, None, [0.8], lambda: (100, 100, 150, 120), faces._Bands())
+    width, height = math.ceil((50 + 2 * grow) * 0.8), math.ceil((20 + 2 * grow) * 0.8)
+    assert {shape[1] for shape in seen} == {width}
+    assert sum(shape[0] for shape in seen) - 10 * (len(seen) - 1) == height  # bands overlap 10 rows
+    # the window at (0, 0) of the level: 1/0.8 px in, 12/0.8 px wide, from the grown region
+    assert found[0][0, :4].tolist() == [100 - grow + 1, 100 - grow + 1, 100 - grow + 15,
+                                        100 - grow + 15]
+    seen.clear()
+    assert faces._finest_level(img, None, [0.8], lambda: (0, 0, 0, 0), faces._Bands()) == []
+    assert seen == []  # nowhere
+    faces._finest_level(img, None, [0.8], None, faces._Bands())  # no region: everywhere
+    assert {shape[1] for shape in seen} == {400}
+
+
+@pytest.mark.parametrize("height", [12, 13, 23, 24, 25, 61, 240, 301])
+@pytest.mark.parametrize("bands", [1, 2, 4, 7])
+def test_the_finest_level_bands_hold_every_window_once(monkeypatch, height, bands):
+    monkeypatch.setattr(faces, "FINEST_BANDS", bands)
+    cuts = faces._cuts(height)
+    windows = [list(range(top, bottom - 11, 2)) for top, bottom in cuts]  # P-Net's 12 px, step 2
+    assert all(bottom - top >= 12 and top % 2 == 0 for top, bottom in cuts)
+    assert sum(windows, []) == list(range(0, height - 11, 2))
+    assert [w[-1] + 2 for w in windows[:-1]] == [top for top, _ in cuts[1:]]  # band by band
+
+
+@needs_weights
+@needs_osie
+def test_the_finest_level_in_bands_is_the_level_in_one_run(monkeypatch):
+    photo = Image.open(OSIE_IMAGES / "1023.jpg").convert("RGB")
+    pnet = faces._sessions()[0]
+    scale = faces._pyramid(*photo.size)[0]
+    found = {}
+    for bands in (1, 3, 4):
+        monkeypatch.setattr(faces, "FINEST_BANDS", bands)
+        found[bands] = faces._finest_level(photo, pnet, [scale], None, faces._Bands())[0]
+    assert len(found[1]) > 0
+    assert np.array_equal(found[1], found[3]) and np.array_equal(found[1], found[4])
+
+
+@needs_weights
+def test_the_networks_rewritten_answer_as_the_originals():
+    """``graphs.prelu_vectorised``: the same floats as onnxruntime's PRelu."""
+    import onnxruntime as ort
+
+    rng = np.random.default_rng(0)
+    for name, shape in (("pnet", (1, 61, 47, 3)), ("rnet", (9, 24, 24, 3)), ("onet", (5, 48, 48, 3))):
+        path = str(Path(faces._weights_dir()) / f"{name}.onnx")
+        rewritten = graphs.prelu_vectorised(path)
+        assert isinstance(rewritten, bytes) and b"PRelu" not in rewritten
+        x = rng.uniform(-1, 1, shape).astype(np.float32)
+        answers = []
+        for model in (path, rewritten):
+            session = ort.InferenceSession(model, providers=["CPUExecutionProvider"])
+            answers.append(session.run(None, {session.get_inputs()[0].name: x}))
+        for before, after in zip(*answers):
+            assert np.array_equal(before, after)
+
+
+def test_a_graph_that_cannot_be_rewritten_is_used_as_it_is(tmp_path, caplog):
+    broken = tmp_path / "broken.onnx"
+    broken.write_bytes(b"not a model")
+    assert graphs.prelu_vectorised(str(broken)) == str(broken)
+    assert "could not rewrite PReLU" in caplog.text
