@@ -10,8 +10,9 @@ Why MTCNN: on the 74 hand-labelled photos of ``bench/faces_labels.json`` (100
 faces) it finds 97% of the faces (every frontal one, 89% of turned, lowered or
 partly hidden ones) with 0.05 false positives per photo, in about 40 ms of CPU
 for a 640 px photo or the 500 px copy of a 12 MP one (two threads share it),
-about 30 when the analysis limits the finest level to where the map draws the
-eye (``detect``'s ``small_faces_in``); dlib's HOG
+about 26 when the analysis limits the finest level to where the map draws the
+eye (``detect``'s ``small_faces_in``) and the networks' PReLU is rewritten for
+onnxruntime (``graphs``: the same floats); dlib's HOG
 finds 44-61%, OpenCV's cascades 66%, MediaPipe's BlazeFace 82% (and no light
 package ships its weights). See
 ``bench/faces_eval.py``.
