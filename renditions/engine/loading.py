@@ -17,16 +17,14 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import io
 import os
 import re
 import warnings
 from dataclasses import dataclass
 
-import numpy as np
-from PIL import Image, ImageCms, ImageOps
+from PIL import Image, ImageOps
 
-from . import structure
+from . import colour, structure
 from .geometry import fit_longest
 
 try:  # HEIC/HEIF uploads from phones, when the optional plugin is installed
@@ -47,8 +45,6 @@ _ORIENTATION = 0x0112
 _SWAPS_AXES = {5, 6, 7, 8}
 _DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError,
                   TypeError, Image.DecompressionBombError)
-_SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
-_SRGB_BYTES = _SRGB.tobytes()
 
 
 class ImageError(ValueError):
@@ -160,7 +156,7 @@ def analysis_image(img: Image.Image, longest: int = 640, *,
     when given (``analysis_size``), else fitted inside ``longest`` px; saves a
     second decode when the full image is needed anyway.
     """
-    small = flatten(img)
+    small = colour.flatten(img)
     if target is None:
         target = fit_longest(small.size, longest) if max(small.size) > longest else small.size
     if small.size != tuple(target):
@@ -182,23 +178,6 @@ def _orientation(getexif) -> int:
         return int(getexif().get(_ORIENTATION, 1))
     except Exception:  # a broken EXIF block must not hide a good image
         return 1
-
-
-def flatten(im: Image.Image, colour=(255, 255, 255)) -> Image.Image:
-    """Return ``im`` as RGB, composing any alpha over ``colour``."""
-    if im.mode == "RGB":
-        return im
-    if im.mode != "RGBA":
-        return im.convert("RGB")
-    base = Image.new("RGB", im.size, colour)
-    base.paste(im, mask=im.getchannel("A"))
-    base.info = dict(im.info)
-    return base
-
-
-def srgb_profile() -> bytes:
-    """Return the ICC profile bytes embedded in converted images."""
-    return _SRGB_BYTES
 
 
 @contextlib.contextmanager
@@ -283,10 +262,13 @@ def _normalise(im: Image.Image) -> Image.Image:
     """Orient, convert the mode and the colours: return sRGB RGB or RGBA."""
     icc = im.info.get("icc_profile")
     exif = _exif_bytes(im)
-    out, tagged = _to_srgb(_eight_bit(_orient(im)), icc)
+    eight = colour.eight_bit(_orient(im))
+    if eight is None:
+        raise ImageError(f"the colour mode {im.mode} is not supported")
+    out, tagged = colour.to_srgb(eight, icc)
     out.info = {"exif": exif} if exif else {}
     if tagged:
-        out.info["icc_profile"] = _SRGB_BYTES
+        out.info["icc_profile"] = colour.srgb_profile()
     return out
 
 
@@ -311,66 +293,6 @@ def _exif_bytes(im: Image.Image) -> bytes | None:
         copy.pop(_ORIENTATION, None)
         return copy.tobytes()
     except Exception:
-        return None
-
-
-def _eight_bit(im: Image.Image) -> Image.Image:
-    """Reduce palette, bilevel, 16/32-bit and float modes to L, RGB or RGBA."""
-    if im.mode in ("RGB", "RGBA", "L", "CMYK"):
-        return im
-    if im.mode in ("P", "PA"):
-        return im.convert("RGBA" if _has_alpha(im) else "RGB")
-    if im.mode in ("LA", "La", "RGBa"):
-        return im.convert("RGBA")
-    if im.mode == "1":
-        return im.convert("L")
-    if im.mode.startswith(("I", "F")):
-        return Image.fromarray(_to_uint8(np.asarray(im)), "L")
-    try:
-        return im.convert("RGB")
-    except ValueError:
-        raise ImageError(f"the colour mode {im.mode} is not supported") from None
-
-
-def _has_alpha(im: Image.Image) -> bool:
-    return im.mode == "PA" or "transparency" in im.info
-
-
-def _to_uint8(arr: np.ndarray) -> np.ndarray:
-    """Scale a 16-bit, 32-bit or float grey array to 0..255 uint8."""
-    arr = arr.astype(np.float32)
-    top = float(arr.max()) if arr.size else 0.0
-    if top <= 1.0:
-        arr = arr * 255.0
-    elif top > 255.0:
-        arr = arr / 257.0  # 16-bit range; Pillow stores 16-bit grey as I;16 or I
-    return np.clip(arr + 0.5, 0, 255).astype(np.uint8)
-
-
-def _to_srgb(im: Image.Image, icc: bytes | None) -> tuple[Image.Image, bool]:
-    """Convert L/RGB/RGBA/CMYK ``im`` to sRGB; return it and whether ICC was used."""
-    alpha = im.getchannel("A") if im.mode == "RGBA" else None
-    base = im.convert("RGB") if im.mode == "RGBA" else im
-    converted = _icc_convert(base, icc) if icc else None
-    if converted is None:
-        converted = base if base.mode == "RGB" else base.convert("RGB")
-    if alpha is not None:
-        converted.putalpha(alpha)
-    return converted, icc is not None
-
-
-def _icc_convert(im: Image.Image, icc: bytes) -> Image.Image | None:
-    """LittleCMS conversion to sRGB; None when the profile is sRGB or unusable."""
-    if im.mode == "L":
-        return None  # grey profiles: gamma 2.2 vs sRGB differ by <1%; not worth it
-    try:
-        src = ImageCms.ImageCmsProfile(io.BytesIO(icc))
-        if "srgb" in ImageCms.getProfileDescription(src).lower().replace(" ", ""):
-            return None
-        return ImageCms.profileToProfile(
-            im, src, _SRGB, renderingIntent=ImageCms.Intent.PERCEPTUAL,
-            outputMode="RGB")
-    except (ImageCms.PyCMSError, OSError, ValueError):
         return None
 
 

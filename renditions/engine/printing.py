@@ -20,7 +20,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from PIL import Image, ImageCms
 
-from .loading import flatten
+from .colour import flatten, srgb_profile
 
 MM_PER_INCH = Decimal("25.4")
 #: Resolutions a print frame may ask for, dots per inch.
@@ -32,8 +32,6 @@ INTENTS = {"perceptual": ImageCms.Intent.PERCEPTUAL,
            "absolute": ImageCms.Intent.ABSOLUTE_COLORIMETRIC}
 #: Formats that carry CMYK and a resolution.
 PRINT_FORMATS = ("jpeg", "tiff")
-#: TIFF tag of the XMP packet (Pillow's TIFF writer takes no ``xmp`` option).
-_SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
 
 
 def parse_mm(text: str) -> Decimal:
@@ -93,7 +91,7 @@ def output_profile_check(data: bytes) -> str:
         raise ValueError("This output profile is not for CMYK: its colour space is "
                          f"{profile.profile.xcolor_space.strip()!r}.")
     try:
-        _transform(_SRGB.tobytes(), data, "perceptual", False)
+        _transform(srgb_profile(), data, "perceptual", False)
     except ImageCms.PyCMSError as exc:
         raise ValueError(f"LittleCMS cannot convert sRGB with this profile: {exc}.") from None
     return (profile.profile.profile_description or "").strip()
@@ -123,7 +121,7 @@ class Press:
         output profile."""
         meta = dict(meta)
         if self.icc:
-            source = meta.get("icc_profile") or _SRGB.tobytes()
+            source = meta.get("icc_profile") or srgb_profile()
             transform = _transform(source, self.icc, self.intent, self.bpc)
             img = ImageCms.applyTransform(flatten(img), transform)
             meta["icc_profile"] = self.icc

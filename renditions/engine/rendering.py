@@ -15,7 +15,7 @@ from typing import NamedTuple, Sequence
 from PIL import Image, ImageColor, ImageFilter, PngImagePlugin
 
 from . import resample, workers
-from .loading import flatten
+from .colour import flatten
 from .metadata_out import PublicMetadata
 from .printing import Press
 from .pyramid import Pyramid

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from renditions.engine import loading
+from renditions.engine import colour, loading
 
 from ._images import (BLUE, GREEN, RED, encoded, exif_block, png_header_only, quadrants,
                       swapped_icc)
@@ -79,7 +79,7 @@ def test_icc_profile_is_converted_to_srgb_and_tagged():
     tagged = encoded(Image.new("RGB", (8, 8), RED), "PNG", icc_profile=swapped_icc())
     img = loading.open_full(io.BytesIO(tagged), max_pixels=LIMIT)
     assert img.getpixel((0, 0)) == GREEN  # the profile's "red" primary is sRGB green
-    assert img.info["icc_profile"] == loading.srgb_profile()
+    assert img.info["icc_profile"] == colour.srgb_profile()
 
 
 def test_untagged_images_stay_untagged():

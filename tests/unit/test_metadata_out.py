@@ -8,7 +8,7 @@ from xml.etree import ElementTree as ET
 import pytest
 from PIL import Image
 
-from renditions.engine import loading, metadata, rendering
+from renditions.engine import colour, loading, metadata, rendering
 from renditions.engine.metadata_out import PublicMetadata, xmp_packet
 from tests.unit._images import exif_block, quadrants
 from tests.unit._metadata import exiftool_json, needs_exiftool
@@ -71,7 +71,7 @@ def _photo_with_gps() -> Image.Image:
     exif = exif_block(copyright="(c) old", artist="Old", make="Babbage & Co",
                       gps=(51.0, 30.0, 0.0))
     data = io.BytesIO()
-    quadrants(64).save(data, "JPEG", exif=exif, icc_profile=loading.srgb_profile())
+    quadrants(64).save(data, "JPEG", exif=exif, icc_profile=colour.srgb_profile())
     return loading.open_full(data, max_pixels=10**6)
 
 
@@ -85,7 +85,7 @@ def test_every_format_carries_the_fields_and_no_gps(fmt):
     exif = out.getexif()
     assert 0x8825 not in exif and 0x010F not in exif  # no GPS, no camera make
     assert exif[0x013B].encode("latin-1").decode() == HOSTILE.creator  # the asset's, not "Old"
-    assert out.info.get("icc_profile") == loading.srgb_profile()
+    assert out.info.get("icc_profile") == colour.srgb_profile()
 
 
 @pytest.mark.parametrize("fmt", rendering.FORMATS)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageFilter
 
-from renditions.engine import loading, rendering, resample
+from renditions.engine import colour, loading, rendering, resample
 
 from ._images import BLUE, GREEN, RED, WHITE, exif_block, quadrants
 
@@ -81,7 +81,7 @@ def photo_with_metadata() -> Image.Image:
     exif = exif_block(copyright="(c) Ada Lovelace", artist="Ada", make="Babbage & Co",
                       gps=(51.0, 30.0, 0.0))
     data = io.BytesIO()
-    quadrants(64).save(data, "JPEG", exif=exif, icc_profile=loading.srgb_profile())
+    quadrants(64).save(data, "JPEG", exif=exif, icc_profile=colour.srgb_profile())
     return loading.open_full(data, max_pixels=10**6)
 
 
@@ -89,7 +89,7 @@ def photo_with_metadata() -> Image.Image:
 def test_metadata_keeps_colour_profile_and_copyright_only(fmt):
     out = decode(rendering.render(photo_with_metadata(), (0, 0, 64, 64), (32, 32), fmt=fmt,
                                   quality=80))
-    assert out.info.get("icc_profile") == loading.srgb_profile()
+    assert out.info.get("icc_profile") == colour.srgb_profile()
     exif = out.getexif()
     assert exif.get(0x8298) == "(c) Ada Lovelace" and exif.get(0x013B) == "Ada"
     assert 0x010F not in exif and 0x8825 not in exif  # no camera make, no GPS
