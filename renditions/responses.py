@@ -54,11 +54,15 @@ def entry_of(stored: Rendition | Frame, asset: Asset, *, negotiated: bool = Fals
                  negotiated=negotiated, deleted_at=asset.deleted_at)
 
 
+#: The headers that carry an answer's surrogate keys (``tagged``), a 304's too.
+SURROGATE_HEADERS = ("Surrogate-Key", "Cache-Tag")
+
+
 def tagged(response: HttpResponse, keys) -> HttpResponse:
     """``Surrogate-Key`` (Fastly, space separated) and ``Cache-Tag`` (Cloudflare,
     comma separated): what a purge by key reaches."""
-    response["Surrogate-Key"] = " ".join(keys)
-    response["Cache-Tag"] = ",".join(keys)
+    response[SURROGATE_HEADERS[0]] = " ".join(keys)
+    response[SURROGATE_HEADERS[1]] = ",".join(keys)
     return response
 
 
@@ -98,7 +102,8 @@ def stable_answer(request, entry: Entry) -> HttpResponse:
 
 def conditional(request, response: HttpResponse) -> HttpResponse:
     """``response``, or the 304/412 that its ETag and Last-Modified make of it for a
-    GET or HEAD with validators (``ConditionalGetMiddleware`` does it for GET only)."""
+    GET or HEAD with validators (``ConditionalGetMiddleware`` does it for GET only),
+    a 304 with the surrogate keys of the 200 (Django's keeps only caching headers)."""
     if request.method not in ("GET", "HEAD") or not (
             "HTTP_IF_NONE_MATCH" in request.META or "HTTP_IF_MODIFIED_SINCE" in request.META
             or "HTTP_IF_MATCH" in request.META or "HTTP_IF_UNMODIFIED_SINCE" in request.META):
@@ -109,6 +114,10 @@ def conditional(request, response: HttpResponse) -> HttpResponse:
         response=response)
     if answer is not response and (opened := getattr(response, "file_to_stream", None)):
         opened.close()  # the file opened for the 200 (response.close() would end the request)
+    if answer.status_code == 304:  # a CDN revalidating keeps the keys a purge reaches
+        for name in SURROGATE_HEADERS:
+            if name in response:
+                answer[name] = response[name]
     return answer
 
 
@@ -126,7 +135,7 @@ def serve(request, entry: Entry, max_age: int) -> HttpResponse:
 
 
 def file_response(request, entry: Entry, max_age: int) -> HttpResponse:
-    """The file with validators (ConditionalGetMiddleware answers 304 from them).
+    """The file with validators (``conditional`` answers 304 from them).
     With ``DAM["ACCEL_REDIRECT"]`` the body is nginx's: headers only, and
     ``X-Accel-Redirect`` to the file under that internal location."""
     content_type = MEDIA_TYPES[entry.format]

@@ -97,7 +97,8 @@ def deliver_frame(request, uid, width, height):
     except Throttled as exc:
         return _too_many(exc.wait)
     entry = responses.entry_of(frame, asset, negotiated=negotiated)
-    return responses.serve(request, entry, setting("STABLE_MAX_AGE"))
+    return responses.conditional(request, responses.serve(request, entry,
+                                                          setting("STABLE_MAX_AGE")))
 
 
 @require_safe
@@ -126,7 +127,8 @@ def deliver_print(request, uid, width, height):
         raise Http404(str(exc)) from None
     except Throttled as exc:
         return _too_many(exc.wait)
-    return responses.serve(request, responses.entry_of(frame, asset), setting("STABLE_MAX_AGE"))
+    return responses.conditional(request, responses.serve(
+        request, responses.entry_of(frame, asset), setting("STABLE_MAX_AGE")))
 
 
 @require_safe
@@ -140,7 +142,7 @@ def rendition_file(request, name):
     entry = responses.entry_of(stored, stored.asset)
     if gone := responses.withheld(entry, entry.keys):
         return gone
-    return responses.file_response(request, entry, FILE_CACHE)
+    return responses.conditional(request, responses.file_response(request, entry, FILE_CACHE))
 
 
 def _format(request, default: str, *, may_negotiate: bool) -> tuple[str | None, bool]:

@@ -251,6 +251,13 @@ def test_behind_nginx_the_bytes_go_by_x_accel_redirect(processed, client, settin
     assert webp["Content-Type"] == "image/webp"
     revalidated = client.get(_stable(processed), HTTP_IF_NONE_MATCH=f'"{hero.key}"')
     assert revalidated.status_code == 304
+    # a CDN revalidating keeps the keys its purge reaches
+    assert revalidated["Surrogate-Key"] == f"asset-{processed.uid} asset-{processed.uid}-hero"
+    assert revalidated["Cache-Tag"] == f"asset-{processed.uid},asset-{processed.uid}-hero"
+    by_name = client.head(reverse("rendition-file", args=[hero.file.name]),
+                          HTTP_IF_NONE_MATCH=f'"{hero.key}"')
+    assert by_name.status_code == 304
+    assert by_name["Surrogate-Key"] == f"asset-{processed.uid} asset-{processed.uid}-hero"
 
 
 def test_without_accel_redirect_no_such_header(processed, client):
