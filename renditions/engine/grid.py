@@ -29,11 +29,30 @@ def interp_axis(table: np.ndarray, coords, axis: int) -> np.ndarray:
     Sample i sits at index i; ``coords`` are clamped to [0, n-1]. Gathers, not
     matrix products: small BLAS calls stall when the CPU is shared.
     """
-    n = table.shape[axis]
-    coords = np.clip(np.asarray(coords, dtype=np.float64), 0, n - 1)
+    return lerp(table, lerp_weights(coords, table.shape[axis]), axis)
+
+
+def lerp_weights(coords, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Where ``interp_axis`` reads a table of ``n`` samples for fractional indices
+    ``coords`` (clamped to [0, n-1]): (lo, hi, frac) arrays, the value being
+    ``t[lo] * (1 - frac) + t[hi] * frac``. Worked out once, they serve any table
+    of n samples along that axis."""
+    coords = np.minimum(np.maximum(np.asarray(coords, dtype=np.float64), 0), n - 1)
     lo = np.minimum(coords.astype(np.intp), max(n - 2, 0))
-    frac = coords - lo
-    hi = np.minimum(lo + 1, n - 1)
+    return lo, np.minimum(lo + 1, n - 1), coords - lo
+
+
+def lerp_weight(coord: float, n: int) -> tuple[int, int, float]:
+    """``lerp_weights`` of one coordinate, in Python numbers: the same (lo, hi, frac)
+    to the bit, without an array's overhead."""
+    coord = min(max(float(coord), 0.0), float(n - 1))
+    lo = min(int(coord), max(n - 2, 0))
+    return lo, min(lo + 1, n - 1), coord - lo
+
+
+def lerp(table: np.ndarray, weights, axis: int) -> np.ndarray:
+    """``table`` interpolated along ``axis`` (0 or 1) at ``lerp_weights``."""
+    lo, hi, frac = weights
     if axis == 1:
         return table[:, lo] * (1 - frac) + table[:, hi] * frac
     return table[lo] * (1 - frac)[:, None] + table[hi] * frac[:, None]
@@ -66,10 +85,14 @@ def _blur_axis(a: np.ndarray, sigma: float, axis: int) -> np.ndarray:
         return a
     taps = np.exp(-0.5 * (np.arange(-radius, radius + 1) / sigma) ** 2)
     moved = np.moveaxis(a, axis, 0)
-    padded = np.pad(moved, [(radius, radius)] + [(0, 0)] * (a.ndim - 1))
-    weight = np.pad(np.ones(n), radius)
-    out = sum(t * padded[i:i + n] for i, t in enumerate(taps))
-    norm = sum(t * weight[i:i + n] for i, t in enumerate(taps))
+    padded = np.zeros((n + 2 * radius,) + moved.shape[1:])  # zeros beyond the borders
+    padded[radius:radius + n] = moved
+    weight = np.zeros(n + 2 * radius)
+    weight[radius:radius + n] = 1.0
+    out, norm = taps[0] * padded[:n], taps[0] * weight[:n]
+    for i in range(1, len(taps)):  # tap by tap, in order: the same sums to the bit
+        out += taps[i] * padded[i:i + n]
+        norm += taps[i] * weight[i:i + n]
     return np.moveaxis(out / norm.reshape((n,) + (1,) * (a.ndim - 1)), 0, axis)
 
 
