@@ -56,14 +56,23 @@ class Field:
         self.edges = (_cell_edges(self.size[0], self.sx), _cell_edges(self.size[1], self.sy))
 
     def masses(self, xs: np.ndarray, ys: np.ndarray, w: int, h: int) -> np.ndarray:
-        """Mass of every box [x, x+w) x [y, y+h): array (len(ys), len(xs))."""
+        """Mass of every box [x, x+w) x [y, y+h): array (len(ys), len(xs)).
+
+        Each box is the SAT at its right edge less at its left, interpolated along
+        x, then at its bottom less at its top along y; both edges of an axis are
+        interpolated in one call.
+        """
         rows, cols = self.sat.shape
-        right, left = (grid.lerp_weights((xs + w) * self.sx, cols),
-                       grid.lerp_weights(xs * self.sx, cols))
-        strips = grid.lerp(self.sat, right, 1) - grid.lerp(self.sat, left, 1)
-        bottom, top = (grid.lerp_weights((ys + h) * self.sy, rows),
-                       grid.lerp_weights(ys * self.sy, rows))
-        return grid.lerp(strips, bottom, 0) - grid.lerp(strips, top, 0)
+        k, m = len(xs), len(ys)
+        ends = grid.lerp_weights(np.concatenate([ys + h, ys]) * self.sy, rows)
+        sat = self.sat
+        if 4 * m < rows:  # few places down: interpolate along x only the rows read
+            sat = sat[np.concatenate(ends[:2])]
+            ends = (np.arange(2 * m), np.arange(2 * m, 4 * m), ends[2])
+        sides = grid.lerp_weights(np.concatenate([xs + w, xs]) * self.sx, cols)
+        both = grid.lerp(sat, sides, 1)
+        both = grid.lerp(both[:, :k] - both[:, k:], ends, 0)
+        return both[:m] - both[m:]
 
     def mass(self, box: Box) -> float:
         """Mass (0-1) inside ``box`` (source px): ``masses`` of the one box, the same
@@ -127,10 +136,16 @@ def worst_share(field: Field, box, steps: int = WORST_STEPS) -> float:
     x0, y0, x1, y1 = box
     w, h = x1 - x0, y1 - y0
     width, height = field.size
-    xs = np.linspace(0, width - w, min(steps, width - w + 1)).round()
-    ys = np.linspace(0, height - h, min(steps, height - h + 1)).round()
+    xs, ys = _places(width - w, steps), _places(height - h, steps)
     mine = field.mass(box)
     return float(min(1.0, field.masses(xs, ys, w, h).min() / mine)) if mine > 0 else 1.0
+
+
+def _places(free: int, steps: int) -> np.ndarray:
+    """``steps`` starts spread evenly over [0, free] px (all of them when fewer), rounded."""
+    if free == 0:  # a box as long as the side: one place
+        return np.zeros(1)
+    return np.linspace(0, free, min(steps, free + 1)).round()
 
 
 def _clean_faces(faces, image_size) -> list[Box]:

@@ -37,17 +37,17 @@ def lerp_weights(coords, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     ``coords`` (clamped to [0, n-1]): (lo, hi, frac) arrays, the value being
     ``t[lo] * (1 - frac) + t[hi] * frac``. Worked out once, they serve any table
     of n samples along that axis."""
-    coords = np.minimum(np.maximum(np.asarray(coords, dtype=np.float64), 0), n - 1)
+    coords = np.clip(np.asarray(coords, dtype=np.float64), 0, n - 1)
     lo = np.minimum(coords.astype(np.intp), max(n - 2, 0))
-    return lo, np.minimum(lo + 1, n - 1), coords - lo
+    return lo, lo + 1 if n > 1 else lo, coords - lo  # lo <= n - 2: lo + 1 is inside
 
 
 def lerp_weight(coord: float, n: int) -> tuple[int, int, float]:
     """``lerp_weights`` of one coordinate, in Python numbers: the same (lo, hi, frac)
     to the bit, without an array's overhead."""
-    coord = min(max(float(coord), 0.0), float(n - 1))
+    coord = min(float(n - 1), max(0.0, float(coord)))  # np.clip's order: +0.0 for -0.0
     lo = min(int(coord), max(n - 2, 0))
-    return lo, min(lo + 1, n - 1), coord - lo
+    return lo, lo + 1 if n > 1 else lo, coord - lo  # as lerp_weights
 
 
 def lerp(table: np.ndarray, weights, axis: int) -> np.ndarray:
@@ -116,7 +116,10 @@ def centre_prior(shape: tuple[int, int]) -> np.ndarray:
 
 def normalise(grid: np.ndarray) -> np.ndarray:
     """Return float32 ``grid`` clipped at 0 and scaled to sum 1 (uniform if empty)."""
-    grid = np.clip(np.nan_to_num(np.asarray(grid, dtype=np.float64)), 0, None)
+    grid = np.asarray(grid, dtype=np.float64)
+    if not np.isfinite(grid).all():  # nan_to_num costs a few copies: only where needed
+        grid = np.nan_to_num(grid)
+    grid = np.maximum(grid, 0)  # what np.clip(grid, 0, None) calls
     total = grid.sum()
     if not np.isfinite(total) or total <= 0:
         return np.full(grid.shape, 1.0 / grid.size, dtype=np.float32)
