@@ -194,7 +194,7 @@ def _best_box(field: Field, size, faces, focal_px=None, *, strict=False) -> Box 
     else:
         allowed = _face_mask(xs, ys, w, h, faces)
     score = np.where(allowed, score, -np.inf)
-    r, c = np.unravel_index(int(np.argmax(score)), score.shape)
+    r, c = divmod(int(score.argmax()), score.shape[1])
     return int(xs[c]), int(ys[r]), int(xs[c]) + w, int(ys[r]) + h
 
 
@@ -214,7 +214,7 @@ def _candidates(field: Field, span: int, faces, axis: int, focal_px) -> np.ndarr
         starts.append([lo, hi, lo - span, hi - span])
     if focal_px is not None:
         starts.append([focal_px[axis] - span / 2])
-    return np.unique(np.clip(np.round(np.concatenate(starts)), low, high))
+    return np.unique(np.concatenate(starts).round().clip(low, high))
 
 
 def _pull(xs, ys, w, h, image_size, focal_px) -> np.ndarray:
