@@ -165,9 +165,9 @@ def _grid_field(saliency_map, image_size, faces) -> Field:
         density += _face_blob(face, (rows, cols), sx, sy, image_size)
     density /= density.sum()
     sat = np.zeros((rows + 1, cols + 1))
-    # density.cumsum(0).cumsum(1), each sum along rows of a C-ordered copy: numpy
-    # accumulates down the columns of a C array at about half the speed
-    sat[1:, 1:] = density.cumsum(0).cumsum(1)
+    cells = sat[1:, 1:]  # density.cumsum(0).cumsum(1), summed in place: no temporaries
+    np.cumsum(density, axis=0, out=cells)
+    np.cumsum(cells, axis=1, out=cells)
     return Field(density, sat, image_size, faces, sx, sy, _confidence.map_stats(density))
 
 
