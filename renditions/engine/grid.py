@@ -70,9 +70,18 @@ def resize(grid: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     if grid.shape == (rows, cols):
         return grid.astype(np.float32)
     src_r, src_c = grid.shape
-    out = interp_axis(grid, (np.arange(rows) + 0.5) * src_r / rows - 0.5, 0)
-    out = interp_axis(out, (np.arange(cols) + 0.5) * src_c / cols - 0.5, 1)
+    out = lerp(lerp(grid, _resize_weights(src_r, rows), 0), _resize_weights(src_c, cols), 1)
     return out.astype(np.float32)
+
+
+@functools.lru_cache(maxsize=64)
+def _resize_weights(src: int, dst: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``lerp_weights`` from ``src`` cells to the centres of ``dst`` cells over the
+    same side; the same for every map of a size, so worked out once (read-only)."""
+    weights = lerp_weights((np.arange(dst) + 0.5) * src / dst - 0.5, src)
+    for array in weights:
+        array.flags.writeable = False
+    return weights
 
 
 def blur(grid: np.ndarray, sigma: float) -> np.ndarray:
