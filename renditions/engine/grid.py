@@ -47,7 +47,7 @@ def lerp_weights(coords, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 def lerp_weight(coord: float, n: int) -> tuple[int, int, float]:
     """``lerp_weights`` of one coordinate, in Python numbers: the same (lo, hi, frac)
     to the bit, without an array's overhead."""
-    coord = min(float(n - 1), max(0.0, float(coord)))  # np.clip's order: +0.0 for -0.0
+    coord = min(max(float(coord), 0.0), float(n - 1))  # as np.clip: -0.0 stays -0.0
     lo = min(int(coord), max(n - 2, 0))
     return lo, lo + 1 if n > 1 else lo, coord - lo  # as lerp_weights
 
