@@ -129,15 +129,17 @@ def head_box(face: Box, image_size) -> Box:
     return outward_box((cx - side / 2, cy - side / 2, cx + side / 2, cy + side / 2), image_size)
 
 
-def worst_share(field: Field, box, steps: int = WORST_STEPS) -> float:
+def worst_share(field: Field, box, steps: int = WORST_STEPS, *,
+                mine: float | None = None) -> float:
     """The mass of the worst-placed box of ``box``'s size (source px) over this box's,
     0-1, on a ``steps`` x ``steps`` grid of places: near 1 where no place of that
-    size could lose much (a box nearly as large as the photo, a flat map)."""
+    size could lose much (a box nearly as large as the photo, a flat map).
+    ``mine``: ``field.mass(box)`` where the caller has it already."""
     x0, y0, x1, y1 = box
     w, h = x1 - x0, y1 - y0
     width, height = field.size
     xs, ys = _places(width - w, steps), _places(height - h, steps)
-    mine = field.mass(box)
+    mine = field.mass(box) if mine is None else mine
     return float(min(1.0, field.masses(xs, ys, w, h).min() / mine)) if mine > 0 else 1.0
 
 

@@ -303,10 +303,11 @@ def _subject_scale(field, ratio, floor, focal_px) -> float:
 
 
 def _plan(field, box, faces, origin, confidence=None) -> CropPlan:
-    kept = min(1.0, max(0.0, field.mass(box)))
+    mass = field.mass(box)
+    kept = min(1.0, max(0.0, mass))
     if confidence is None:
         confidence = _confidence.confidence(field.stats, box, kept, field.sx, field.sy,
-                                            worst_share(field, box),
+                                            worst_share(field, box, mine=mass),
                                             model_version=field.model_version)
     box = PxBox(*box)
     return CropPlan(box, round(kept, 6), _cuts(box, faces), round(confidence, 4), origin,
