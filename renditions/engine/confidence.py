@@ -191,17 +191,17 @@ def _rivals(peaks, box) -> float:
 
 
 def _peaks(coarse: np.ndarray, floor: float = 0.2):
-    """Local maxima of the blurred map above ``floor`` x its maximum.
+    """Local maxima of the blurred map above ``floor`` x its maximum: cells at
+    least as high as each of their 8 neighbours (the 3x3 maximum around them,
+    taken along rows then columns).
 
     Returns (values, rows, cols) arrays, in coarse cells.
     """
     smooth = grid.blur(coarse, 1.0)
-    padded = np.pad(smooth, 1, constant_values=-np.inf)
     rows, cols = smooth.shape
-    is_peak = smooth >= floor * smooth.max()
-    for dy in (-1, 0, 1):
-        for dx in (-1, 0, 1):
-            if dy or dx:
-                is_peak &= smooth >= padded[1 + dy:1 + dy + rows, 1 + dx:1 + dx + cols]
-    r, c = np.nonzero(is_peak)
+    padded = np.full((rows + 2, cols + 2), -np.inf)
+    padded[1:-1, 1:-1] = smooth
+    across = np.maximum(np.maximum(padded[:, :-2], padded[:, 1:-1]), padded[:, 2:])
+    around = np.maximum(np.maximum(across[:-2], across[1:-1]), across[2:])
+    r, c = np.nonzero((smooth >= around) & (smooth >= floor * smooth.max()))
     return smooth[r, c], r, c

@@ -5,9 +5,9 @@ Plan, then pixels: everything here is geometry on small arrays and returns a
 of the oriented source image, x1/y1 exclusive. Normalised 0-1 values come in
 only as editor input (``focal``, ``editor_box``) and say so.
 
-How a box is found: the saliency map is resampled to the source's aspect,
-face boxes add Gaussian mass, and a summed-area table (SAT) gives the mass of
-any box. The mass of a box of fixed size is piecewise bilinear in its
+How a box is found: the field (``field``: the saliency map resampled to the
+source's aspect, face boxes' Gaussian mass added, built once per image) gives
+the mass of any box. The mass of a box of fixed size is piecewise bilinear in its
 position, so its maximum lies where a box edge meets a cell edge: those
 positions (plus face edges and the focal point) are the only candidates, and
 the search is exact to a pixel while working at map resolution.
@@ -21,28 +21,22 @@ from typing import Sequence
 import numpy as np
 
 from . import confidence as _confidence
-from . import importance
-from . import grid
-from .geometry import NormPoint, PxBox, outward_box
+from .field import Box, Field, build_field, head_box, worst_share
+from .geometry import NormPoint, PxBox
 from .sizing import box_size
 
-Box = tuple[int, int, int, int]
-__all__ = ["CropPlan", "Field", "plan_on", "build_field", "plan_box", "place_box"]
+__all__ = ["CropPlan", "Field", "plan_on", "build_field", "head_box", "worst_share",
+           "plan_box", "place_box"]
 
 #: A face is cut when a box overlaps its head (``head_box``) but holds less than
 #: this much of it.
 FACE_KEEP = 0.9
-#: Saliency mass a face adds per unit of image area it covers (map sums to 1).
-FACE_GAIN = 4.0
-FACE_MASS_RANGE = (0.03, 0.6)
 #: Score lost when the focal point sits on the box edge instead of its centre.
 FOCAL_PULL = 0.1
 #: Zoom 1 shrinks the box until it keeps this share of the largest box's mass.
 ZOOM_KEEP = 0.6
 #: Smallest box scale tried, relative to the largest box of the aspect.
 MIN_SCALE = 0.2
-#: Places per axis that ``worst_share`` tries.
-WORST_STEPS = 40
 #: Box scales tried, largest first, when the largest box must cut a face.
 FACE_LADDER = (1.0, 0.95, 0.9, 0.85, 0.8, 0.75, 0.7, 0.65, 0.6)
 
@@ -68,40 +62,6 @@ class CropPlan:
     origin: str
     size: tuple[int, int] = (0, 0)
     content: PxBox | None = None  # padded: where ``box`` goes in the output (output px)
-
-
-@dataclass
-class Field:
-    """The saliency map on a grid over the source, with face mass and its SAT;
-    built once per image and shared by the plans of every aspect.
-
-    ``sat[r, c]`` is the mass of cells above row r and left of column c;
-    ``faces``: the head boxes (``head_box``, source px) of the important faces,
-    largest first, which a crop must not cut; ``sx``/``sy`` are cells per source
-    px; ``model_version``: the saliency backend's version that made the map, for
-    ``confidence`` (None: the shipped model).
-    """
-
-    density: np.ndarray
-    sat: np.ndarray
-    size: tuple[int, int]
-    faces: list[Box]
-    sx: float
-    sy: float
-    stats: _confidence.MapStats
-    model_version: str | None = None
-
-    def masses(self, xs: np.ndarray, ys: np.ndarray, w: int, h: int) -> np.ndarray:
-        """Mass of every box [x, x+w) x [y, y+h): array (len(ys), len(xs))."""
-        # exact for a piecewise-constant density: its SAT is bilinear in each cell
-        interp = grid.interp_axis
-        cols = interp(self.sat, (xs + w) * self.sx, 1) - interp(self.sat, xs * self.sx, 1)
-        return interp(cols, (ys + h) * self.sy, 0) - interp(cols, ys * self.sy, 0)
-
-    def mass(self, box: Box) -> float:
-        """Mass (0-1) inside ``box`` (source px)."""
-        x0, y0, x1, y1 = box
-        return float(self.masses(np.array([x0]), np.array([y0]), x1 - x0, y1 - y0)[0, 0])
 
 
 def plan_on(field: Field, *, aspect: tuple[int, int] | None = None,
@@ -160,13 +120,6 @@ def _focal_px(focal, image_size) -> tuple[float, float]:
     return (min(max(fx, 0.0), width - 0.5), min(max(fy, 0.0), height - 0.5))
 
 
-def _clean_faces(faces, image_size) -> list[Box]:
-    """Integer face boxes clipped to the image, empty ones dropped, largest first."""
-    boxes = (outward_box(face, image_size) for face in faces)
-    out = [box for box in boxes if box.width > 0 and box.height > 0]
-    return sorted(out, key=lambda f: -f.width * f.height)
-
-
 def _editor_box(box, ratio, image_size) -> Box:
     """An editor's normalised box in px, snapped to ``ratio`` around its centre.
 
@@ -195,8 +148,13 @@ def _place(x: float, y: float, w: int, h: int, image_size) -> Box:
 
 
 def _cuts(box: Box, faces: Sequence[Box]) -> bool:
-    return any(_cut_matrix(np.array([box[0]]), np.array([box[1]]),
-                           box[2] - box[0], box[3] - box[1], f)[0, 0] for f in faces)
+    """Whether ``box`` cuts any of ``faces`` (``_cut_matrix``'s rule for one box)."""
+    x0, y0, x1, y1 = box
+    for fx0, fy0, fx1, fy1 in faces:
+        overlap = max(min(x1, fx1) - max(x0, fx0), 0) * max(min(y1, fy1) - max(y0, fy0), 0)
+        if 0 < overlap < FACE_KEEP * (fx1 - fx0) * (fy1 - fy0):
+            return True
+    return False
 
 
 def _cut_matrix(xs, ys, w, h, face: Box) -> np.ndarray:
@@ -214,60 +172,6 @@ def _overlap(xs, ys, w, h, face: Box) -> np.ndarray:
     return np.outer(oy, ox)
 
 
-# -- the field ----------------------------------------------------------------
-
-def build_field(saliency_map, image_size, faces=(), *,
-                model_version: str | None = None) -> Field:
-    """The field of a map for a source of ``image_size`` (W, H) px with ``faces``
-    (boxes in source px, cleaned here: clipped, integer, largest first), made by
-    the saliency model ``model_version`` (None: the shipped one)."""
-    faces = importance.important(_clean_faces(faces, image_size), saliency_map, image_size)
-    built = _grid_field(np.ascontiguousarray(saliency_map, dtype=np.float32), image_size, faces)
-    built.faces = [head_box(face, image_size) for face in faces]
-    built.model_version = model_version
-    return built
-
-
-def head_box(face: Box, image_size) -> Box:
-    """The head around a detected face box (source px): the square about its
-    centre on its longer side, clipped to the image.
-
-    MTCNN's boxes run brow to chin and are about 0.8 times as wide as tall, so a
-    crop edge just outside the face box still slices off an ear and the hair: on
-    the faces bench's hand-labelled heads (bench/face_cuts.py), protecting the
-    face boxes let 18 of 250 crops cut an attended head, 17 of them avoidably;
-    protecting the squares, 10 and 9 (4 faces the detector missed).
-    """
-    x0, y0, x1, y1 = face
-    side = max(x1 - x0, y1 - y0)
-    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-    return outward_box((cx - side / 2, cy - side / 2, cx + side / 2, cy + side / 2), image_size)
-
-
-def _grid_field(saliency_map, image_size, faces) -> Field:
-    """Resample the map to the source aspect, add face mass, build the SAT."""
-    width, height = image_size
-    cols, rows = grid.fit_cells(width, height, max(saliency_map.shape))
-    density = grid.normalise(grid.resize(saliency_map, (rows, cols))).astype(np.float64)
-    sx, sy = cols / width, rows / height
-    for face in faces:
-        density += _face_blob(face, (rows, cols), sx, sy, image_size)
-    density /= density.sum()
-    sat = np.zeros((rows + 1, cols + 1))
-    sat[1:, 1:] = density.cumsum(0).cumsum(1)
-    return Field(density, sat, image_size, faces, sx, sy, _confidence.map_stats(density))
-
-
-def _face_blob(face: Box, shape, sx, sy, image_size) -> np.ndarray:
-    """Gaussian mass over ``face``, proportional to its share of the image area."""
-    x0, y0, x1, y1 = face
-    share = (x1 - x0) * (y1 - y0) / (image_size[0] * image_size[1])
-    mass = min(max(FACE_GAIN * share, FACE_MASS_RANGE[0]), FACE_MASS_RANGE[1])
-    blob = grid.gaussian_2d(shape, ((x0 + x1) / 2 * sx, (y0 + y1) / 2 * sy),
-                            ((x1 - x0) * sx / 2.5 + 0.3, (y1 - y0) * sy / 2.5 + 0.3))
-    return mass * blob / blob.sum()
-
-
 # -- the search -----------------------------------------------------------------
 
 def _best_box(field: Field, size, faces, focal_px=None, *, strict=False) -> Box | None:
@@ -280,8 +184,8 @@ def _best_box(field: Field, size, faces, focal_px=None, *, strict=False) -> Box 
     least one are allowed, and None is returned when there is none.
     """
     w, h = size
-    xs = _candidates(field.size[0], w, field.sx, faces, 0, focal_px)
-    ys = _candidates(field.size[1], h, field.sy, faces, 1, focal_px)
+    xs = _candidates(field, w, faces, 0, focal_px)
+    ys = _candidates(field, h, faces, 1, focal_px)
     score = field.masses(xs, ys, w, h) - _pull(xs, ys, w, h, field.size, focal_px)
     if strict:
         allowed = _clean_mask(xs, ys, w, h, faces)
@@ -290,25 +194,27 @@ def _best_box(field: Field, size, faces, focal_px=None, *, strict=False) -> Box 
     else:
         allowed = _face_mask(xs, ys, w, h, faces)
     score = np.where(allowed, score, -np.inf)
-    r, c = np.unravel_index(int(np.argmax(score)), score.shape)
+    r, c = divmod(int(score.argmax()), score.shape[1])
     return int(xs[c]), int(ys[r]), int(xs[c]) + w, int(ys[r]) + h
 
 
-def _candidates(length: int, span: int, cells_per_px: float, faces, axis: int,
-                focal_px) -> np.ndarray:
+def _candidates(field: Field, span: int, faces, axis: int, focal_px) -> np.ndarray:
     """Box starts (px) along one axis where the best box can lie."""
-    cells = int(round(length * cells_per_px))
-    edges = np.round(np.arange(cells + 1) / cells_per_px)
-    starts = [edges, edges - span, [(length - span) / 2]]
-    for face in faces:
-        lo, hi = face[axis], face[axis + 2]
-        starts.append([lo, hi, lo - span, hi - span])
+    length = field.size[axis]
     low, high = 0, length - span
     if focal_px is not None:
         f = focal_px[axis]
         low, high = max(low, math.floor(f) - span + 1), min(high, math.floor(f))
-        starts.append([f - span / 2])
-    return np.unique(np.clip(np.round(np.concatenate(starts)), low, high))
+    if low == high:  # a box as long as the side (or pinned by the focal point)
+        return np.array([float(low)])
+    edges = field.edges[axis]
+    starts = [edges, edges - span, [(length - span) / 2]]
+    for face in faces:
+        lo, hi = face[axis], face[axis + 2]
+        starts.append([lo, hi, lo - span, hi - span])
+    if focal_px is not None:
+        starts.append([focal_px[axis] - span / 2])
+    return np.unique(np.concatenate(starts).round().clip(low, high))
 
 
 def _pull(xs, ys, w, h, image_size, focal_px) -> np.ndarray:
@@ -397,27 +303,15 @@ def _subject_scale(field, ratio, floor, focal_px) -> float:
 
 
 def _plan(field, box, faces, origin, confidence=None) -> CropPlan:
-    kept = min(1.0, max(0.0, field.mass(box)))
+    mass = field.mass(box)
+    kept = min(1.0, max(0.0, mass))
     if confidence is None:
         confidence = _confidence.confidence(field.stats, box, kept, field.sx, field.sy,
-                                            worst_share(field, box),
+                                            worst_share(field, box, mine=mass),
                                             model_version=field.model_version)
     box = PxBox(*box)
     return CropPlan(box, round(kept, 6), _cuts(box, faces), round(confidence, 4), origin,
                     box.size)
-
-
-def worst_share(field: Field, box, steps: int = WORST_STEPS) -> float:
-    """The mass of the worst-placed box of ``box``'s size (source px) over this box's,
-    0-1, on a ``steps`` x ``steps`` grid of places: near 1 where no place of that
-    size could lose much (a box nearly as large as the photo, a flat map)."""
-    x0, y0, x1, y1 = box
-    w, h = x1 - x0, y1 - y0
-    width, height = field.size
-    xs = np.linspace(0, width - w, min(steps, width - w + 1)).round()
-    ys = np.linspace(0, height - h, min(steps, height - h + 1)).round()
-    mine = field.mass(box)
-    return float(min(1.0, field.masses(xs, ys, w, h).min() / mine)) if mine > 0 else 1.0
 
 
 def plan_box(field: Field, box, origin: str) -> CropPlan:
