@@ -8,9 +8,10 @@ multiples of g = r*f px of the original. ``on_grid`` moves each edge to the
 nearest such multiple inside the image, at most g/2 px of the original (an
 edge nearer a line beyond the image's border: to the last line inside, under g
 px): less than half a px of the output, since r and f are only taken where the
-box shrinks 1.05 g times or more. The plan is made on the grid, so the box stored, reported and rendered
-is one box (a box snapped at render time alone would be half a decoded px off
-the stored one).
+box shrinks 1.05 g times or more. The plan is made on the grid, so the box
+stored, reported and rendered is one box (a box snapped at render time alone
+would be half a decoded px off the stored one). An original that is not a JPEG
+decodes whole, and the level it is then read from divides g: on whole px too.
 
 Boxes are (x0, y0, x1, y1) in int px of the oriented original, x1/y1 exclusive.
 """
@@ -32,10 +33,11 @@ def on_grid(box: Sequence[int], size: Size, source_size: Size, *,
     frame's place of the box (output px), the size it is resampled to.
 
     An edge nearer a line beyond the image's border (the border itself, off the
-    grid) moves in to the last line inside (under g px). The box is returned as it is where the grid does
-    not apply (``reading`` is None: one px, an original libvips is not used
-    for, or one whose W or H is not a multiple of r), where an edge would
-    collapse, or where the moved box would be decoded or resampled otherwise.
+    grid) moves in to the last line inside (under g px). The box is returned as
+    it is where it is read at full scale (r = f = 1: any int box is whole), where
+    ``reading`` is None (an original libvips is not used for, or one whose W or
+    H is not a multiple of r), where an edge would collapse, or where the moved
+    box would be decoded or resampled otherwise.
     """
     found = reading(box, size, source_size, content=content, min_shrink=min_shrink)
     if found is None or found == (1, 1):
