@@ -112,9 +112,14 @@ def time_vips(photo: Path, size, repeats: int) -> list[float]:
 
 
 def frame_table(asset, photo: Path, repeats: int) -> str:
+    """Salient's and libvips' times, a repeat of each in turn (a shared machine's
+    load changes by the second: both meet the same)."""
     rows = []
     for size in FRAMES:
-        ours, vips = time_frame(asset, size, repeats), time_vips(photo, size, repeats)
+        ours, vips = [], []
+        for _ in range(repeats):
+            ours += time_frame(asset, size, 1)
+            vips += time_vips(photo, size, 1)
         rows.append([f"{size[0]}x{size[1]}", _ms(min(ours)), _ms(statistics.median(ours)),
                      _ms(min(vips)), _ms(statistics.median(vips)),
                      f"{min(ours) / min(vips):.2f}x",

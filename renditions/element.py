@@ -96,15 +96,15 @@ def _crops(asset: Asset) -> list[tuple[tuple[int, int], list[float]]]:
 
 def _planned(asset: Asset, analysis) -> tuple[dict, list[list[int]]]:
     """The engine's summary and the ladder frames' boxes (px: the whole photo, to a
-    pixel of rounding), cached until the analysis changes."""
+    pixel of rounding and the decode's grid; ``frames.frame_plan``'s, which the frames
+    are cut with), cached until the analysis or that plan changes."""
     key = (f"salient-element:{analysis.pk}:{analysis.key}:{analysis.updated_at.timestamp()}:"
-           f"{derive.ENGINE_VERSION}:{_digest(setting('ELEMENT_WIDTHS'))}")
+           f"{derive.ENGINE_VERSION}:{frames.PLAN_VERSION}:{_digest(setting('ELEMENT_WIDTHS'))}")
     found = cache.get(key)
     if found is None:
         planner = pipeline.Planner(derive.engine_analysis(asset, analysis))
-        boxes = [list(derive.plan_spec(planner, analysis,
-                                       pipeline.RenditionSpec(width=w, height=h),
-                                       box=frames.WHOLE).box)
+        boxes = [list(frames.frame_plan(asset=asset, width=w, height=h, compose=WHOLE,
+                                        planner=planner).box)
                  for w, h in ladder(asset.width, asset.height)]
         found = (summary.summarise(planner.field), boxes)
         cache.set(key, found, 24 * 3600)

@@ -18,6 +18,7 @@ import json
 import math
 from collections.abc import Callable
 from concurrent.futures import Future
+from dataclasses import replace
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -28,13 +29,15 @@ from dam.storage import store_content_addressed
 
 from . import delivery, derive, print_frames, rights, selectors
 from .conf import setting
-from .engine import pipeline, printing, rendering, sizing, workers
+from .engine import pipeline, pixel_grid, printing, rendering, sizing, workers
 from .engine.pyramid import Pyramid
 from .models import CropDecision, Frame, Rendition
 
 
 #: The whole photo as a human box (normalised): it wins as a box does, snapped to the aspect.
 WHOLE = [0.0, 0.0, 1.0, 1.0]
+#: What ``frame_plan`` plans, for caches of its boxes (2: on the decode's pixel grid).
+PLAN_VERSION = 2
 
 
 class NotReady(Exception):
@@ -77,20 +80,27 @@ def frame_ensure(*, asset: Asset, width: int, height: int, fmt: str,
 
 def frame_plan(*, asset: Asset, width: int, height: int,
                compose: delivery.Composition = delivery.Composition(), upscale: bool = False,
-               box=...):
+               box=..., planner: pipeline.Planner | None = None):
     """The plan of a ``width`` x ``height`` px frame (what ``frame_ensure`` cuts; ``box``:
     a human crop of its aspect, found when not given): its crop box in px of the
-    original and its size. Raises NotReady before the analysis."""
+    original and its size. The box lies on the pixel grid of the decode it is cut
+    from (``pixel_grid.on_grid``: libvips resamples it), unless it is ``upscale``d
+    (a print frame). ``planner``: the stored analysis' (a caller planning several
+    frames makes it once). Raises NotReady before the analysis."""
     analysis = getattr(asset, "analysis", None)
     if analysis is None:
         raise NotReady("This asset is not analysed yet.")
     if box is ...:
         box = WHOLE if compose.whole else _same_aspect_box(asset, width, height)
-    planner = pipeline.Planner(derive.engine_analysis(asset, analysis))
+    planner = planner or pipeline.Planner(derive.engine_analysis(asset, analysis))
     wanted = pipeline.RenditionSpec(width=width, height=height, zoom=compose.zoom,
                                     align=compose.align, pad=compose.pad,
                                     allow_upscale=upscale)
-    return derive.plan_spec(planner, analysis, wanted, box=box)
+    plan = derive.plan_spec(planner, analysis, wanted, box=box)
+    if upscale:
+        return plan
+    return replace(plan, box=pixel_grid.on_grid(plan.box, plan.size, (asset.width, asset.height),
+                                                content=plan.content))
 
 
 def print_resolution(asset: Asset, wanted: print_frames.PrintRequest,

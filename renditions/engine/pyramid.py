@@ -31,6 +31,18 @@ LEVEL_GAPS = {2: 1.1, 4: 2.0, 8: 2.0}
 MAX_LEVEL = 8
 
 
+def level_factor(shrink: float, reduced: int = 1) -> int:
+    """The level (1, 2, 4 or 8) a box is resampled from when it shrinks ``shrink``
+    times from the decode (decoded px per output px) and the decoder already
+    reduced the original ``reduced`` times: the deepest that leaves its
+    ``LEVEL_GAPS`` shrink (``Pyramid.choose``'s rule, askable before a decode)."""
+    factor = 1
+    while (factor < MAX_LEVEL
+           and shrink / (factor * 2) >= LEVEL_GAPS[min(8, factor * 2 * reduced)]):
+        factor *= 2
+    return factor
+
+
 class Pyramid:
     """A decoded image and its reductions by 2, 4, 8, made once on demand.
 
@@ -78,11 +90,7 @@ class Pyramid:
         is the decode itself (which it would copy whole for one box: a banner
         whose box ends between px of the 1/2 level); then the level chosen."""
         shrink = min((box[2] - box[0]) / size[0], (box[3] - box[1]) / size[1])
-        factor = 1
-        while (factor < MAX_LEVEL
-               and shrink / (factor * 2) >= LEVEL_GAPS[min(8, factor * 2 * self.reduced)]):
-            factor *= 2
-        chosen = factor
+        factor = chosen = level_factor(shrink, self.reduced)
         while whole and factor > 1 and any(v % factor for v in box):
             factor //= 2
         return chosen if factor == 1 else factor

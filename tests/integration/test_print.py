@@ -17,6 +17,7 @@ from rest_framework.test import APIClient
 
 from dam.roles import ensure_roles
 from renditions import delivery, print_frames, services
+from renditions.engine import pixel_grid
 from renditions.icc import IccProfile
 from renditions.models import Frame, RenditionProfile
 from tests._icc import cmyk_profile
@@ -66,12 +67,14 @@ def test_a_print_frame_url_shows_mm_and_dpi(processed):
 
 
 def test_the_same_crop_rules_as_any_frame(processed, client):
-    """A 4:3 print has the crop a 4:3 pixel frame gets (same plan, same editor rules)."""
+    """A 4:3 print has the crop a 4:3 pixel frame gets (same plan, same editor rules),
+    which the pixel frame puts on its decode's grid (an upscaled print is left as planned)."""
     client.get(_url(processed, "101.6", "76.2", 300))   # 1200x900 px
     client.get(delivery.signed_url(processed.uid, 400, 300, fmt="jpeg", absolute=False))
     printed, pixels = Frame.objects.order_by("width")[1], Frame.objects.order_by("width")[0]
     assert (printed.width, printed.height) == (1200, 900)
-    assert printed.crop_box == pixels.crop_box
+    source = (processed.width, processed.height)
+    assert pixel_grid.on_grid(printed.crop_box, (400, 300), source) == pixels.crop_box
 
 
 def test_a_tiff_print_frame_is_lzw_with_its_resolution(processed, client):
