@@ -59,8 +59,11 @@ def frame_ensure(*, asset: Asset, width: int, height: int, fmt: str,
         raise NotReady("This asset is not analysed yet.")
     quality = setting("FRAME_QUALITY")
     box = WHOLE if compose.whole else _same_aspect_box(asset, width, height)
+    # ``plan``: a frame stored before frames were planned on the grid is made
+    # again once, so that the box stored is the one ``frame_plan`` reports
     spec_hash = _hash({"frame": [width, height], "format": fmt, "quality": quality,
-                       **compose.changes(), **({"press": press.changes()} if press else {})})
+                       **compose.changes(),
+                       **({"press": press.changes()} if press else {"plan": PLAN_VERSION})})
     spec = _spec(f"{name or f'{width}x{height}'}{compose.suffix()}.{fmt}")
     key = derive.content_key(asset=asset, spec_hash=spec_hash, analysis=analysis, box=box)
     found = Frame.objects.filter(asset=asset, spec=spec, key=key).first()
