@@ -174,7 +174,8 @@ def available_tasks() -> tuple[list[str], list[str]]:
 
 def time_tasks(keys, path, targets, repeats: int, cpu: dict | None = None
                ) -> dict[str, list[float]]:
-    """Seconds per run of each task: one warm-up, then ``repeats`` interleaved rounds.
+    """Seconds per run of each task: one warm-up, then ``repeats`` interleaved rounds
+    (the order rotated round by round).
 
     ``cpu``, when given, receives each run's CPU seconds (user + system, every
     thread of the process: libvips', onnxruntime's, the render threads): a
@@ -184,8 +185,11 @@ def time_tasks(keys, path, targets, repeats: int, cpu: dict | None = None
         TASKS[key][1](path, targets)  # warm-up: imports, model sessions, page cache
     times = {key: [] for key in keys}
     cpu = {} if cpu is None else cpu
-    for _ in range(repeats):
-        for key in keys:
+    for round_ in range(repeats):
+        # each round starts one task later, so that no task always follows the
+        # same one: a task that frees a lot (the Pillow baseline's full decode)
+        # has the next one fault its memory back in
+        for key in keys[round_ % len(keys):] + keys[:round_ % len(keys)]:
             start, start_cpu = time.perf_counter(), _cpu_seconds()
             TASKS[key][1](path, targets)
             times[key].append(time.perf_counter() - start)
@@ -353,7 +357,8 @@ def report(times, memory, stages, *, photo: str, targets, notes, cpu=None) -> st
               _threads_line(), f"Salient {analysis.faces_status()}.",
               f"Machine: {machine_line()}.",
               f"Repeats: {len(next(iter(times.values())))} per task after one warm-up, "
-              "tasks interleaved; libvips operation cache off (cache_set_max(0)); the file "
+              "tasks interleaved, their order rotated each round; libvips operation cache "
+              "off (cache_set_max(0)); the file "
               "is in the page cache for every task."]
     lines += [f"- {n}" for n in notes]
     lines += [f"- memory of {TASKS[k][0]} not measured: {m['error']}"
