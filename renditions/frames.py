@@ -214,6 +214,8 @@ def _delete_older(frame: Frame) -> None:
     """Drop the frames this one replaces (same asset and spec); files after commit."""
     older = Frame.objects.filter(asset_id=frame.asset_id, spec=frame.spec).exclude(pk=frame.pk)
     names = list(older.values_list("file", flat=True))
+    if not names:  # a new spec: nothing to replace (one query less on a first request)
+        return
     older.delete()
     storage = Frame._meta.get_field("file").storage
     transaction.on_commit(lambda: rights.files_delete(storage, names))
