@@ -196,7 +196,7 @@ def _finest_level(img: Image.Image, pnet, scales: list[float], region,
         part, scale = img.crop((x0, y0, x1, y1)), scales[0]
         level = part.resize((math.ceil(part.width * scale), math.ceil(part.height * scale)),
                             Image.Resampling.BILINEAR)
-        pixels = _normalise(np.asarray(level, np.float32))
+        pixels = np.asarray(level)
         maps = bands.share(lambda top, bottom: _pnet_run(pnet, pixels[top:bottom]),
                            _cuts(level.height))
         # the bands' maps side by side along y: the level's own, as one run makes it
@@ -261,17 +261,15 @@ def _pnet_levels(img: Image.Image, pnet, scales: list[float]) -> list[np.ndarray
     for scale in scales:
         level = level.resize((math.ceil(img.width * scale), math.ceil(img.height * scale)),
                              Image.Resampling.BILINEAR)
-        found.append(_candidates(*_pnet_run(pnet, _normalise(np.asarray(level, np.float32))),
-                                 scale))
+        found.append(_candidates(*_pnet_run(pnet, np.asarray(level)), scale))
     return found
 
 
-def _pnet_run(pnet, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """P-Net's maps (box regression, probabilities) of ``x``, rows of a
-    ``_normalise``d level: (1, W', H', 4) and (1, W', H', 2), one cell per 12 px
-    window at a step of 2 px."""
-    # The networks were trained on column-major (MATLAB) images: x and y swap.
-    reg, prob = pnet.run(None, {pnet.get_inputs()[0].name: x.transpose(1, 0, 2)[None]})
+def _pnet_run(pnet, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """P-Net's maps (box regression, probabilities) of ``rows`` (uint8, (h, w, 3))
+    of a level: (1, w', h', 4) and (1, w', h', 2), one cell per 12 px window at a
+    step of 2 px."""
+    reg, prob = pnet.run(None, {pnet.get_inputs()[0].name: _net_input(rows)})
     return reg, prob
 
 
@@ -310,14 +308,22 @@ def _crops(img: Image.Image, boxes: np.ndarray, size: int) -> np.ndarray:
     """Crops of ``boxes`` (zero-padded outside), resized to size x size, transposed."""
     tiles = [
         np.asarray(img.crop((int(x0), int(y0), int(x1) + 1, int(y1) + 1)).resize(
-            (size, size), Image.Resampling.BILINEAR), np.float32)
+            (size, size), Image.Resampling.BILINEAR))
         for x0, y0, x1, y1 in boxes[:, :4]
     ]
-    return _normalise(np.stack(tiles)).transpose(0, 2, 1, 3).copy()
+    return _net_input(np.stack(tiles))
 
 
-def _normalise(pixels: np.ndarray) -> np.ndarray:
-    return (pixels - 127.5) * 0.0078125
+def _net_input(pixels: np.ndarray) -> np.ndarray:
+    """uint8 pixels, (h, w, 3) or a batch (n, h, w, 3), as the networks take them:
+    float32 (x - 127.5) / 128, x and y swapped (they were trained on column-major,
+    MATLAB, images), one contiguous batch made in two passes."""
+    batch = pixels if pixels.ndim == 4 else pixels[None]
+    swapped = batch.transpose(0, 2, 1, 3)
+    out = np.empty(swapped.shape, np.float32)
+    np.subtract(swapped, np.float32(127.5), out=out, dtype=np.float32)
+    out *= np.float32(0.0078125)
+    return out
 
 
 def _regress(boxes: np.ndarray, reg: np.ndarray) -> np.ndarray:
