@@ -30,14 +30,13 @@ import importlib.util
 import logging
 import math
 import os
-import threading
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 
 import numpy as np
 from PIL import Image
 
-from . import graphs
+from . import graphs, workers
 from .geometry import fit_longest, outward_box
 
 Box = tuple[int, int, int, int]
@@ -50,7 +49,7 @@ MIN_FACE_PX = 15  # ... and never below this many px on a smaller copy
 THRESHOLDS = (0.7, 0.7, 0.8)  # face probability kept after P-Net, R-Net, O-Net
 PYRAMID_STEP = 0.709  # scale between pyramid levels, as in the MTCNN paper
 PNET_THREADS = 2  # threads for the largest pyramid levels of detections running at once
-FINEST_BANDS = 4  # bands of the finest level, for two threads to share (``_Bands``)
+FINEST_BANDS = 4  # bands of the finest level, for two threads to share (``workers.Shared``)
 
 log = logging.getLogger(__name__)
 
@@ -141,10 +140,10 @@ def _stage1(img: Image.Image, pnet, region=None) -> np.ndarray:
     45 saved on a 500 px copy). ``region`` (see ``detect``'s ``small_faces_in``,
     in px of ``img``) limits the largest level, which then waits for it (the
     saliency map); the calling thread, done with its levels, takes bands of the
-    largest level beside the pool thread (``_Bands``).
+    largest level beside the pool thread (``workers.Shared``).
     """
     scales = _pyramid(img.width, img.height)
-    bands = _Bands()
+    bands = workers.Shared()
     finest = _pool().submit(_finest_level, img, pnet, scales[:1], region, bands)
     found = _pnet_levels(img, pnet, scales[1:])
     bands.help()
@@ -175,7 +174,7 @@ def _pyramid(width: int, height: int) -> list[float]:
 
 
 def _finest_level(img: Image.Image, pnet, scales: list[float], region,
-                  bands: _Bands) -> list[np.ndarray]:
+                  bands: workers.Shared) -> list[np.ndarray]:
     """P-Net at ``scales`` (none or the finest) inside ``region()`` (all of
     ``img`` when None) grown by the largest face the level finds, boxes in px
     of ``img``; the level's network runs in ``bands`` that another thread may
@@ -214,44 +213,6 @@ def _cuts(height: int) -> list[tuple[int, int]]:
     step = max(12, 2 * math.ceil(height / FINEST_BANDS / 2))
     starts = list(range(0, max(1, height - 11), step))
     return [(top, min(height, top + step + 10)) for top in starts]
-
-
-class _Bands:
-    """The finest level's bands, run by the pool thread that made them and by
-    the detecting thread once its own levels are done (``help``), whichever
-    takes one first."""
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._offered = threading.Event()
-        self._todo: list[tuple[Callable, tuple, Future]] = []
-
-    def share(self, run, cuts) -> list:
-        """Offer ``run(top, bottom)`` for each of ``cuts``, take bands until
-        none is left, then wait for the others' and return every result in
-        order. ``run`` None: only mark that nothing (more) is offered."""
-        with self._lock:
-            jobs = [(run, cut, Future()) for cut in cuts]
-            self._todo.extend(jobs)
-            self._offered.set()
-        self._work()
-        return [future.result() for _, _, future in jobs]
-
-    def help(self) -> None:
-        """Wait until the bands are offered (or nothing will be), then take bands."""
-        self._offered.wait()
-        self._work()
-
-    def _work(self) -> None:
-        while True:
-            with self._lock:
-                if not self._todo:
-                    return
-                run, cut, future = self._todo.pop(0)
-            try:
-                future.set_result(run(*cut))
-            except BaseException as exc:  # noqa: BLE001 - raised by the band's owner
-                future.set_exception(exc)
 
 
 def _pnet_levels(img: Image.Image, pnet, scales: list[float]) -> list[np.ndarray]:

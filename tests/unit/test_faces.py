@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from renditions.engine import faces, graphs
+from renditions.engine import faces, graphs, workers
 
 from ._images import OSIE_IMAGES, required
 
@@ -202,7 +202,7 @@ def test_the_finest_level_looks_only_inside_the_region_grown_by_a_face(monkeypat
     monkeypatch.setattr(faces, "_pnet_run", run)
     img = Image.new("RGB", (500, 375))
     grow = math.ceil(faces.min_face(500, 375) / faces.PYRAMID_STEP)  # 22 px
-    found = faces._finest_level(img, None, [0.8], lambda: (100, 100, 150, 120), faces._Bands())
+    found = faces._finest_level(img, None, [0.8], lambda: (100, 100, 150, 120), workers.Shared())
     width, height = math.ceil((50 + 2 * grow) * 0.8), math.ceil((20 + 2 * grow) * 0.8)
     assert {shape[1] for shape in seen} == {width}
     assert sum(shape[0] for shape in seen) - 10 * (len(seen) - 1) == height  # bands overlap 10 rows
@@ -210,9 +210,9 @@ def test_the_finest_level_looks_only_inside_the_region_grown_by_a_face(monkeypat
     assert found[0][0, :4].tolist() == [100 - grow + 1, 100 - grow + 1, 100 - grow + 15,
                                         100 - grow + 15]
     seen.clear()
-    assert faces._finest_level(img, None, [0.8], lambda: (0, 0, 0, 0), faces._Bands()) == []
+    assert faces._finest_level(img, None, [0.8], lambda: (0, 0, 0, 0), workers.Shared()) == []
     assert seen == []  # nowhere
-    faces._finest_level(img, None, [0.8], None, faces._Bands())  # no region: everywhere
+    faces._finest_level(img, None, [0.8], None, workers.Shared())  # no region: everywhere
     assert {shape[1] for shape in seen} == {400}
 
 
@@ -236,7 +236,7 @@ def test_the_finest_level_in_bands_is_the_level_in_one_run(monkeypatch):
     found = {}
     for bands in (1, 3, 4):
         monkeypatch.setattr(faces, "FINEST_BANDS", bands)
-        found[bands] = faces._finest_level(photo, pnet, [scale], None, faces._Bands())[0]
+        found[bands] = faces._finest_level(photo, pnet, [scale], None, workers.Shared())[0]
     assert len(found[1]) > 0
     assert np.array_equal(found[1], found[3]) and np.array_equal(found[1], found[4])
 
