@@ -203,7 +203,7 @@ def _finest_level(img: Image.Image, pnet, scales: list[float], region,
         boxes[:, :4] += (x0, y0, x0, y0)
         return [boxes]
     finally:
-        bands.share(None, [])  # nothing (more) to take
+        bands.close()
 
 
 def _cuts(height: int) -> list[tuple[int, int]]:

@@ -43,14 +43,17 @@ class Shared:
     def share(self, run, parts) -> list:
         """Offer ``run(*part)`` for each of ``parts``, take jobs until none is
         left, then wait for the others' and return every result in order (or
-        raise the first job's error). ``run`` None with no ``parts``: only mark
-        that nothing (more) is offered."""
+        raise the first job's error)."""
         with self._lock:
             jobs = [(run, part, Future()) for part in parts]
             self._todo.extend(jobs)
             self._offered.set()
         self._work()
         return [future.result() for _, _, future in jobs]
+
+    def close(self) -> None:
+        """Mark that nothing (more) will be offered: ``help`` waits no longer."""
+        self._offered.set()
 
     def help(self) -> None:
         """Wait until jobs are offered (or none will be), then take jobs."""

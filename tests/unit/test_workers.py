@@ -34,7 +34,7 @@ def test_a_helper_takes_the_jobs_the_owner_has_not_reached_and_results_keep_thei
 
 def test_a_helper_does_not_wait_when_nothing_will_be_offered():
     shared = workers.Shared()
-    shared.share(None, [])
+    shared.close()
     shared.help()  # returns at once
 
 
