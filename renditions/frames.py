@@ -21,7 +21,7 @@ from concurrent.futures import Future
 from dataclasses import replace
 
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from dam.conf import dam_setting
 from dam.models import Asset
@@ -58,27 +58,28 @@ def frame_ensure(*, asset: Asset, width: int, height: int, fmt: str,
     if analysis is None:
         raise NotReady("This asset is not analysed yet.")
     quality = setting("FRAME_QUALITY")
-    box = WHOLE if compose.whole else _same_aspect_box(asset, width, height)
     # ``plan``: a frame stored before frames were planned on the grid is made
     # again once, so that the box stored is the one ``frame_plan`` reports
     spec_hash = _hash({"frame": [width, height], "format": fmt, "quality": quality,
                        **compose.changes(),
                        **({"press": press.changes()} if press else {"plan": PLAN_VERSION})})
     spec = _spec(f"{name or f'{width}x{height}'}{compose.suffix()}.{fmt}")
+    stored = _stored(asset.pk, spec)
+    if not stored:  # a first request of this spec misses whatever its box: decode now
+        decoding = _decode_ahead(asset, (width, height), compose, press, admit)
+    box = WHOLE if compose.whole else _same_aspect_box(asset, width, height)
     key = derive.content_key(asset=asset, spec_hash=spec_hash, analysis=analysis, box=box)
-    found = Frame.objects.filter(asset=asset, spec=spec, key=key).first()
-    if found:
-        return found
-    if admit is not None:
-        admit()
-    decoding = _decode_ahead(asset, (width, height), compose, box, press)
+    if key in stored:
+        return stored[key]
+    if stored:  # older frames of the spec: this one replaces them
+        decoding = _decode_ahead(asset, (width, height), compose, press, admit)
     plan = frame_plan(asset=asset, width=width, height=height, compose=compose,
                       upscale=press is not None, box=box)
     if press is None and fmt == "tiff":
         press = printing.Press()  # TIFF carries XMP in its own tag
     return _make(asset, None, spec, key, rendering.Job(plan.box, plan.size, fmt, quality,
                                                        plan.content, compose.pad, press),
-                 decoding)
+                 decoding, replaces=bool(stored))
 
 
 def frame_plan(*, asset: Asset, width: int, height: int,
@@ -135,9 +136,9 @@ def variant_ensure(*, rendition: Rendition, width: int, fmt: str) -> Frame | Ren
     # The current metadata, which a rendition not yet remade after an edit lacks.
     digest = derive.public_metadata(rendition.asset).digest()
     key = _hash([rendition.key, width, fmt, profile.quality] + ([digest] if digest else []))
-    found = Frame.objects.filter(asset_id=rendition.asset_id, spec=spec, key=key).first()
-    if found:
-        return found
+    stored = _stored(rendition.asset_id, spec)
+    if key in stored:
+        return stored[key]
     if selectors.rendition_stale(rendition):
         return rendition
     size = (width, delivery.variant_height(rendition, width))
@@ -147,7 +148,12 @@ def variant_ensure(*, rendition: Rendition, width: int, fmt: str) -> Frame | Ren
         content = [round(v * scale) for v in rendition.content]
     return _make(rendition.asset, rendition, spec, key,
                  rendering.Job(rendition.crop_box, size, fmt, profile.quality, content,
-                               profile.pad))
+                               profile.pad), replaces=bool(stored))
+
+
+def _stored(asset_id: int, spec: str) -> dict[str, Frame]:
+    """The stored frames of a spec by key: the current one, and any it is about to replace."""
+    return {frame.key: frame for frame in Frame.objects.filter(asset_id=asset_id, spec=spec)}
 
 
 def _same_aspect_box(asset: Asset, width: int, height: int) -> list[float] | None:
@@ -161,14 +167,19 @@ def _same_aspect_box(asset: Asset, width: int, height: int) -> list[float] | Non
 
 
 def _decode_ahead(asset: Asset, size: tuple[int, int], compose: delivery.Composition,
-                  box: list[float] | None, press: printing.Press | None) -> Future | None:
-    """The decode a frame of ``size`` px will be cut from, started now on a
-    render thread so that it runs while the frame is planned (Pillow's decoder
-    lets go of the GIL), reduced for the largest box of the frame's aspect;
-    None where the box is only known from the plan (a human box, zoom, padding,
-    print). A plan whose box needs more px than that is decoded again
-    (``rendering.render_decoded``)."""
-    if box is not None or compose.zoom or compose.pad or press is not None:
+                  press: printing.Press | None,
+                  admit: Callable[[], None] | None = None) -> Future | None:
+    """The decode a frame of ``size`` px will be cut from, started on a render
+    thread as soon as the frame is known to be missing, so that it runs while
+    the frame is looked up further and planned (Pillow's decoder lets go of the
+    GIL): reduced for the largest box of the frame's aspect. None where the box
+    is only known from the plan (zoom, padding, print). An editor's box, or a
+    plan, that needs more px than that is decoded again
+    (``rendering.render_decoded``). ``admit`` (``frame_ensure``'s) is called
+    first, decode ahead or not."""
+    if admit is not None:
+        admit()
+    if compose.zoom or compose.pad or press is not None:
         return None
     largest = sizing.box_size(size, asset.width, asset.height)
     reduce = rendering.decode_reduction([rendering.Job((0, 0, *largest), size, "", 0)],
@@ -183,8 +194,9 @@ def _decode_ahead(asset: Asset, size: tuple[int, int], compose: delivery.Composi
 
 
 def _make(asset: Asset, rendition: Rendition | None, spec: str, key: str,
-          job: rendering.Job, decoding: Future | None = None) -> Frame:
-    """Render ``job`` (from ``decoding``'s decode where given), store the file and its row."""
+          job: rendering.Job, decoding: Future | None = None, *, replaces: bool) -> Frame:
+    """Render ``job`` (from ``decoding``'s decode where given), store the file and its
+    row; ``replaces``: older frames of ``spec`` were stored, to be dropped with it."""
     options = dict(max_pixels=dam_setting("MAX_PIXELS"), threads=setting("RENDER_THREADS"),
                    min_shrink=rendering.FAST_SHRINK, metadata=derive.public_metadata(asset))
     with asset.file.open("rb") as fp:
@@ -199,14 +211,19 @@ def _make(asset: Asset, rendition: Rendition | None, spec: str, key: str,
     storage = Frame._meta.get_field("file").storage
     store_content_addressed(storage, name, ContentFile(data))
     x0, y0, x1, y1 = job.box
-    with transaction.atomic():
-        frame, created = Frame.objects.get_or_create(
-            asset=asset, spec=spec, key=key,
-            defaults=dict(rendition=rendition, file=name, format=job.fmt, width=job.size[0],
-                          height=job.size[1], crop_x0=x0, crop_y0=y0, crop_x1=x1, crop_y1=y1,
-                          size_bytes=len(data)))
-        if created:
-            _delete_older(frame)
+    try:  # the lookup before missed: insert (a concurrent request may have won)
+        with transaction.atomic():
+            frame = Frame.objects.create(
+                asset=asset, spec=spec, key=key, rendition=rendition, file=name,
+                format=job.fmt, width=job.size[0], height=job.size[1], crop_x0=x0, crop_y0=y0,
+                crop_x1=x1, crop_y1=y1, size_bytes=len(data))
+            if replaces:
+                _delete_older(frame)
+    except IntegrityError:
+        try:
+            return Frame.objects.get(asset=asset, spec=spec, key=key)
+        except Frame.DoesNotExist:
+            raise  # not the race (the asset is gone): the IntegrityError stands
     return frame
 
 
@@ -214,8 +231,6 @@ def _delete_older(frame: Frame) -> None:
     """Drop the frames this one replaces (same asset and spec); files after commit."""
     older = Frame.objects.filter(asset_id=frame.asset_id, spec=frame.spec).exclude(pk=frame.pk)
     names = list(older.values_list("file", flat=True))
-    if not names:  # a new spec: nothing to replace (one query less on a first request)
-        return
     older.delete()
     storage = Frame._meta.get_field("file").storage
     transaction.on_commit(lambda: rights.files_delete(storage, names))

@@ -1,14 +1,15 @@
-"""A frame's decode starts before its plan (``frames._decode_ahead``) and gives
-the pixels that a decode after the plan gives."""
+"""A frame's decode starts as soon as the frame is known to be missing, before
+its box and plan (``frames._decode_ahead``), and gives the pixels that a decode
+after the plan gives; an editor's box that needs more px is decoded again."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from renditions import delivery, frames
+from renditions import delivery, editing, frames
 from renditions.engine import rendering
-from renditions.models import Frame
+from renditions.models import Frame, RenditionProfile
 
 pytestmark = pytest.mark.django_db
 
@@ -33,8 +34,39 @@ def test_a_frame_decoded_ahead_has_the_pixels_of_one_decoded_after_its_plan(proc
 
 def test_a_frame_whose_box_comes_from_its_plan_alone_is_not_decoded_ahead(processed):
     zoomed = delivery.Composition(zoom=0.5)
-    assert frames._decode_ahead(processed, (300, 200), zoomed, None, None) is None
-    assert frames._decode_ahead(processed, (300, 200), delivery.Composition(),
-                                [0.1, 0.1, 0.9, 0.9], None) is None
-    assert frames._decode_ahead(processed, (300, 200), delivery.Composition(), None,
-                                None) is not None
+    assert frames._decode_ahead(processed, (300, 200), zoomed, None) is None
+    assert frames._decode_ahead(processed, (300, 200), delivery.Composition(), None) is not None
+
+
+def test_an_editors_small_box_is_decoded_again_with_the_px_it_needs(processed, editor,
+                                                                   monkeypatch):
+    # 360x202.5 px of the 1200x800 photo for a 320x180 frame: the decode ahead
+    # (for the largest 16:9 box, 1200x675: at 1/2) has too few px for it
+    editing.crop_set(asset=processed, profile=RenditionProfile.objects.get(slug="hero"),
+                     box=[0.35, 0.3, 0.65, 0.553125], user=editor)
+    decodes, real, ahead = [], rendering.render_file, frames._decode_ahead
+    monkeypatch.setattr(rendering, "render_file",
+                        lambda *a, **k: decodes.append("again") or real(*a, **k))
+    monkeypatch.setattr(frames, "_decode_ahead",
+                        lambda *a: decodes.append("ahead") or ahead(*a))
+    again = frames.frame_ensure(asset=processed, width=320, height=180, fmt="png")
+    assert decodes == ["ahead", "again"]
+    Frame.objects.all().delete()
+    monkeypatch.setattr(frames, "_decode_ahead", lambda *a: None)  # decoded after the plan
+    after = frames.frame_ensure(asset=processed, width=320, height=180, fmt="png")
+    assert again.crop_box == after.crop_box
+    assert np.array_equal(_pixels(again), _pixels(after))
+
+
+def test_a_stored_frame_is_found_without_a_decode(processed, monkeypatch):
+    first = frames.frame_ensure(asset=processed, width=300, height=200, fmt="jpeg")
+    monkeypatch.setattr(frames, "_decode_ahead", lambda *a: pytest.fail("decoded"))
+    assert frames.frame_ensure(asset=processed, width=300, height=200, fmt="jpeg") == first
+
+
+def test_a_frame_stored_by_a_concurrent_request_meanwhile_is_the_one_returned(processed,
+                                                                              monkeypatch):
+    first = frames.frame_ensure(asset=processed, width=300, height=200, fmt="jpeg")
+    monkeypatch.setattr(frames, "_stored", lambda *a: {})  # looked up before it was stored
+    again = frames.frame_ensure(asset=processed, width=300, height=200, fmt="jpeg")
+    assert again.pk == first.pk and Frame.objects.filter(asset=processed).count() == 1
