@@ -129,7 +129,7 @@ class MetadataTemplate:
     """What an upload batch says of all its files (credit, copyright, keywords...).
 
     ``fields``: asset field -> text (of ``TEMPLATE_FIELDS``), already checked by the
-    caller (``renditions.describing.changes_clean``). Without ``overwrite`` a value
+    caller (``renditions.describing_fields.changes_clean``). Without ``overwrite`` a value
     fills only a field the file's own metadata left empty; with it, a given value wins.
     ``keywords`` are added to the file's own, or replace them with ``overwrite``.
     """

@@ -9,7 +9,7 @@ from dam.conf import dam_setting
 from dam.admin import AssetAdmin as DamAssetAdmin
 from dam.models import Asset
 
-from . import describing, purge, services, trash
+from . import describing, describing_fields, purge, services, trash
 from .icc import IccProfile
 from .models import Analysis, Frame, Rendition, RenditionProfile
 from .rights_fields import DATES, RIGHTS
@@ -99,7 +99,7 @@ class FrameAdmin(admin.ModelAdmin):
 
 
 #: The admin form's fields that ``renditions.describing`` edits ("tags": the keywords).
-DESCRIBED = (*describing.FIELDS, *RIGHTS, "tags")
+DESCRIBED = (*describing_fields.FIELDS, *RIGHTS, "tags")
 
 
 def described_changes(form) -> dict:
@@ -118,18 +118,18 @@ def described_changes(form) -> dict:
             value = value.pk if value else None
         elif name == "tags":
             name, value = "keywords", list(value or ())
-        changes[name] = "" if value is None and name in describing.FIELDS else value
+        changes[name] = "" if value is None and name in describing_fields.FIELDS else value
     return changes
 
 
 class DescribedAssetForm(forms.ModelForm):
-    """The asset's change form, checked by the API's rules (``describing.changes_clean``)."""
+    """The asset's change form, checked by the API's rules (``describing_fields.changes_clean``)."""
 
     def clean(self):
         cleaned = super().clean()
         if self.instance.pk:
             try:
-                describing.changes_clean(described_changes(self))
+                describing_fields.changes_clean(described_changes(self))
             except ValidationError as exc:
                 for name, errors in exc.message_dict.items():
                     name = "tags" if name == "keywords" else name

@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 
 from dam.models import Licence
 
-#: Rights fields that are not plain text (``licence_note`` is text: describing.FIELDS).
+#: Rights fields that are not plain text (``licence_note`` is text: describing_fields.FIELDS).
 DATES = ("embargo_until", "expires_at")
 RIGHTS = ("licence", *DATES)
 

@@ -1,7 +1,7 @@
 """The API's bodies for describing assets: a PATCH of one asset, the parts of a bulk
 edit, an upload's metadata template, and keyword suggestions.
 
-The rules are ``renditions.describing``'s (``changes_clean``), so a value refused here
+The rules are ``renditions.describing_fields``' (``changes_clean``), so a value refused here
 is refused for the same reason by every other door. A body naming a field it may not
 change is refused with that field named (read-only fields said so).
 """
@@ -14,7 +14,7 @@ from dam import roles
 from dam.models import Collection
 from dam.services import TEMPLATE_FIELDS, MetadataTemplate
 
-from .. import describing
+from .. import describing, describing_fields
 
 #: The JSON fields of an asset that no one writes through the API.
 READ_ONLY = frozenset({"id", "width", "height", "status", "created_at", "progress",
@@ -44,7 +44,7 @@ def _text(name: str) -> serializers.CharField:
     carried = " Every rendition carries it." if name in describing.CARRIED else ""
     return TextField(
         required=False, allow_blank=True, trim_whitespace=False,
-        max_length=describing.max_length(name),
+        max_length=describing_fields.max_length(name),
         help_text=f"{_HELP.get(name, '')}{carried} No control characters; leading and "
                   "trailing whitespace is stripped.".strip())
 
@@ -84,9 +84,9 @@ _RIGHTS = {
 
 def _keywords(help_text: str, **kwargs) -> serializers.ListField:
     return serializers.ListField(
-        child=serializers.CharField(max_length=describing.KEYWORD_LENGTH,
+        child=serializers.CharField(max_length=describing_fields.KEYWORD_LENGTH,
                                     trim_whitespace=False),
-        max_length=describing.KEYWORDS_MAX, required=False, help_text=help_text, **kwargs)
+        max_length=describing_fields.KEYWORDS_MAX, required=False, help_text=help_text, **kwargs)
 
 
 class Strict(serializers.Serializer):
@@ -104,14 +104,14 @@ class Strict(serializers.Serializer):
 
 class _Described(Strict):
     def validate(self, attrs):
-        return describing.changes_clean(attrs, keywords="keywords" in self.fields)
+        return describing_fields.changes_clean(attrs, keywords="keywords" in self.fields)
 
 
-#: Text fields of an asset, any subset: one per ``describing.FIELDS``, so this body
+#: Text fields of an asset, any subset: one per ``describing_fields.FIELDS``, so this body
 #: and the service never disagree on what may change.
 MetadataSetIn = type(Strict)("MetadataSetIn", (_Described,), {
     "__module__": __name__, "__doc__": "Text fields of an asset; any subset.",
-    **{name: _text(name) for name in describing.FIELDS}, **_RIGHTS})
+    **{name: _text(name) for name in describing_fields.FIELDS}, **_RIGHTS})
 
 
 def CollectionField(help_text: str) -> serializers.PrimaryKeyRelatedField:  # noqa: N802
@@ -129,8 +129,8 @@ def move_check(user, collection: Collection | None) -> None:
 class MetadataIn(MetadataSetIn):
     """A PATCH of one asset: any subset of its fields; ``keywords`` replaces its set;
     ``collection`` moves it."""
-    keywords = _keywords(f"Replaces the asset's keywords: each 1-{describing.KEYWORD_LENGTH} "
-                         f"characters, at most {describing.KEYWORDS_MAX}; duplicates that "
+    keywords = _keywords(f"Replaces the asset's keywords: each 1-{describing_fields.KEYWORD_LENGTH} "
+                         f"characters, at most {describing_fields.KEYWORDS_MAX}; duplicates that "
                          "differ only in case are dropped.")
     collection = CollectionField(help_text="Move the asset into this collection (its id); "
                                            "you need the right to edit there.")
@@ -166,7 +166,7 @@ class _TemplateIn(serializers.Serializer):
     def validate(self, attrs):
         attrs = super().validate(attrs)
         given = {k: attrs[k] for k in (*TEMPLATE_FIELDS, "keywords") if k in attrs}
-        cleaned = describing.changes_clean(given)
+        cleaned = describing_fields.changes_clean(given)
         attrs["template"] = MetadataTemplate(
             fields={k: v for k, v in cleaned.items() if k != "keywords"},
             keywords=tuple(cleaned.get("keywords", ())), overwrite=attrs["overwrite"])
