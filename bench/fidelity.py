@@ -44,7 +44,7 @@ boxes, jobs = {}, []
 for t in targets:
     plan = planner.plan(t["spec"])
     jobs.append(rendering.Job(tuple(plan.box), plan.size, t["fmt"], t["quality"]))
-    boxes[f"{t['slug']}.{rendering.EXTENSIONS[t['fmt']]}"] = list(plan.box)
+    boxes[f"{t['slug']}.{{'jpeg': 'jpg'}.get(t['fmt'], t['fmt'])}"] = list(plan.box)
 files = rendering.render_file(photo, jobs, source_size=(4000, 3000), max_pixels=None)
 for name, data in zip(boxes, files):
     (out / name).write_bytes(data)

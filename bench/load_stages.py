@@ -179,7 +179,7 @@ def _jobs(analysis) -> list:
 
 def _resize_fraction(image, jobs) -> float:
     """Resize's share of resize + encode, timing ``rendering.render``'s steps on one thread."""
-    from renditions.engine import rendering
+    from renditions.engine import encoding, rendering
 
     t = {}
     for job in jobs:
@@ -189,8 +189,8 @@ def _resize_fraction(image, jobs) -> float:
                 out = rendering.flatten(out)
         with _timed(t, "encode"):
             meta = {"icc_profile": image.info.get("icc_profile"),
-                    "exif": rendering.public_exif(image.info.get("exif"))}
-            rendering.encode(out, job.fmt, job.quality, {k: v for k, v in meta.items() if v})
+                    "exif": encoding.public_exif(image.info.get("exif"))}
+            encoding.encode(out, job.fmt, job.quality, {k: v for k, v in meta.items() if v})
     return t["resize"] / (t["resize"] + t["encode"])
 
 

@@ -82,11 +82,11 @@ def _vips():
 
 def _vips_options(fmt: str, quality: int, size: tuple[int, int] = (0, 0)) -> tuple[str, dict]:
     """libvips encoder settings matching the engine's for a ``size`` px output
-    (optimised JPEG, progressive from ``rendering.PROGRESSIVE_FROM`` px)."""
-    from renditions.engine import rendering
+    (optimised JPEG, progressive from ``encoding.PROGRESSIVE_FROM`` px)."""
+    from renditions.engine import encoding
 
     if fmt == "jpeg":
-        options = rendering._options(fmt, quality, size)
+        options = encoding.save_options(fmt, quality, size)
         return ".jpg", dict(Q=quality, optimize_coding=options["optimize"],
                             interlace=options["progressive"])
     return f".{fmt}", dict(Q=quality)
@@ -123,7 +123,7 @@ def task_centre_renditions(path, targets):
     """Pillow: decode once, centre box of each aspect, Lanczos, same encoders."""
     import io
 
-    from renditions.engine import rendering, sizing
+    from renditions.engine import encoding, sizing
 
     with Image.open(path) as im:
         im.load()
@@ -134,8 +134,8 @@ def task_centre_renditions(path, targets):
             small = im.resize(t["size"], Image.Resampling.LANCZOS, box=(x0, y0, x0 + w, y0 + h),
                               reducing_gap=3.0)
             buf = io.BytesIO()
-            small.save(buf, t["fmt"].upper(), **rendering._options(t["fmt"], t["quality"],
-                                                                  t["size"]))
+            small.save(buf, t["fmt"].upper(), **encoding.save_options(t["fmt"], t["quality"],
+                                                                   t["size"]))
             out.append(buf.getvalue())
     return out
 

@@ -22,7 +22,7 @@ from dam.conf import public_url
 
 from .conf import setting
 from .engine import composition
-from .engine.rendering import FORMATS
+from .engine.encoding import FORMATS
 from .engine.sizing import profile_aspect
 from .models import Analysis, Rendition, RenditionProfile
 

@@ -29,7 +29,7 @@ from dam.storage import store_content_addressed
 
 from . import delivery, derive, print_frames, rights, selectors
 from .conf import setting
-from .engine import pipeline, pixel_grid, printing, rendering, sizing, workers
+from .engine import encoding, pipeline, pixel_grid, printing, rendering, sizing, workers
 from .engine.pyramid import Pyramid
 from .models import CropDecision, Frame, Rendition
 
@@ -207,7 +207,7 @@ def _make(asset: Asset, rendition: Rendition | None, spec: str, key: str,
             [data] = rendering.render_decoded(decoding.result(), fp, [job], **options)
     stem = spec.rsplit(".", 1)[0].replace("@", "-")
     name = (f"{setting('RENDITIONS_PREFIX')}/{asset.uid}/frames/"
-            f"{stem}-{key[:16]}.{rendering.EXTENSIONS[job.fmt]}")
+            f"{stem}-{key[:16]}.{encoding.EXTENSIONS[job.fmt]}")
     storage = Frame._meta.get_field("file").storage
     store_content_addressed(storage, name, ContentFile(data))
     x0, y0, x1, y1 = job.box

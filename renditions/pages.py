@@ -25,7 +25,7 @@ from .api.search import AssetListQuery
 from .conf import setting
 from .derive import load_map
 from .engine import confidence, heatmap, loading
-from .engine.rendering import MEDIA_TYPES
+from .engine.encoding import MEDIA_TYPES
 from .models import CropDecision, RenditionProfile
 
 

@@ -27,7 +27,7 @@ from dam.models import Asset
 
 from . import delivery, origin
 from .conf import setting
-from .engine.rendering import MEDIA_TYPES
+from .engine.encoding import MEDIA_TYPES
 from .models import Frame, Rendition
 from .origin import Entry
 

@@ -23,7 +23,7 @@ from dam.models import Asset
 from . import delivery, frames, origin, print_frames, responses, selectors
 from .api.throttling import new_frame_gate
 from .conf import setting
-from .engine.rendering import FORMATS
+from .engine.encoding import FORMATS
 from .icc import IccProfile
 from .models import Frame, Rendition
 

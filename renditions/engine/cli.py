@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import heatmap, loading, pipeline, pyramid, rendering, saliency
+from . import encoding, heatmap, loading, pipeline, pyramid, rendering, saliency
 from .geometry import NormPoint, scale_box
 
 DEFAULT_ASPECTS = ("1:1", "16:9", "9:16", "4:5", "3:1")
@@ -87,7 +87,7 @@ def _add_render(sub, common) -> None:
     p.add_argument("--width", type=int)
     p.add_argument("--height", type=int)
     p.add_argument("--max-width", type=int)
-    p.add_argument("--format", default="jpeg", choices=rendering.FORMATS)
+    p.add_argument("--format", default="jpeg", choices=encoding.FORMATS)
     p.add_argument("--quality", type=int, default=82)
     p.add_argument("--zoom", type=float, default=0.0, help="0 (largest box) to 1")
     p.add_argument("--focal", type=_focal_arg, metavar="X,Y", help="normalised 0-1")

@@ -117,7 +117,7 @@ class Press:
 
     def apply(self, img: Image.Image, fmt: str, meta: dict) -> tuple[Image.Image, dict]:
         """The image to encode in ``fmt`` and its save options: ``meta`` (the
-        metadata options of ``rendering.embedded``) with the resolution and the
+        metadata options of ``encoding.embedded``) with the resolution and the
         output profile."""
         meta = dict(meta)
         if self.icc:

@@ -8,7 +8,7 @@ from xml.etree import ElementTree as ET
 import pytest
 from PIL import Image
 
-from renditions.engine import colour, loading, metadata, rendering
+from renditions.engine import colour, encoding, loading, metadata, rendering
 from renditions.engine.metadata_out import PublicMetadata, xmp_packet
 from tests.unit._images import exif_block, quadrants
 from tests.unit._metadata import exiftool_json, needs_exiftool
@@ -75,7 +75,7 @@ def _photo_with_gps() -> Image.Image:
     return loading.open_full(data, max_pixels=10**6)
 
 
-@pytest.mark.parametrize("fmt", rendering.FORMATS)
+@pytest.mark.parametrize("fmt", encoding.FORMATS)
 def test_every_format_carries_the_fields_and_no_gps(fmt):
     data = rendering.render(_photo_with_gps(), (0, 0, 64, 64), (32, 32), fmt=fmt, quality=80,
                             metadata=HOSTILE)
@@ -88,10 +88,10 @@ def test_every_format_carries_the_fields_and_no_gps(fmt):
     assert out.info.get("icc_profile") == colour.srgb_profile()
 
 
-@pytest.mark.parametrize("fmt", rendering.FORMATS)
+@pytest.mark.parametrize("fmt", encoding.FORMATS)
 def test_exiftool_reads_what_every_format_carries(fmt, tmp_path):
     needs_exiftool()
-    path = tmp_path / f"out.{rendering.EXTENSIONS[fmt]}"
+    path = tmp_path / f"out.{encoding.EXTENSIONS[fmt]}"
     path.write_bytes(rendering.render(_photo_with_gps(), (0, 0, 64, 64), (32, 32), fmt=fmt,
                                       quality=80, metadata=HOSTILE))
     found = exiftool_json(path, "-XMP-photoshop:Credit", "-XMP-dc:Creator", "-XMP-dc:Rights",

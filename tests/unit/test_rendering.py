@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageFilter
 
-from renditions.engine import colour, loading, rendering, resample
+from renditions.engine import colour, encoding, loading, rendering, resample
 
 from ._images import BLUE, GREEN, RED, WHITE, exif_block, quadrants
 
@@ -70,9 +70,9 @@ def test_jpeg_is_optimised_and_progressive_only_from_its_threshold(monkeypatch):
                                       quality=80))
         return bool(out.info.get("progressive") or out.info.get("progression"))
 
-    assert rendering._options("jpeg", 80)["optimize"] is True
+    assert encoding.save_options("jpeg", 80)["optimize"] is True
     assert not progressive((64, 64))
-    monkeypatch.setattr(rendering, "PROGRESSIVE_FROM", 32 * 32)
+    monkeypatch.setattr(encoding, "PROGRESSIVE_FROM", 32 * 32)
     assert progressive((32, 32)) and not progressive((31, 32))
 
 
@@ -103,8 +103,8 @@ def test_explicit_exif_argument_is_filtered_too():
 
 
 def test_no_exif_when_nothing_public():
-    assert rendering.public_exif(exif_block(make="X", gps=(1.0, 2.0, 3.0)).tobytes()) is None
-    assert rendering.public_exif(b"garbage") is None
+    assert encoding.public_exif(exif_block(make="X", gps=(1.0, 2.0, 3.0)).tobytes()) is None
+    assert encoding.public_exif(b"garbage") is None
 
 
 def test_strong_downscale_sharpens_lightly():

@@ -6,7 +6,7 @@ from django.core.validators import URLValidator
 from rest_framework import serializers
 
 from ...engine import composition, printing
-from ...engine.rendering import FORMATS
+from ...engine.encoding import FORMATS
 from ...models import FRAME_SIZE, PRINT_SIZE
 
 

@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from dam.models import Asset
 from renditions import delivery, print_frames
 from renditions.engine import composition, printing
-from renditions.engine.rendering import FORMATS
+from renditions.engine.encoding import FORMATS
 from renditions.icc import IccProfile
 from renditions.models import FRAME_SIZE, PRINT_SIZE
 
