@@ -219,11 +219,11 @@ def _make(asset: Asset, rendition: Rendition | None, spec: str, key: str,
                 crop_x1=x1, crop_y1=y1, size_bytes=len(data))
             if replaces:
                 _delete_older(frame)
-    except IntegrityError:
+    except IntegrityError as exc:
         try:
             return Frame.objects.get(asset=asset, spec=spec, key=key)
         except Frame.DoesNotExist:
-            raise  # not the race (the asset is gone): the IntegrityError stands
+            raise exc from None  # not the race (the asset is gone): the IntegrityError stands
     return frame
 
 

@@ -70,3 +70,14 @@ def test_a_frame_stored_by_a_concurrent_request_meanwhile_is_the_one_returned(pr
     monkeypatch.setattr(frames, "_stored", lambda *a: {})  # looked up before it was stored
     again = frames.frame_ensure(asset=processed, width=300, height=200, fmt="jpeg")
     assert again.pk == first.pk and Frame.objects.filter(asset=processed).count() == 1
+
+
+def test_an_insert_refused_for_another_reason_is_not_hidden(processed, monkeypatch):
+    from django.db import IntegrityError
+
+    def refused(**fields):
+        raise IntegrityError("FOREIGN KEY constraint failed")
+
+    monkeypatch.setattr(Frame.objects, "create", refused)
+    with pytest.raises(IntegrityError, match="FOREIGN KEY"):
+        frames.frame_ensure(asset=processed, width=300, height=200, fmt="jpeg")
