@@ -123,7 +123,8 @@ def described_changes(form) -> dict:
 
 
 class DescribedAssetForm(forms.ModelForm):
-    """The asset's change form, checked by the API's rules (``describing_fields.changes_clean``)."""
+    """The asset's change form, checked by the API's rules
+    (``describing_fields.changes_clean``)."""
 
     def clean(self):
         cleaned = super().clean()

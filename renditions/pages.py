@@ -204,7 +204,8 @@ METADATA_ROWS = (("Headline", "headline"), ("Caption", "caption"), ("Alt text", 
                  ("City", "city"), ("Country", "country"))
 #: The rights dates of the form and the page: (field, label).
 RIGHTS_DATES = (("embargo_until", "Embargo until"), ("expires_at", "Expires at"))
-#: Fields edited in a textarea: those that keep newlines (renditions.describing_fields.MULTILINE).
+#: Fields edited in a textarea: those that keep newlines
+#: (renditions.describing_fields.MULTILINE).
 LONG_FIELDS = {"caption", "copyright", "usage_terms", "instructions"}
 #: What editors change (the asset page's form, the library's bulk bar): (field, label).
 EDITABLE_FIELDS = [(name, label) for label, name in (("Title", "title"), *METADATA_ROWS)]

@@ -86,7 +86,8 @@ def _keywords(help_text: str, **kwargs) -> serializers.ListField:
     return serializers.ListField(
         child=serializers.CharField(max_length=describing_fields.KEYWORD_LENGTH,
                                     trim_whitespace=False),
-        max_length=describing_fields.KEYWORDS_MAX, required=False, help_text=help_text, **kwargs)
+        max_length=describing_fields.KEYWORDS_MAX, required=False, help_text=help_text,
+        **kwargs)
 
 
 class Strict(serializers.Serializer):
@@ -129,9 +130,10 @@ def move_check(user, collection: Collection | None) -> None:
 class MetadataIn(MetadataSetIn):
     """A PATCH of one asset: any subset of its fields; ``keywords`` replaces its set;
     ``collection`` moves it."""
-    keywords = _keywords(f"Replaces the asset's keywords: each 1-{describing_fields.KEYWORD_LENGTH} "
-                         f"characters, at most {describing_fields.KEYWORDS_MAX}; duplicates that "
-                         "differ only in case are dropped.")
+    keywords = _keywords("Replaces the asset's keywords: each "
+                         f"1-{describing_fields.KEYWORD_LENGTH} characters, at most "
+                         f"{describing_fields.KEYWORDS_MAX}; duplicates that differ only in "
+                         "case are dropped.")
     collection = CollectionField(help_text="Move the asset into this collection (its id); "
                                            "you need the right to edit there.")
 
