@@ -3,8 +3,11 @@ its box and plan (``frames._decode_ahead``), and gives the pixels that a decode
 after the plan gives; an editor's box that needs more px is decoded again."""
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pytest
+from django.db import connections
 from PIL import Image
 
 from renditions import delivery, editing, frames
@@ -81,3 +84,21 @@ def test_an_insert_refused_for_another_reason_is_not_hidden(processed, monkeypat
     monkeypatch.setattr(Frame.objects, "create", refused)
     with pytest.raises(IntegrityError, match="FOREIGN KEY"):
         frames.frame_ensure(asset=processed, width=300, height=200, fmt="jpeg")
+
+
+def test_two_first_requests_at_once_store_one_frame(processed, monkeypatch):
+    """Both look up before either stores (a barrier after the lookup): both render,
+    one insert wins, the other finds the winner's row through the unique constraint."""
+    real, barrier = frames._stored, threading.Barrier(2, timeout=30)
+    monkeypatch.setattr(frames, "_stored", lambda *a: (real(*a), barrier.wait())[0])
+    got = []
+
+    def request():
+        got.append(frames.frame_ensure(asset=processed, width=300, height=200, fmt="jpeg"))
+
+    other = threading.Thread(target=lambda: (request(), connections.close_all()))
+    other.start()
+    request()
+    other.join(timeout=60)
+    assert len(got) == 2 and got[0].pk == got[1].pk
+    assert Frame.objects.filter(asset=processed).count() == 1
