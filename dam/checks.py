@@ -8,7 +8,7 @@ from django.core.checks import Error, register
 from . import services
 from .conf import DEFAULTS, EXTENDED
 
-POSITIVE_INTEGERS = ("MAX_UPLOAD_BYTES", "PAGE_SIZE")
+POSITIVE_INTEGERS = ("MAX_UPLOAD_BYTES", "PAGE_SIZE", "DOWNLOAD_MAX", "DOWNLOAD_MAX_BYTES")
 
 
 def positive_integers(configured: dict, names, app: str) -> list[Error]:

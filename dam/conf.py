@@ -33,6 +33,10 @@ DEFAULTS = {
     # hourly beat task removes its rows and files for good (renditions.purge). 0: at the
     # next run.
     "TRASH_DAYS": 30,
+    # One ZIP of originals (POST /api/assets/download, the library's *Download
+    # originals*): at most this many assets, and this many bytes of originals.
+    "DOWNLOAD_MAX": 500,
+    "DOWNLOAD_MAX_BYTES": 4 * 1024 ** 3,
 }
 
 

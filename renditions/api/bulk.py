@@ -30,17 +30,28 @@ class BulkQuery(Strict, AssetListQuery):
     """The list's search, strictly: a misspelt parameter must not select everything."""
 
 
-class BulkIn(Strict):
-    """Which assets (``ids`` or ``query``) and what to change on each (at least one of
-    ``set``, ``append``, ``add_keywords``, ``remove_keywords``, ``collection``), or
-    instead ``trash`` (with ``force``) or ``restore`` (``ids`` only)."""
+class Selection(Strict):
+    """Which assets: ``ids`` or the list's ``query``, one of them (a bulk edit's, a
+    download's)."""
     ids = serializers.ListField(child=serializers.UUIDField(), required=False,
                                 allow_empty=False, max_length=IDS_MAX,
                                 help_text=f"The assets, at most {IDS_MAX:,}; unknown ids "
                                           "and assets in collections where you may not "
-                                          "edit are left out of `matched`.")
+                                          "do this are left out.")
     query = BulkQuery(required=False, help_text=(
         f"Every asset this search of the list endpoint matches (at most {QUERY_MAX:,})."))
+
+    def validate(self, attrs):
+        if ("ids" in attrs) == ("query" in attrs):
+            raise serializers.ValidationError("Select the assets with ids or with a query "
+                                              "(one of them).")
+        return attrs
+
+
+class BulkIn(Selection):
+    """Which assets (``ids`` or ``query``) and what to change on each (at least one of
+    ``set``, ``append``, ``add_keywords``, ``remove_keywords``, ``collection``), or
+    instead ``trash`` (with ``force``) or ``restore`` (``ids`` only)."""
     set = MetadataSetIn(required=False, help_text="Field -> new value, as in a PATCH.")
     append = MetadataSetIn(required=False, help_text=(
         "Field -> text added after the current value: after a newline in caption, "
@@ -61,9 +72,7 @@ class BulkIn(Strict):
         help_text="Bring each asset (ids, from GET /api/trash/) back from the trash instead.")
 
     def validate(self, attrs):
-        if ("ids" in attrs) == ("query" in attrs):
-            raise serializers.ValidationError("Select the assets with ids or with a query "
-                                              "(one of them).")
+        attrs = super().validate(attrs)
         attrs["action"] = _action(attrs)
         if attrs["action"] != "edit_metadata":
             return attrs

@@ -5,12 +5,14 @@
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
-from . import bulk, collections, docs, errors, licences, trash, usages, versions, views
+from . import (bulk, collections, docs, downloads, errors, licences, trash, usages, versions,
+               views)
 
 urlpatterns = [
     path("", views.RootView.as_view(), name="api-root"),
     path("assets/", views.AssetListView.as_view(), name="api-assets"),
     path("assets/bulk", bulk.BulkView.as_view(), name="api-assets-bulk"),
+    path("assets/download", downloads.DownloadView.as_view(), name="api-assets-download"),
     path("assets/<uuid:uid>/", trash.AssetView.as_view(), name="asset-json"),
     path("assets/<uuid:uid>/restore", trash.RestoreView.as_view(), name="api-asset-restore"),
     path("assets/<uuid:uid>/regenerate", views.RegenerateView.as_view(),

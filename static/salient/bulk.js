@@ -4,6 +4,7 @@
  * the ids, or with the search itself ({query}) when all matching are selected. Delete sends
  * the same selection with {trash: true}; when pages use some of the assets (409), a second
  * confirmation names them and {force: true} goes on, as the asset page's Delete does.
+ * Download originals posts the same selection to /api/assets/download as a form.
  */
 (function () {
   "use strict";
@@ -183,6 +184,50 @@
                               "to the trash.", "ok"] : ["Nothing was deleted."]));
   }
 
+  /** The originals of the selection as one ZIP: asked with check first (a refusal, too many
+   * or too large, shows here), then a form's POST to the same API, so that the browser saves
+   * the stream as any download (a script's fetch would hold it all in memory). */
+  async function downloadSelected() {
+    const button = $("bulk-download");
+    button.disabled = true;
+    say("Checking the selection…");
+    try {
+      const sized = await S.postJSON(button.dataset.url, {...target(), check: true});
+      submitDownload(button.dataset.url);
+      const size = sized.bytes < 2 ** 20 ? `${Math.ceil(sized.bytes / 1024)} KiB`
+        : `${(sized.bytes / 2 ** 20).toFixed(1)} MiB`;
+      say(`Downloading ${plural(sized.assets, "original")} (${size}) as one ZIP.`, "ok");
+    } catch (error) {
+      say(fieldMessages(error.fields) || error.message, "error");
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  function submitDownload(url) {
+    const post = document.createElement("form");
+    post.method = "post";
+    post.action = url;
+    post.hidden = true;
+    const add = (name, value) => {
+      const input = document.createElement("input");
+      input.type = "hidden";
+      input.name = name;
+      input.value = value;
+      post.append(input);
+    };
+    add("csrfmiddlewaretoken", S.csrfToken());
+    if (state.allMatching) {
+      Object.entries(currentQuery()).forEach(([key, value]) =>
+        [].concat(value).forEach((v) => add(`query.${key}`, v)));
+    } else {
+      picked().forEach((id) => add("ids", id));
+    }
+    document.body.append(post);
+    post.submit();
+    post.remove();
+  }
+
   async function trashOrConfirm(body) {
     try {
       return await S.postJSON(bar.dataset.url, body);
@@ -244,5 +289,6 @@
   $("bulk-clear").addEventListener("click", clear);
   form.addEventListener("submit", apply);
   if ($("bulk-trash")) $("bulk-trash").addEventListener("click", trashSelected);
+  if ($("bulk-download")) $("bulk-download").addEventListener("click", downloadSelected);
   update();
 })();

@@ -215,7 +215,7 @@ def test_the_schema_is_openapi_3_and_lists_every_endpoint(client):
         "/api/assets/{uid}/regenerate", "/api/assets/{uid}/frame-url", "/api/profiles/",
         "/api/collections/", "/api/licences/",
         "/api/assets/{uid}/plans", "/api/assets/{uid}/history/{event_id}/revert",
-        "/api/assets/bulk", "/api/keywords/", "/api/assets/{uid}/usages",
+        "/api/assets/bulk", "/api/assets/download", "/api/keywords/", "/api/assets/{uid}/usages",
         "/api/assets/{uid}/usages/{usage_id}", "/api/assets/{uid}/restore", "/api/trash/",
         "/api/trash/{uid}", "/api/assets/{uid}/file",
         "/api/assets/{uid}/versions", "/api/assets/{uid}/versions/{number}/restore",

@@ -90,6 +90,7 @@ EXPECTED: dict[str, dict[str, dict[str, set[int]]]] = {
     "api-asset-review": {"GET": API_NOT_ALLOWED, "POST": _api("reviewer", {200})},
     "api-asset-revert": {"GET": API_NOT_ALLOWED, "POST": _api("editor", {200})},
     "api-assets-bulk": {"GET": API_NOT_ALLOWED, "POST": _api("editor", {200})},
+    "api-assets-download": {"GET": API_NOT_ALLOWED, "POST": _api("editor", {200})},  # check
     "api-keywords": {"GET": API_VIEWERS, "POST": API_NOT_ALLOWED},
     "api-profiles": {"GET": API_VIEWERS, "POST": _api("nobody", set())},  # admins only
     "api-collections": {"GET": API_VIEWERS, "POST": _api("nobody", set())},  # admins only
@@ -118,6 +119,7 @@ POST_BODIES = {
     "api-asset-review": {"review": "needs_work"},  # never "approved": that would lock the crop
     "api-asset-revert": {},
     "api-assets-bulk": {"query": {}, "set": {"city": "Oslo"}},
+    "api-assets-download": {"query": {}, "check": True},
     "api-profiles": {"slug": "x", "name": "X", "aspect_width": 1, "aspect_height": 1},
     "api-collections": {"name": "Sport"},
     "api-asset-usages": {"url": "https://www.example.com/news/1", "site": "www.example.com"},
