@@ -165,3 +165,28 @@ def test_rights_withhold_the_bucket_objects_and_restore_them(
         assert names <= keys and not any(k.startswith("private/withheld/") for k in keys)
         assert all(requests.get(u, timeout=10).status_code == 200 for u in located)
         assert all(client.get(url).status_code == 302 for url in urls)
+
+
+def test_a_zip_of_originals_from_the_bucket_names_an_object_gone_meanwhile(
+        client, editor, default_profiles, s3_endpoint, monkeypatch):
+    import io
+    import json
+    import zipfile
+
+    monkeypatch.setattr(dam_services, "asset_enqueue", lambda asset: None)
+    with override_settings(STORAGES=_storages(s3_endpoint)):
+        made = [dam_services.asset_create(
+            file=SimpleUploadedFile(name, make_photo(320, 240, subject=(x, 0.5))),
+            uploaded_by=editor) for name, x in (("pier.jpg", 0.3), ("dune.jpg", 0.7))]
+        boto3.client("s3", endpoint_url=s3_endpoint).delete_object(
+            Bucket=BUCKET, Key=f"private/{made[0].file.name}")
+        client.force_login(editor)
+        response = client.post(reverse("api-assets-download"),
+                               json.dumps({"ids": [str(a.uid) for a in made]}),
+                               content_type="application/json")
+        assert response.status_code == 200
+        archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+        assert archive.namelist() == ["dune.jpg", "MISSING.txt"]
+        with made[1].file.open("rb") as fp:
+            assert archive.read("dune.jpg") == fp.read()
+        assert "pier.jpg" in archive.read("MISSING.txt").decode()
